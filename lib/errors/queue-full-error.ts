@@ -1,0 +1,20 @@
+import { WorkerPoolError } from './worker-pool-error';
+
+/** A task was refused (or evicted by `'drop-lowest'`) because the queue was full. */
+export class QueueFullError extends WorkerPoolError {
+  constructor(
+    /** The queue's capacity (waiting tasks). */
+    readonly capacity: number,
+    /** The refused or evicted task's id. */
+    readonly taskId?: string,
+    /** True when a higher-priority arrival evicted this task under `'drop-lowest'`. */
+    readonly evicted = false,
+  ) {
+    super(
+      evicted
+        ? `Task ${taskId} was evicted from a full queue (capacity ${capacity}) by a higher-priority task`
+        : `Queue is full (capacity ${capacity})${taskId === undefined ? '' : `: task ${taskId} refused`}`,
+    );
+    this.name = 'QueueFullError';
+  }
+}

@@ -1,0 +1,56 @@
+import type { Observable, SchedulerLike } from 'rxjs';
+import type { Logger } from 'pino';
+import type { Handler } from '../task/task';
+import type { RetryOptions } from '../retry/retry-options';
+import type { QueueOptions } from '../channel/priority-channel';
+import type { CircuitBreakerOptions } from '../resilience/circuit-breaker';
+import type { RateLimitOptions } from '../resilience/token-bucket';
+import type { AutoscaleOptions } from '../scaling/autoscale-options';
+
+/** A concurrency range; with `autoscale`, a scaler moves the limit within it. */
+export interface ConcurrencyRange {
+  /** Lowest limit. Defaults to 1. */
+  min?: number;
+  /** Highest limit. Defaults to `max(initial, min, number of CPUs × 4)`. */
+  max?: number;
+  /** Starting limit. Defaults to `min`. */
+  initial?: number;
+  /** Starts a scaler (policy `'resource'` by default); `true` takes every default. */
+  autoscale?: AutoscaleOptions | boolean;
+}
+
+/** Options of the `WorkerPool` constructor. Every key but `handler` is optional. */
+export interface WorkerPoolOptions<I = unknown, O = unknown> {
+  /** Runs each submitted input. Needed for `submit()` and `process()`, not for `run()`. */
+  handler?: Handler<I, O>;
+  /** A fixed initial limit (>= 1), an `Observable` of limits, or a range. Defaults to 1. */
+  concurrency?: number | Observable<number> | ConcurrencyRange;
+  /** The waiting-task queue. Defaults to unbounded, `'reject'`, no aging. */
+  queue?: QueueOptions;
+  /** Per-attempt timeout in ms. Defaults to none. */
+  timeoutMs?: number;
+  /**
+   * How long an aborted attempt (timeout, cancel, shutdown) keeps its slot while its handler
+   * settles, in ms; past it the pool frees the slot and marks the result `abandoned`.
+   * Defaults to 1000.
+   */
+  abortGraceMs?: number;
+  /** Retry policy. Defaults to 3 attempts, exponential backoff with full jitter. */
+  retry?: Partial<RetryOptions>;
+  /** Throttles dispatch: at most `limit` task starts per `intervalMs`. Defaults to none. */
+  rateLimit?: RateLimitOptions;
+  /** While open, dispatch pauses (tasks stay queued). Defaults to none. */
+  circuitBreaker?: CircuitBreakerOptions;
+  /** Metrics snapshots on `metrics$`. Defaults to every 1000 ms. */
+  metrics?: { intervalMs?: number };
+  /** A pino logger. Defaults to one built from `logging`. */
+  logger?: Logger;
+  /** Used when no `logger` is given. Defaults to level `'info'`, JSON lines on stdout. */
+  logging?: { level?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; pretty?: boolean };
+  /** Deadline of a signal-started shutdown and of `shutdown()` without one, in ms. */
+  shutdown?: { timeoutMs?: number; cleanupTimeoutMs?: number };
+  /** SIGINT/SIGTERM (or the listed signals) start a shutdown, then exit. Defaults to false. */
+  handleSignals?: boolean | NodeJS.Signals[];
+  /** Every timer of the pool runs on it. Defaults to `asyncScheduler`. */
+  scheduler?: SchedulerLike;
+}
