@@ -1,0 +1,266 @@
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import { PRIORITY_LEVELS, Priority, describe } from '../task/priority';
+import { RingDeque } from './ring-deque';
+
+/** What to do with an arrival when the queue is full. */
+export type OverflowPolicy = 'reject' | 'drop-lowest';
+
+/** Options of the waiting-task queue. */
+export interface QueueOptions {
+  /** Waiting tasks it holds (running ones do not count). Defaults to unbounded. */
+  capacity?: number;
+  /**
+   * `'reject'` refuses the arrival; `'drop-lowest'` evicts the newest waiting task of the lowest
+   * non-empty level below the arrival's (refusing the arrival if there is none).
+   * Defaults to `'reject'`.
+   */
+  overflow?: OverflowPolicy;
+  /** A waiting task is served one level higher for each `agingMs` it has waited. Defaults to no aging. */
+  agingMs?: number;
+}
+
+/** What the channel needs of each entry; the pool's tasks carry these fields themselves. */
+export interface ChannelEntry {
+  /** The level it waits in. */
+  readonly priority: Priority;
+  /** Set by the channel when the entry enters it. */
+  queuedAt: number;
+  /** Set by the channel when the entry is removed out of order (lazily skipped). */
+  removed?: boolean;
+}
+
+/** The outcome of {@link PriorityChannel.offer}. */
+export type OfferResult<E> = { accepted: true; evicted?: E } | { accepted: false };
+
+const ACCEPTED: OfferResult<never> = { accepted: true };
+const REFUSED: OfferResult<never> = { accepted: false };
+
+/** Checks queue options, naming `path` and the value in the message. */
+export function checkQueueOptions(options: QueueOptions, path = 'queue'): void {
+  const { capacity, overflow, agingMs } = options;
+  if (
+    capacity !== undefined &&
+    capacity !== Infinity &&
+    !(Number.isInteger(capacity) && capacity >= 1)
+  ) {
+    throw new TypeError(
+      `Expected \`${path}.capacity\` to be an integer from 1, got ${describe(capacity)}`,
+    );
+  }
+  if (overflow !== undefined && overflow !== 'reject' && overflow !== 'drop-lowest') {
+    throw new TypeError(
+      `Expected \`${path}.overflow\` to be 'reject' or 'drop-lowest', got ${describe(overflow)}`,
+    );
+  }
+  if (agingMs !== undefined && !(typeof agingMs === 'number' && agingMs > 0)) {
+    throw new TypeError(
+      `Expected \`${path}.agingMs\` to be a number above 0, got ${describe(agingMs)}`,
+    );
+  }
+}
+
+/**
+ * A bounded four-level priority queue: FIFO within a level, O(1) enqueue and dequeue
+ * (one ring-buffer deque per level), optional aging so low levels never starve.
+ *
+ * ## Example
+ * ```ts
+ * import { PriorityChannel, Priority } from 'rxjs-worker-pool';
+ * const channel = new PriorityChannel<{ priority: Priority; queuedAt: number; name: string }>();
+ * channel.offer({ priority: Priority.LOW, queuedAt: 0, name: 'a' });
+ * channel.offer({ priority: Priority.HIGH, queuedAt: 0, name: 'b' });
+ * channel.poll()?.name;
+ * // Output: 'b'
+ * ```
+ */
+export class PriorityChannel<E extends ChannelEntry> {
+  readonly capacity: number;
+  readonly overflow: OverflowPolicy;
+  readonly agingMs: number | undefined;
+  readonly #levels: RingDeque<E>[] = [];
+  /** Live (not removed) entries per level. */
+  readonly #live = [0, 0, 0, 0];
+  #size = 0;
+  #capacityWaiters: (() => void)[] = [];
+  readonly #scheduler: SchedulerLike;
+
+  constructor(options: QueueOptions = {}, scheduler: SchedulerLike = asyncScheduler) {
+    checkQueueOptions(options);
+    this.capacity = options.capacity ?? Infinity;
+    this.overflow = options.overflow ?? 'reject';
+    this.agingMs = options.agingMs;
+    this.#scheduler = scheduler;
+    for (let level = 0; level < PRIORITY_LEVELS; level++) this.#levels.push(new RingDeque<E>());
+  }
+
+  /** Live entries waiting. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Live entries waiting at each level, indexed by {@link Priority}. */
+  sizes(): [low: number, normal: number, high: number, critical: number] {
+    const [low, normal, high, critical] = this.#live;
+    return [low, normal, high, critical];
+  }
+
+  /** True when an `offer` would be accepted without eviction. */
+  hasRoom(): boolean {
+    return this.#size < this.capacity;
+  }
+
+  /**
+   * Adds an entry at the back of its level, applying the overflow policy when full.
+   * A refused entry is not added; an evicted one has been removed.
+   */
+  offer(entry: E): OfferResult<E> {
+    if (this.#size < this.capacity) {
+      this.#add(entry, false);
+      return ACCEPTED;
+    }
+    if (this.overflow === 'drop-lowest') {
+      for (let level = 0; level < entry.priority; level++) {
+        if (this.#live[level] === 0) continue;
+        const evicted = this.#popLive(level);
+        this.#add(entry, false);
+        return { accepted: true, evicted };
+      }
+    }
+    return REFUSED;
+  }
+
+  /**
+   * Puts an entry back at the front of its level, ahead of newer entries of that priority,
+   * ignoring capacity: it was accepted before (a retry after its backoff).
+   */
+  requeue(entry: E): void {
+    this.#add(entry, true);
+  }
+
+  /** Removes and returns the entry to serve next: the highest effective priority, older first. */
+  poll(): E | undefined {
+    if (this.#size === 0) return undefined;
+    let level = -1;
+    if (this.agingMs === undefined) {
+      for (let l = PRIORITY_LEVELS - 1; l >= 0; l--) {
+        if (this.#live[l] > 0) {
+          level = l;
+          break;
+        }
+      }
+    } else {
+      level = this.#agedLevel(this.agingMs);
+    }
+    const deque = this.#levels[level];
+    let entry = deque.shift() as E;
+    while (entry.removed) entry = deque.shift() as E;
+    this.#live[level]--;
+    this.#size--;
+    if (this.#capacityWaiters.length > 0) this.#notifyCapacity();
+    return entry;
+  }
+
+  /** Marks an entry removed (O(1)); it is skipped when its turn comes. */
+  remove(entry: E): boolean {
+    if (entry.removed) return false;
+    entry.removed = true;
+    this.#live[entry.priority]--;
+    this.#size--;
+    if (this.#capacityWaiters.length > 0) this.#notifyCapacity();
+    return true;
+  }
+
+  /** Removes every entry matching `predicate` and returns them (O(n)). */
+  removeWhere(predicate: (entry: E) => boolean): E[] {
+    const removed: E[] = [];
+    for (const deque of this.#levels) {
+      deque.filter((entry) => {
+        if (entry.removed) return false;
+        if (!predicate(entry)) return true;
+        removed.push(entry);
+        return false;
+      });
+    }
+    for (const entry of removed) {
+      entry.removed = true;
+      this.#live[entry.priority]--;
+      this.#size--;
+    }
+    if (removed.length > 0 && this.#capacityWaiters.length > 0) this.#notifyCapacity();
+    return removed;
+  }
+
+  /** Removes and returns every live entry, highest level first. */
+  drain(): E[] {
+    const all: E[] = [];
+    for (let level = PRIORITY_LEVELS - 1; level >= 0; level--) {
+      for (const entry of this.#levels[level].drain()) {
+        if (entry.removed) continue;
+        entry.removed = true;
+        all.push(entry);
+      }
+      this.#live[level] = 0;
+    }
+    this.#size = 0;
+    if (this.#capacityWaiters.length > 0) this.#notifyCapacity();
+    return all;
+  }
+
+  /**
+   * Resolves when the channel has room for one more entry (at once if it has):
+   * backpressure for producers that would rather wait than be refused.
+   */
+  whenCapacity(): Promise<void> {
+    if (this.#size < this.capacity) return Promise.resolve();
+    return new Promise((resolve) => this.#capacityWaiters.push(resolve));
+  }
+
+  #add(entry: E, front: boolean): void {
+    entry.queuedAt = this.#scheduler.now();
+    entry.removed = false;
+    const deque = this.#levels[entry.priority];
+    if (front) deque.unshift(entry);
+    else deque.push(entry);
+    this.#live[entry.priority]++;
+    this.#size++;
+  }
+
+  /** Removes the newest live entry of a level (skipping lazily removed ones). */
+  #popLive(level: number): E {
+    const deque = this.#levels[level];
+    let entry = deque.pop() as E;
+    while (entry.removed) entry = deque.pop() as E;
+    entry.removed = true;
+    this.#live[level]--;
+    this.#size--;
+    return entry;
+  }
+
+  /** The level whose head has the highest aged priority; ties go to the older head. */
+  #agedLevel(agingMs: number): number {
+    const now = this.#scheduler.now();
+    let bestLevel = -1;
+    let bestPriority = -1;
+    let bestQueuedAt = Infinity;
+    for (let level = PRIORITY_LEVELS - 1; level >= 0; level--) {
+      if (this.#live[level] === 0) continue;
+      const deque = this.#levels[level];
+      // Drop lazily removed heads so the head is the oldest live entry of the level.
+      while ((deque.peek() as E).removed) deque.shift();
+      const head = deque.peek() as E;
+      const aged = Math.min(Priority.CRITICAL, level + Math.floor((now - head.queuedAt) / agingMs));
+      if (aged > bestPriority || (aged === bestPriority && head.queuedAt < bestQueuedAt)) {
+        bestLevel = level;
+        bestPriority = aged;
+        bestQueuedAt = head.queuedAt;
+      }
+    }
+    return bestLevel;
+  }
+
+  #notifyCapacity(): void {
+    const waiters = this.#capacityWaiters;
+    let room = this.capacity - this.#size;
+    while (room-- > 0 && waiters.length > 0) (waiters.shift() as () => void)();
+  }
+}

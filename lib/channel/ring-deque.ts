@@ -1,0 +1,95 @@
+/**
+ * A double-ended queue on a power-of-two ring buffer: O(1) push, shift, unshift and pop.
+ * `Array.prototype.shift` is O(n) on large arrays, which makes a big FIFO backlog quadratic.
+ */
+export class RingDeque<T> {
+  #items: (T | undefined)[];
+  #head = 0;
+  #size = 0;
+  #mask: number;
+
+  constructor(initialCapacity = 16) {
+    let capacity = 4;
+    while (capacity < initialCapacity) capacity <<= 1;
+    this.#items = new Array<T | undefined>(capacity);
+    this.#mask = capacity - 1;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Adds at the back. */
+  push(item: T): void {
+    if (this.#size === this.#items.length) this.#grow();
+    this.#items[(this.#head + this.#size) & this.#mask] = item;
+    this.#size++;
+  }
+
+  /** Adds at the front. */
+  unshift(item: T): void {
+    if (this.#size === this.#items.length) this.#grow();
+    this.#head = (this.#head - 1) & this.#mask;
+    this.#items[this.#head] = item;
+    this.#size++;
+  }
+
+  /** Removes from the front. */
+  shift(): T | undefined {
+    if (this.#size === 0) return undefined;
+    const item = this.#items[this.#head];
+    this.#items[this.#head] = undefined; // let it be collected
+    this.#head = (this.#head + 1) & this.#mask;
+    this.#size--;
+    return item;
+  }
+
+  /** Removes from the back. */
+  pop(): T | undefined {
+    if (this.#size === 0) return undefined;
+    const index = (this.#head + this.#size - 1) & this.#mask;
+    const item = this.#items[index];
+    this.#items[index] = undefined;
+    this.#size--;
+    return item;
+  }
+
+  /** The front item, not removed. */
+  peek(): T | undefined {
+    return this.#size === 0 ? undefined : this.#items[this.#head];
+  }
+
+  /** The back item, not removed. */
+  peekLast(): T | undefined {
+    return this.#size === 0 ? undefined : this.#items[(this.#head + this.#size - 1) & this.#mask];
+  }
+
+  /** Keeps only the items for which `keep` is true, in order; O(n). */
+  filter(keep: (item: T) => boolean): void {
+    const kept = new RingDeque<T>(this.#size);
+    for (let i = 0; i < this.#size; i++) {
+      const item = this.#items[(this.#head + i) & this.#mask] as T;
+      if (keep(item)) kept.push(item);
+    }
+    this.#items = kept.#items;
+    this.#head = kept.#head;
+    this.#size = kept.#size;
+    this.#mask = kept.#mask;
+  }
+
+  /** Removes and returns every item, front to back. */
+  drain(): T[] {
+    const out: T[] = [];
+    while (this.#size > 0) out.push(this.shift() as T);
+    return out;
+  }
+
+  #grow(): void {
+    const old = this.#items;
+    const next = new Array<T | undefined>(old.length * 2);
+    for (let i = 0; i < this.#size; i++) next[i] = old[(this.#head + i) & this.#mask];
+    this.#items = next;
+    this.#head = 0;
+    this.#mask = next.length - 1;
+  }
+}

@@ -1,0 +1,160 @@
+import type { Observable, SchedulerLike, Subscriber, Subscription } from 'rxjs';
+import type { ChannelEntry, PriorityChannel } from '../channel/priority-channel';
+
+/** Decides whether one more entry may start now (rate limits, circuit breakers). */
+export interface DispatchGate {
+  /** True to let one entry start now (and count it). */
+  tryPass(): boolean;
+  /** When refused: ms until `tryPass` may succeed, or `undefined` if whoever refused will call `pump()`. */
+  retryInMs(): number | undefined;
+}
+
+/** Handles the pool keeps on a running merge, to feed it from outside its source. */
+export interface MergeControl<E> {
+  /** Starts whatever the limit and the gate allow now. */
+  pump(): void;
+  /** Puts an accepted entry back at the front of its level (a retry) and pumps. */
+  requeue(entry: E): void;
+  /** Keeps the merge from completing while an entry is outside it (waiting out a backoff). */
+  hold(): void;
+  /** Releases one `hold()`. */
+  unhold(): void;
+  /** Entries running now. */
+  readonly active: number;
+  /** The limit in force. */
+  readonly limit: number;
+}
+
+/** What the shared merge loop needs from the operator or the pool that runs it. */
+export interface MergeConfig<E extends ChannelEntry, R> {
+  channel: PriorityChannel<E>;
+  limit$: Observable<number>;
+  /** Starts an entry; `done` must be called exactly once, when its slot is free again. */
+  start(entry: E, subscriber: Subscriber<R>, done: () => void): void;
+  /** Called for an arrival the full channel refused, or an entry it evicted. */
+  overflow(entry: E, evicted: boolean, subscriber: Subscriber<R>): void;
+  gate?: DispatchGate;
+  scheduler: SchedulerLike;
+  /** Receives the control handles once the merge is subscribed. */
+  control?(control: MergeControl<E>): void;
+}
+
+/**
+ * The demand-driven merge loop shared by `priorityMerge` and the pool: it takes the next entry
+ * from the channel only when a slot is free, so the channel decides the order, and completes
+ * once its source has completed, the channel is empty, nothing runs and nothing is held.
+ * Returns the teardown.
+ */
+export function priorityMergeInternals<E extends ChannelEntry, R>(
+  source: Observable<E>,
+  subscriber: Subscriber<R>,
+  config: MergeConfig<E, R>,
+): () => void {
+  const { channel, start, gate, scheduler } = config;
+  let limit = 0;
+  let active = 0;
+  let held = 0;
+  let sourceDone = false;
+  let closed = false;
+  // Guards against unbounded recursion when handlers settle synchronously: a `done` called
+  // while pumping only frees the slot, and the running loop goes on.
+  let pumping = false;
+  let wakeUp: Subscription | undefined;
+
+  const checkComplete = (): void => {
+    if (sourceDone && !closed && active === 0 && held === 0 && channel.size === 0) {
+      closed = true;
+      subscriber.complete();
+    }
+  };
+
+  const done = (): void => {
+    active--;
+    if (!pumping) pump();
+  };
+
+  const pump = (): void => {
+    if (pumping || closed) return;
+    pumping = true;
+    try {
+      while (active < limit && channel.size > 0) {
+        if (gate !== undefined && !gate.tryPass()) {
+          scheduleWake(gate.retryInMs());
+          break;
+        }
+        const entry = channel.poll() as E;
+        active++;
+        start(entry, subscriber, done);
+      }
+    } finally {
+      pumping = false;
+    }
+    checkComplete();
+  };
+
+  const scheduleWake = (ms: number | undefined): void => {
+    if (ms === undefined || wakeUp !== undefined) return;
+    wakeUp = scheduler.schedule(() => {
+      wakeUp = undefined;
+      pump();
+    }, ms);
+  };
+
+  const control: MergeControl<E> = {
+    pump,
+    requeue(entry) {
+      channel.requeue(entry);
+      pump();
+    },
+    hold() {
+      held++;
+    },
+    unhold() {
+      held--;
+      checkComplete();
+    },
+    get active() {
+      return active;
+    },
+    get limit() {
+      return limit;
+    },
+  };
+  config.control?.(control);
+
+  const limitSubscription = config.limit$.subscribe({
+    next(value) {
+      // Raising the limit starts queued entries at once; lowering it starts none until
+      // running ones have finished below it.
+      limit = value;
+      pump();
+    },
+    error: (err: unknown) => subscriber.error(err),
+  });
+
+  const sourceSubscription = source.subscribe({
+    next(entry) {
+      // Every arrival goes through the channel, so a full queue refuses it the same way
+      // whether or not a slot happens to be free.
+      const offered = channel.offer(entry);
+      if (!offered.accepted) {
+        config.overflow(entry, false, subscriber);
+        return;
+      }
+      if (offered.evicted !== undefined) config.overflow(offered.evicted, true, subscriber);
+      if (active < limit) pump();
+    },
+    error: (err: unknown) => subscriber.error(err),
+    complete() {
+      sourceDone = true;
+      checkComplete();
+    },
+  });
+
+  return () => {
+    closed = true;
+    sourceSubscription.unsubscribe();
+    limitSubscription.unsubscribe();
+    wakeUp?.unsubscribe();
+  };
+}

@@ -1,0 +1,138 @@
+import {
+  Observable,
+  asyncScheduler,
+  from,
+  isObservable,
+  of,
+  type ObservableInput,
+  type OperatorFunction,
+  type SchedulerLike,
+  type Subscription,
+} from 'rxjs';
+import { PriorityChannel, type QueueOptions } from '../channel/priority-channel';
+import { QueueFullError } from '../errors/queue-full-error';
+import { Priority, toPriority, type PriorityLike } from '../task/priority';
+import { priorityMergeInternals } from './priority-merge-internals';
+
+/** Options of {@link priorityMerge}. */
+export interface PriorityMergeOptions<T> {
+  /** The limit of concurrent inner subscriptions: a number (>= 1) or a stream of limits. */
+  concurrency: number | Observable<number>;
+  /** The priority of each value. Defaults to NORMAL for all (FIFO). */
+  priority?: (value: T) => PriorityLike;
+  /** The buffer of waiting values. Defaults to unbounded, no aging. */
+  queue?: QueueOptions;
+  /**
+   * Called with a value refused by the full queue or evicted by `'drop-lowest'`.
+   * Defaults to erroring the stream with a `QueueFullError`: nothing is dropped silently.
+   */
+  onOverflow?: (value: T, error: QueueFullError) => void;
+  /** Scheduler of aging. Defaults to `asyncScheduler`. */
+  scheduler?: SchedulerLike;
+}
+
+interface MergeEntry<T> {
+  readonly value: T;
+  readonly index: number;
+  readonly priority: Priority;
+  queuedAt: number;
+  removed?: boolean;
+}
+
+/**
+ * Like `mergeMap`, but waiting values are served highest priority first (FIFO within a
+ * level, with optional aging) and the concurrency limit can change while it runs.
+ *
+ * Raising the limit subscribes to waiting values at once; lowering it lets running inner
+ * subscriptions finish and starts no new one until below the limit.
+ *
+ * ## Example
+ * ```ts
+ * import { BehaviorSubject, from, delay, of } from 'rxjs';
+ * import { priorityMerge } from 'rxjs-worker-pool';
+ *
+ * const limit$ = new BehaviorSubject(1);
+ * from([{ n: 1, p: 'low' }, { n: 2, p: 'low' }, { n: 3, p: 'critical' }] as const)
+ *   .pipe(priorityMerge((job) => of(job.n).pipe(delay(10)), { concurrency: limit$, priority: (job) => job.p }))
+ *   .subscribe(console.log);
+ * // Output:
+ * // 1
+ * // 3
+ * // 2
+ * ```
+ *
+ * @param project Maps each value to the inner work.
+ * @param options Concurrency, priority and queue.
+ * @return An operator emitting the inner values as they come.
+ */
+export function priorityMerge<T, R>(
+  project: (value: T, index: number) => ObservableInput<R>,
+  options: PriorityMergeOptions<T>,
+): OperatorFunction<T, R> {
+  const limit$ = toLimit$(options.concurrency, 'concurrency');
+  const priorityOf = options.priority;
+  return (source) =>
+    new Observable<R>((subscriber) => {
+      const scheduler = options.scheduler ?? asyncScheduler;
+      const channel = new PriorityChannel<MergeEntry<T>>(options.queue, scheduler);
+      let index = 0;
+      const entries = new Observable<MergeEntry<T>>((entrySubscriber) =>
+        source.subscribe({
+          next: (value) =>
+            entrySubscriber.next({
+              value,
+              index: index++,
+              priority: priorityOf ? toPriority(priorityOf(value)) : Priority.NORMAL,
+              queuedAt: 0,
+            }),
+          error: (err: unknown) => entrySubscriber.error(err),
+          complete: () => entrySubscriber.complete(),
+        }),
+      );
+      const running = new Set<Subscription>();
+      const teardown = priorityMergeInternals(entries, subscriber, {
+        channel,
+        limit$,
+        scheduler,
+        start(entry, out, done) {
+          let finished = false;
+          let inner: Subscription | undefined;
+          inner = from(project(entry.value, entry.index)).subscribe({
+            next: (value) => out.next(value),
+            error: (err: unknown) => out.error(err),
+            complete: () => {
+              finished = true;
+              if (inner) running.delete(inner);
+              done();
+            },
+          });
+          // An inner that completed synchronously has nothing left to tear down.
+          if (!finished) running.add(inner);
+        },
+        overflow(entry, evicted, out) {
+          const error = new QueueFullError(channel.capacity, String(entry.index), evicted);
+          if (options.onOverflow) options.onOverflow(entry.value, error);
+          else out.error(error);
+        },
+      });
+      return () => {
+        teardown();
+        for (const inner of running) inner.unsubscribe();
+        running.clear();
+      };
+    });
+}
+
+/** Turns a concurrency option into a stream of checked limits. */
+export function toLimit$(
+  concurrency: number | Observable<number>,
+  path: string,
+): Observable<number> {
+  if (isObservable(concurrency)) return concurrency;
+  if (!(typeof concurrency === 'number' && Number.isInteger(concurrency) && concurrency >= 1)) {
+    throw new TypeError(
+      `Expected \`${path}\` to be an integer from 1 or an Observable<number>, got \`${String(concurrency)}\` (${typeof concurrency})`,
+    );
+  }
+  return of(concurrency);
+}
