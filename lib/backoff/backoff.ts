@@ -22,3 +22,12 @@ export interface BackoffConfig {
   /** Defaults to 'full' for exponential, 'none' otherwise. */
   jitter?: JitterName;
 }
+
+/**
+ * The retry number a strategy computes with: `attempt` rounded down, 1 when it is below 1 or not
+ * a finite number, so a stray 0 or NaN never yields a negative or NaN delay.
+ * @internal
+ */
+export function normalizeAttempt(attempt: number): number {
+  return Number.isFinite(attempt) && attempt >= 1 ? Math.floor(attempt) : 1;
+}

@@ -1,0 +1,59 @@
+import { normalizeAttempt, type Backoff, type JitterName } from './backoff';
+import { backoffSettings, type BackoffSettings } from './backoff-settings';
+import { checkNumber, optionPath } from './check-option';
+import { applyJitter, type Jitter } from './jitter';
+
+/** Options of {@link ExponentialBackoff}. */
+export interface ExponentialBackoffOptions {
+  /** Delay before the first retry, in ms. Defaults to 100. */
+  initialMs?: number;
+  /** Each retry waits `factor` times the previous one (>= 1). Defaults to 2. */
+  factor?: number;
+  /** Upper bound of every delay, after jitter too, in ms (>= initialMs). Defaults to 30000. */
+  maxMs?: number;
+  /** A jitter name or function applied to each delay. Defaults to `'full'`. */
+  jitter?: JitterName | Jitter;
+  /** Uniform source in [0, 1) used by the jitter. Defaults to `Math.random`. */
+  random?: () => number;
+}
+
+/**
+ * Waits `initialMs × factor^(attempt - 1)`, capped at `maxMs`, then jittered.
+ *
+ * ## Example
+ * ```ts
+ * import { ExponentialBackoff } from 'rxjs-worker-pool';
+ * const backoff = new ExponentialBackoff({ initialMs: 100, factor: 2, jitter: 'none' });
+ * [1, 2, 3, 4].map((attempt) => backoff.delayMs(attempt));
+ * // Output: [100, 200, 400, 800]
+ * ```
+ */
+export class ExponentialBackoff implements Backoff {
+  readonly #settings: BackoffSettings;
+  readonly #factor: number;
+
+  /**
+   * @param options See {@link ExponentialBackoffOptions}; bad values throw a `TypeError`.
+   * @param path Prefix of the option names in error messages, e.g. `retry.backoff`.
+   */
+  constructor(options: ExponentialBackoffOptions = {}, path?: string) {
+    this.#settings = backoffSettings(
+      options,
+      { initialMs: 100, maxMs: 30_000, jitter: 'full' },
+      path,
+    );
+    this.#factor = checkNumber(options.factor ?? 2, optionPath(path, 'factor'), { min: 1 });
+  }
+
+  /** The delay before retry number `attempt` (1 for the first), in ms. */
+  delayMs(attempt: number): number {
+    const n = normalizeAttempt(attempt);
+    const { initialMs, maxMs, jitter, random } = this.#settings;
+    const previousMs = n === 1 ? initialMs : this.#base(n - 1);
+    return applyJitter(jitter, this.#base(n), { attempt: n, initialMs, maxMs, previousMs, random });
+  }
+
+  #base(n: number): number {
+    return Math.min(this.#settings.maxMs, this.#settings.initialMs * this.#factor ** (n - 1));
+  }
+}

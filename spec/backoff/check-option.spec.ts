@@ -1,0 +1,66 @@
+import { expect } from 'chai';
+import { checkFunction, checkNumber, optionPath } from '../../lib/backoff/check-option';
+
+describe('check-option', () => {
+  describe('optionPath', () => {
+    it('joins a prefix and a key with a dot', () => {
+      expect(optionPath('retry', 'maxAttempts')).to.equal('retry.maxAttempts');
+    });
+
+    it('returns the key alone without a prefix', () => {
+      expect(optionPath(undefined, 'limit')).to.equal('limit');
+      expect(optionPath('', 'limit')).to.equal('limit');
+    });
+  });
+
+  describe('checkNumber', () => {
+    it('returns a value that satisfies the rule', () => {
+      expect(checkNumber(0, 'initialMs', { min: 0 })).to.equal(0);
+      expect(checkNumber(3, 'limit', { min: 1, integer: true })).to.equal(3);
+      expect(checkNumber(1, 'ratio', { min: 0, exclusiveMin: true, max: 1 })).to.equal(1);
+    });
+
+    it('follows the p-queue template for a minimum', () => {
+      expect(() => checkNumber(-1, 'initialMs', { min: 0 })).to.throw(
+        TypeError,
+        'Expected `initialMs` to be a number >= 0, got `-1` (number)',
+      );
+    });
+
+    it('says "an integer" and ">" when asked', () => {
+      expect(() => checkNumber(1.5, 'limit', { min: 1, integer: true })).to.throw(
+        'Expected `limit` to be an integer >= 1, got `1.5` (number)',
+      );
+      expect(() => checkNumber(0, 'intervalMs', { min: 0, exclusiveMin: true })).to.throw(
+        'Expected `intervalMs` to be a number > 0, got `0` (number)',
+      );
+    });
+
+    it('shows a range with a maximum and a label for the minimum', () => {
+      expect(() => checkNumber(2, 'window.failureRatio', { min: 0, max: 1 })).to.throw(
+        'Expected `window.failureRatio` to be a number from 0 to 1, got `2` (number)',
+      );
+      expect(() => checkNumber(5, 'maxMs', { min: 10, minLabel: '`initialMs` (10)' })).to.throw(
+        'Expected `maxMs` to be a number >= `initialMs` (10), got `5` (number)',
+      );
+    });
+
+    it('refuses NaN, infinities and non-numbers', () => {
+      expect(() => checkNumber(NaN, 'x', { min: 0 })).to.throw('got `null` (number)');
+      expect(() => checkNumber(Infinity, 'x', { min: 0 })).to.throw(TypeError);
+      expect(() => checkNumber('3', 'x', { min: 0 })).to.throw('got `3` (string)');
+      expect(() => checkNumber(undefined, 'x', { min: 0 })).to.throw('got `undefined` (undefined)');
+    });
+  });
+
+  describe('checkFunction', () => {
+    it('returns a function and refuses anything else', () => {
+      const f = (): number => 1;
+      expect(checkFunction(f, 'random')).to.equal(f);
+      expect(() => checkFunction(1, 'random')).to.throw(
+        TypeError,
+        'Expected `random` to be a function, got `1` (number)',
+      );
+    });
+  });
+});
