@@ -1,0 +1,334 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as YAML from 'yaml';
+import { ConfigError, type ConfigProblem } from '../errors/config-error';
+import { cloneData, isPlainObject } from './config-internals';
+import { configFromEnv, envVarName } from './env';
+import type { PoolConfig, PoolConfigInput } from './schema';
+import { checkConfig } from './validate';
+
+/**
+ * Every property optional, recursively: what a partial override may hold.
+ *
+ * ## Example
+ * ```ts
+ * import type { DeepPartial, PoolConfigInput } from 'rxjs-worker-pool';
+ * const overrides: DeepPartial<PoolConfigInput> = { rateLimit: { limit: 10 } };
+ * ```
+ */
+export type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+/**
+ * Where {@link loadConfig} reads from; every source is optional.
+ *
+ * ## Example
+ * ```ts
+ * import { loadConfig, type LoadConfigOptions } from 'rxjs-worker-pool';
+ * const options: LoadConfigOptions = { file: 'pool.yaml', env: {}, overrides: { timeoutMs: 500 } };
+ * loadConfig(options);
+ * ```
+ */
+export interface LoadConfigOptions {
+  /** A `.yaml`, `.yml` or `.json` file. */
+  file?: string;
+  /** The environment to read `WORKER_POOL_*` variables from. Defaults to `process.env`; `{}` ignores it. */
+  env?: NodeJS.ProcessEnv;
+  /** Applied last, deep-merged over the file and the environment. */
+  overrides?: DeepPartial<PoolConfigInput>;
+}
+
+/**
+ * A {@link ConfigProblem} tagged with the source it came from; `loadConfig`'s errors hold these.
+ *
+ * ## Example
+ * ```ts
+ * import { ConfigError, loadConfig, type SourcedConfigProblem } from 'rxjs-worker-pool';
+ * try {
+ *   loadConfig({ env: { WORKER_POOL_QUEUE_CAPACITY: '0' } });
+ * } catch (error) {
+ *   const [problem] = (error as ConfigError).problems as SourcedConfigProblem[];
+ *   console.log(problem.source, problem.path);
+ * }
+ * // Output:
+ * // environment queue.capacity
+ * ```
+ */
+export interface SourcedConfigProblem extends ConfigProblem {
+  /** A file path, `environment` or `overrides`. */
+  source?: string;
+}
+
+/**
+ * Source label of problems and values that came from environment variables.
+ *
+ * ## Example
+ * ```ts
+ * import { ENVIRONMENT_SOURCE } from 'rxjs-worker-pool';
+ * const fromEnv = problems.filter((p) => p.source === ENVIRONMENT_SOURCE);
+ * ```
+ */
+export const ENVIRONMENT_SOURCE = 'environment';
+
+/**
+ * Source label of problems and values that came from `overrides`.
+ *
+ * ## Example
+ * ```ts
+ * import { OVERRIDES_SOURCE } from 'rxjs-worker-pool';
+ * const fromOverrides = problems.filter((p) => p.source === OVERRIDES_SOURCE);
+ * ```
+ */
+export const OVERRIDES_SOURCE = 'overrides';
+
+/**
+ * Loads a pool configuration: file, then `WORKER_POOL_*` variables, then overrides; validated.
+ *
+ * Later sources win key by key (objects are merged deeply; arrays and scalars replaced), then
+ * the schema's defaults fill the rest. Problems of every source are reported together in one
+ * `ConfigError`, each tagged with where it came from.
+ *
+ * ## Example
+ * ```ts
+ * import { loadConfig } from 'rxjs-worker-pool';
+ * // pool.yaml:  queue: { capacity: 1000 }
+ * // env:        WORKER_POOL_QUEUE_CAPACITY=5000
+ * const config = loadConfig({ file: 'pool.yaml', overrides: { retry: { maxAttempts: 5 } } });
+ * console.log(config.queue.capacity, config.retry.maxAttempts, config.logging.level);
+ * // Output:
+ * // 5000 5 info
+ * ```
+ *
+ * @param options The file, the environment and overrides.
+ * @return The validated configuration, defaults applied.
+ * @throws ConfigError listing every problem, each with its path, message and source.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): PoolConfig {
+  const { file, env = process.env, overrides } = options;
+  const problems: SourcedConfigProblem[] = [];
+  const merged: Record<string, unknown> = {};
+  const origin = new Map<string, string>(); // dotted path → source that last set it
+
+  if (file !== undefined) {
+    const read = readConfigFile(file);
+    problems.push(
+      ...read.problems.map((p) => ({
+        ...p,
+        message: p.message.includes(file) ? p.message : `${p.message} (in ${file})`,
+        source: file,
+      })),
+    );
+    if (read.data !== undefined) mergeInto(merged, read.data, file, origin, []);
+  }
+
+  const fromEnv = configFromEnv(env);
+  problems.push(...fromEnv.problems.map((p) => ({ ...p, source: ENVIRONMENT_SOURCE })));
+  mergeInto(merged, fromEnv.config, ENVIRONMENT_SOURCE, origin, []);
+
+  if (overrides !== undefined) {
+    if (isPlainObject(overrides)) mergeInto(merged, overrides, OVERRIDES_SOURCE, origin, []);
+    else problems.push(notAnObject(overrides, OVERRIDES_SOURCE));
+  }
+
+  const checked = checkConfig(merged, { useDefaults: true });
+  for (const problem of checked.problems) {
+    const from = originOf(problem.path, origin);
+    problems.push({
+      ...problem,
+      message: problem.message + sourceNote(from, problem.path),
+      source: from?.source,
+    });
+  }
+
+  if (problems.length > 0) {
+    const sources = [...new Set(problems.map((p) => p.source).filter((s) => s !== undefined))];
+    throw new ConfigError(problems, sources.join(', ') || undefined);
+  }
+  return checked.config as PoolConfig;
+}
+
+/** What reading a configuration file gave: its data (when it parsed) and its problems. */
+interface FileRead {
+  data?: Record<string, unknown>;
+  problems: ConfigProblem[];
+}
+
+function readConfigFile(file: string): FileRead {
+  const extension = path.extname(file).toLowerCase();
+  if (!['.yaml', '.yml', '.json'].includes(extension)) {
+    return {
+      problems: [
+        {
+          path: '',
+          message: `unsupported configuration file type "${extension || '(none)'}" of ${file} (expected .yaml, .yml or .json)`,
+          value: file,
+        },
+      ],
+    };
+  }
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const message =
+      code === 'ENOENT'
+        ? `configuration file not found: ${path.resolve(file)}`
+        : `cannot read configuration file ${path.resolve(file)}: ${(error as Error).message}`;
+    return { problems: [{ path: '', message, value: file }] };
+  }
+  const parsed = extension === '.json' ? parseJson(text) : parseYaml(text);
+  if (parsed.problems.length > 0) return { problems: parsed.problems };
+  // An empty file (or one holding only comments) is an empty configuration.
+  if (parsed.value === null || parsed.value === undefined) return { data: {}, problems: [] };
+  if (!isPlainObject(parsed.value)) return { problems: [notAnObject(parsed.value, file)] };
+  return { data: parsed.value, problems: [] };
+}
+
+interface Parsed {
+  value?: unknown;
+  problems: ConfigProblem[];
+}
+
+function parseYaml(text: string): Parsed {
+  // parseDocument collects every syntax error with its position instead of stopping at the first.
+  const document = YAML.parseDocument(text);
+  if (document.errors.length > 0) {
+    return {
+      problems: document.errors.map((error) => {
+        const at = error.linePos?.[0];
+        const where = at ? ` at line ${at.line}, column ${at.col}` : '';
+        // The pretty message repeats the position and quotes the line; keep the reason only.
+        const reason = firstLine(error.message).replace(/ at line \d+, column \d+:?$/, '');
+        return { path: '', message: `YAML syntax error${where}: ${reason}` };
+      }),
+    };
+  }
+  return { value: document.toJS(), problems: [] };
+}
+
+function parseJson(text: string): Parsed {
+  try {
+    return { value: JSON.parse(text) as unknown, problems: [] };
+  } catch (error) {
+    // V8 may quote the whole input in its message; drop the quote.
+    const message = (error as Error).message
+      .replace(/, (\.\.\.)?".*" is not valid JSON$/s, '')
+      .replace(/\n/g, '\\n');
+    const position = /position (\d+)/.exec(message);
+    const offset = position ? Number(position[1]) : errorOffset(text);
+    const where = offset === undefined ? '' : ` at ${lineColumn(text, offset)}`;
+    return { problems: [{ path: '', message: `JSON syntax error${where}: ${message}` }] };
+  }
+}
+
+/**
+ * Offset of the character JSON.parse stumbled on, for messages that omit it (V8's
+ * "Unexpected token"): every prefix shorter than it fails only for ending early, every longer
+ * one fails on it, so a binary search finds it.
+ */
+function errorOffset(text: string): number | undefined {
+  const endsEarly = (n: number): boolean => {
+    try {
+      JSON.parse(text.slice(0, n));
+      return true;
+    } catch (error) {
+      const message = (error as Error).message;
+      const position = /position (\d+)/.exec(message);
+      return (
+        /end of (JSON )?input/i.test(message) || (position !== null && Number(position[1]) >= n)
+      );
+    }
+  };
+  let low = 0; // endsEarly(low) holds
+  let high = text.length; // endsEarly(high) does not
+  if (endsEarly(high)) return undefined;
+  while (high - low > 1) {
+    const middle = (low + high) >> 1;
+    if (endsEarly(middle)) low = middle;
+    else high = middle;
+  }
+  return high - 1;
+}
+
+/** `line L, column C` (both from 1) of a character offset. */
+function lineColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset).split('\n');
+  return `line ${before.length}, column ${before[before.length - 1].length + 1}`;
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0].trim();
+}
+
+function notAnObject(value: unknown, source: string): SourcedConfigProblem {
+  const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+  return {
+    path: '',
+    message: `must be an object (a mapping of options), got ${type}`,
+    value,
+    source,
+  };
+}
+
+/**
+ * Deep-merges `source` into `target`, recording which source last set each path: plain objects
+ * merge key by key, anything else replaces what was there.
+ */
+function mergeInto(
+  target: Record<string, unknown>,
+  source: Record<string, unknown>,
+  label: string,
+  origin: Map<string, string>,
+  at: string[],
+): void {
+  for (const [key, value] of Object.entries(source)) {
+    const segments = [...at, key];
+    origin.set(segments.join('.'), label);
+    const current = target[key];
+    if (isPlainObject(value) && isPlainObject(current)) {
+      mergeInto(current, value, label, origin, segments);
+    } else if (isPlainObject(value)) {
+      target[key] = {};
+      mergeInto(target[key] as Record<string, unknown>, value, label, origin, segments);
+    } else {
+      target[key] = cloneData(value);
+    }
+  }
+}
+
+interface Origin {
+  source: string;
+  /** The path the source set: the problem's own, or an ancestor of it. */
+  path: string;
+}
+
+/** The source that set `problemPath` or its closest ancestor. */
+function originOf(problemPath: string, origin: Map<string, string>): Origin | undefined {
+  // `handleSignals[0]` belongs to `handleSignals`.
+  let segments = withoutIndexes(problemPath).split('.').filter(Boolean);
+  while (segments.length > 0) {
+    const source = origin.get(segments.join('.'));
+    if (source !== undefined) return { source, path: segments.join('.') };
+    segments = segments.slice(0, -1);
+  }
+  return undefined;
+}
+
+function sourceNote(from: Origin | undefined, problemPath: string): string {
+  if (from === undefined) return '';
+  if (from.source === ENVIRONMENT_SOURCE) {
+    // Name the variable when one set exactly this option.
+    return from.path === withoutIndexes(problemPath)
+      ? ` (from ${envVarName(from.path)})`
+      : ` (in ${ENVIRONMENT_SOURCE})`;
+  }
+  return ` (in ${from.source})`;
+}
+
+function withoutIndexes(dottedPath: string): string {
+  return dottedPath.replace(/\[\d+\]/g, '');
+}

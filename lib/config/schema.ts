@@ -1,0 +1,504 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import Ajv from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import type { FromSchema } from 'json-schema-to-ts';
+
+/*
+ * Why two copies of the schema, and why that is still one source of truth:
+ *
+ * config/schema.json is what runs: `poolConfigSchema` below is read from it at load time, so
+ * the shipped file, the validators and the docs cannot disagree. TypeScript, however, cannot
+ * derive literal types from a JSON file (`resolveJsonModule` widens every string), so the type
+ * `PoolConfig` is computed by json-schema-to-ts `FromSchema` from `POOL_CONFIG_SCHEMA`, an
+ * `as const` copy. spec/config/schema.spec.ts asserts that this copy deep-equals
+ * config/schema.json, so an edit to one without the other fails the build's tests; nothing
+ * else in the code base restates a default or a limit. To change the schema, edit the constant,
+ * then regenerate the file:
+ *
+ *   npx ts-node -T -e "require('fs').writeFileSync('config/schema.json', JSON.stringify(
+ *     require('./lib/config/schema').POOL_CONFIG_SCHEMA, null, 2) + '\n')" &&
+ *   npx prettier --write config/schema.json
+ */
+
+const SIGNALS = [
+  'SIGINT',
+  'SIGTERM',
+  'SIGHUP',
+  'SIGQUIT',
+  'SIGUSR1',
+  'SIGUSR2',
+  'SIGBREAK',
+] as const;
+
+const handleSignalsSchema = {
+  description:
+    'true: SIGINT and SIGTERM start a graceful shutdown, then the process exits; a list names the signals to handle.',
+  type: ['boolean', 'array'],
+  items: {
+    description: 'A signal that starts a shutdown.',
+    type: 'string',
+    enum: SIGNALS,
+  },
+  uniqueItems: true,
+} as const;
+
+/**
+ * The JSON Schema of {@link PoolConfig}, as a TypeScript constant (deep-equal to config/schema.json).
+ *
+ * ## Example
+ * ```ts
+ * import { POOL_CONFIG_SCHEMA } from 'rxjs-worker-pool';
+ * console.log(POOL_CONFIG_SCHEMA.properties.queue.properties.overflow.enum);
+ * // Output:
+ * // [ 'reject', 'drop-lowest' ]
+ * ```
+ */
+export const POOL_CONFIG_SCHEMA = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://github.com/rxjs-worker-pool/rxjs-worker-pool/config/schema.json',
+  title: 'PoolConfig',
+  description:
+    'Plain-data options of a WorkerPool (everything but the handler, logger and scheduler). Defaults and limits are written here and nowhere else.',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    concurrency: {
+      description:
+        'Concurrency limit: an integer (a fixed initial limit, at least 1), or a range {min, max, initial} that an autoscaler may move the limit within.',
+      type: ['integer', 'object'],
+      minimum: 1,
+      default: 1,
+      additionalProperties: false,
+      properties: {
+        min: {
+          description: 'Lowest limit.',
+          type: 'integer',
+          minimum: 1,
+          maximum: { $data: '1/max' },
+          default: 1,
+        },
+        max: {
+          description: 'Highest limit. Defaults to max(initial, min, number of CPUs x 4).',
+          type: 'integer',
+          minimum: 1,
+        },
+        initial: {
+          description: 'Starting limit, between min and max. Defaults to min.',
+          type: 'integer',
+          exclusiveMinimum: 0,
+          minimum: { $data: '1/min' },
+          maximum: { $data: '1/max' },
+        },
+        autoscale: {
+          description:
+            'Starts a scaler that moves the limit between min and max; true takes every default.',
+          type: ['boolean', 'object'],
+          additionalProperties: false,
+          properties: {
+            policy: {
+              description:
+                "Scaling policy: 'resource' follows CPU, memory and event-loop delay; 'latency' follows task wait time.",
+              type: 'string',
+              enum: ['resource', 'latency'],
+              default: 'resource',
+            },
+            intervalMs: {
+              description:
+                "How often the scaler samples and decides, in ms. Defaults to the policy's own.",
+              type: 'number',
+              exclusiveMinimum: 0,
+            },
+            targetCpuPercent: {
+              description:
+                "CPU use (percent of one core) the resource policy aims at. Defaults to the policy's own.",
+              type: 'number',
+              exclusiveMinimum: 0,
+            },
+            maxRssBytes: {
+              description:
+                'Resident set size above which the resource policy scales down, in bytes. Defaults to none.',
+              type: 'integer',
+              minimum: 1,
+            },
+            maxEventLoopDelayMs: {
+              description:
+                "Event-loop delay above which the resource policy scales down, in ms. Defaults to the policy's own.",
+              type: 'number',
+              exclusiveMinimum: 0,
+            },
+            cooldownMs: {
+              description:
+                "Least time between two limit changes, in ms. Defaults to the policy's own.",
+              type: 'number',
+              minimum: 0,
+            },
+            step: {
+              description:
+                "How much one decision changes the limit by. Defaults to the policy's own.",
+              type: 'integer',
+              minimum: 1,
+            },
+          },
+        },
+      },
+    },
+    queue: {
+      description: 'The queue of waiting tasks (running tasks do not count).',
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        capacity: {
+          description: 'Most tasks that may wait. Omit for an unbounded queue.',
+          type: 'integer',
+          minimum: 1,
+        },
+        overflow: {
+          description:
+            "What a full queue does: 'reject' refuses the new task with QueueFullError; 'drop-lowest' rejects the lowest-priority, newest waiting task if the new one ranks higher.",
+          type: 'string',
+          enum: ['reject', 'drop-lowest'],
+          default: 'reject',
+        },
+        agingMs: {
+          description:
+            'A waiting task rises one priority level for each agingMs it has waited. Omit for no aging.',
+          type: 'number',
+          exclusiveMinimum: 0,
+        },
+      },
+    },
+    timeoutMs: {
+      description:
+        'Timeout of each attempt, in ms; the attempt signal is aborted when it fires. Omit for none.',
+      type: 'number',
+      exclusiveMinimum: 0,
+    },
+    abortGraceMs: {
+      description:
+        'How long an aborted attempt keeps its slot while its handler settles, in ms; past it the slot is freed.',
+      type: 'number',
+      minimum: 0,
+      default: 1000,
+    },
+    retry: {
+      description: 'How failed attempts are retried.',
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        maxAttempts: {
+          description: 'Total attempts, the first one included (1 means no retry).',
+          type: 'integer',
+          minimum: 1,
+          default: 3,
+        },
+        backoff: {
+          description: 'Delay before each retry.',
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            strategy: {
+              description:
+                "'exponential': initialMs x factor^(n-1); 'linear': initialMs x n; 'fixed': initialMs; 'random': uniform in [initialMs, maxMs].",
+              type: 'string',
+              enum: ['exponential', 'linear', 'fixed', 'random'],
+              default: 'exponential',
+            },
+            initialMs: {
+              description: 'First delay (lower bound for random), in ms.',
+              type: 'number',
+              minimum: 0,
+              maximum: { $data: '1/maxMs' },
+              default: 100,
+            },
+            maxMs: {
+              description: 'Upper bound of every delay, in ms.',
+              type: 'number',
+              minimum: 0,
+              default: 30000,
+            },
+            factor: {
+              description: 'Growth factor of the exponential strategy.',
+              type: 'number',
+              minimum: 1,
+              default: 2,
+            },
+            jitter: {
+              description:
+                "Randomisation of each delay: 'none', 'full' (uniform in [0, d]), 'equal' (d/2 + uniform in [0, d/2]) or 'decorrelated'.",
+              type: 'string',
+              enum: ['none', 'full', 'equal', 'decorrelated'],
+              default: 'full',
+            },
+          },
+        },
+      },
+    },
+    rateLimit: {
+      description:
+        'Throttles dispatch: at most limit task starts per intervalMs (token bucket). Omit for none.',
+      type: 'object',
+      additionalProperties: false,
+      required: ['limit', 'intervalMs'],
+      properties: {
+        limit: {
+          description: 'Task starts allowed per interval.',
+          type: 'integer',
+          minimum: 1,
+        },
+        intervalMs: {
+          description: 'Length of the interval, in ms.',
+          type: 'number',
+          exclusiveMinimum: 0,
+        },
+      },
+    },
+    circuitBreaker: {
+      description:
+        'While the circuit is open, dispatch pauses and tasks stay queued. Omit for none.',
+      type: 'object',
+      additionalProperties: false,
+      required: ['failureThreshold', 'resetTimeoutMs'],
+      properties: {
+        failureThreshold: {
+          description: 'Consecutive failures that open the circuit.',
+          type: 'integer',
+          minimum: 1,
+        },
+        resetTimeoutMs: {
+          description: 'How long the circuit stays open before letting probes through, in ms.',
+          type: 'number',
+          minimum: 0,
+        },
+        halfOpenMax: {
+          description: 'Probe calls let through while half-open.',
+          type: 'integer',
+          minimum: 1,
+          default: 1,
+        },
+        window: {
+          description:
+            'Also opens the circuit when the failure ratio over the last size calls reaches failureRatio.',
+          type: 'object',
+          additionalProperties: false,
+          required: ['size', 'failureRatio'],
+          properties: {
+            size: {
+              description: 'Number of most recent calls considered.',
+              type: 'integer',
+              minimum: 1,
+            },
+            minimumCalls: {
+              description: 'Calls needed in the window before the ratio counts. Defaults to size.',
+              type: 'integer',
+              minimum: 1,
+              maximum: { $data: '1/size' },
+            },
+            failureRatio: {
+              description: 'Failure ratio (0 < ratio <= 1) that opens the circuit.',
+              type: 'number',
+              exclusiveMinimum: 0,
+              maximum: 1,
+            },
+          },
+        },
+      },
+    },
+    metrics: {
+      description: 'Metrics snapshots on metrics$.',
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        intervalMs: {
+          description: 'Time between two snapshots, in ms.',
+          type: 'number',
+          exclusiveMinimum: 0,
+          default: 1000,
+        },
+      },
+    },
+    shutdown: {
+      description: 'Graceful shutdown.',
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        timeoutMs: {
+          description:
+            'Deadline of a signal-started shutdown and of shutdown() called without one, in ms; past it running tasks are aborted.',
+          type: 'number',
+          exclusiveMinimum: 0,
+          default: 30000,
+        },
+        cleanupTimeoutMs: {
+          description: 'Longest time given to each onShutdown cleanup callback, in ms.',
+          type: 'number',
+          exclusiveMinimum: 0,
+          default: 5000,
+        },
+        handleSignals: { ...handleSignalsSchema, default: false },
+      },
+    },
+    handleSignals: {
+      ...handleSignalsSchema,
+      description:
+        'Same as shutdown.handleSignals, accepted at the top level like the WorkerPool option; when both are given this one wins.',
+    },
+    logging: {
+      description: 'The pino logger built when no logger is given.',
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        level: {
+          description: 'Lowest level logged.',
+          type: 'string',
+          enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+          default: 'info',
+        },
+        pretty: {
+          description:
+            'Human-readable output through pino-pretty, if it is installed; JSON lines otherwise.',
+          type: 'boolean',
+          default: false,
+        },
+      },
+    },
+  },
+} as const;
+
+/**
+ * Drops ajv `{ $data }` limits (cross-field checks such as `min <= max`): they are not plain
+ * JSON Schema, and json-schema-to-ts would not turn a numeric limit into a type anyway.
+ */
+type WithoutData<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T as T[K] extends { readonly $data: string } ? never : K]: WithoutData<T[K]> }
+    : T;
+
+type TypedSchema = WithoutData<typeof POOL_CONFIG_SCHEMA>;
+
+/**
+ * A validated pool configuration, defaults applied: the type of `loadConfig()`'s result.
+ *
+ * Derived from the schema by json-schema-to-ts, so it cannot drift from it.
+ *
+ * ## Example
+ * ```ts
+ * import { loadConfig, type PoolConfig } from 'rxjs-worker-pool';
+ * const config: PoolConfig = loadConfig({ file: 'pool.yaml' });
+ * console.log(config.retry.maxAttempts);
+ * // Output:
+ * // 3
+ * ```
+ */
+export type PoolConfig = FromSchema<TypedSchema>;
+
+/**
+ * A pool configuration as written by a user (file, overrides): every defaulted key optional.
+ *
+ * ## Example
+ * ```ts
+ * import { loadConfig, type PoolConfigInput } from 'rxjs-worker-pool';
+ * const overrides: PoolConfigInput = { queue: { capacity: 100 } };
+ * loadConfig({ overrides });
+ * ```
+ */
+export type PoolConfigInput = FromSchema<TypedSchema, { keepDefaultedPropertiesOptional: true }>;
+
+/**
+ * A JSON Schema node as found in config/schema.json (the subset this package uses).
+ *
+ * ## Example
+ * ```ts
+ * import { poolConfigSchema, type SchemaNode } from 'rxjs-worker-pool';
+ * const queue: SchemaNode | undefined = poolConfigSchema.properties?.queue;
+ * console.log(queue?.additionalProperties);
+ * // Output:
+ * // false
+ * ```
+ */
+export interface SchemaNode {
+  description?: string;
+  type?: string | string[];
+  enum?: readonly unknown[];
+  default?: unknown;
+  properties?: Record<string, SchemaNode>;
+  items?: SchemaNode;
+  required?: readonly string[];
+  additionalProperties?: boolean;
+  [keyword: string]: unknown;
+}
+
+/**
+ * Absolute path of config/schema.json: two levels up from lib/config or dist/config.
+ *
+ * ## Example
+ * ```ts
+ * import { SCHEMA_PATH } from 'rxjs-worker-pool';
+ * console.log(SCHEMA_PATH.endsWith('config/schema.json'));
+ * // Output:
+ * // true
+ * ```
+ */
+export const SCHEMA_PATH = path.join(__dirname, '../../config/schema.json');
+
+/**
+ * The pool configuration schema, read from config/schema.json.
+ *
+ * ## Example
+ * ```ts
+ * import { poolConfigSchema } from 'rxjs-worker-pool';
+ * console.log(poolConfigSchema.properties?.retry.description);
+ * // Output:
+ * // How failed attempts are retried.
+ * ```
+ */
+export const poolConfigSchema: SchemaNode = JSON.parse(fs.readFileSync(SCHEMA_PATH, 'utf8'));
+
+function compile(useDefaults: boolean): ValidateFunction {
+  // allErrors: report every problem at once; $data: cross-field limits (min <= initial <= max);
+  // allowUnionTypes: `concurrency` is integer-or-object, which keeps `useDefaults` working
+  // (ajv ignores defaults under oneOf/anyOf).
+  const ajv = new Ajv({
+    allErrors: true,
+    $data: true,
+    allowUnionTypes: true,
+    useDefaults,
+    strict: true,
+  });
+  return ajv.compile(poolConfigSchema);
+}
+
+/**
+ * Ajv validator of config/schema.json that fills in defaults (mutates its argument).
+ *
+ * ## Example
+ * ```ts
+ * import { validatePoolConfigWithDefaults } from 'rxjs-worker-pool';
+ * const data = { queue: { capacity: 10 } };
+ * validatePoolConfigWithDefaults(data);
+ * console.log(data.queue);
+ * // Output:
+ * // { capacity: 10, overflow: 'reject' }
+ * ```
+ */
+export const validatePoolConfigWithDefaults: ValidateFunction = compile(true);
+
+/**
+ * Ajv validator of config/schema.json that leaves its argument untouched.
+ *
+ * ## Example
+ * ```ts
+ * import { validatePoolConfig } from 'rxjs-worker-pool';
+ * console.log(validatePoolConfig({ queue: { capacity: 0 } }));
+ * // Output:
+ * // false
+ * ```
+ */
+export const validatePoolConfig: ValidateFunction = compile(false);

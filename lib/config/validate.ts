@@ -1,0 +1,227 @@
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { ConfigError, type ConfigProblem } from '../errors/config-error';
+import { article, cloneData, closest, isPlainObject, showValue, typeOf } from './config-internals';
+import {
+  poolConfigSchema,
+  validatePoolConfig,
+  validatePoolConfigWithDefaults,
+  type PoolConfig,
+  type SchemaNode,
+} from './schema';
+
+/**
+ * The outcome of {@link checkConfig}: the (possibly defaulted) copy and every problem found.
+ *
+ * ## Example
+ * ```ts
+ * import { checkConfig, type ConfigCheck } from 'rxjs-worker-pool';
+ * const check: ConfigCheck = checkConfig({ timeoutMs: 0 });
+ * console.log(check.problems.length);
+ * // Output:
+ * // 1
+ * ```
+ */
+export interface ConfigCheck {
+  /** A deep copy of the input, with defaults filled in when asked for. */
+  config: unknown;
+  /** Empty when the input is valid. */
+  problems: ConfigProblem[];
+}
+
+/**
+ * Validates `data` against config/schema.json without throwing; never mutates `data`.
+ *
+ * ## Example
+ * ```ts
+ * import { checkConfig } from 'rxjs-worker-pool';
+ * const { problems } = checkConfig({ queue: { capacity: 0 } }, { useDefaults: true });
+ * console.log(problems.map((p) => `${p.path}: ${p.message}`));
+ * // Output:
+ * // [ 'queue.capacity: must be >= 1, got 0' ]
+ * ```
+ *
+ * @param data The candidate configuration.
+ * @param options `useDefaults: true` fills in the schema's defaults in the returned copy.
+ * @return The copy and the problems, each with a dotted path, a message and the value.
+ */
+export function checkConfig(data: unknown, options: { useDefaults?: boolean } = {}): ConfigCheck {
+  const config = cloneData(data);
+  const validator: ValidateFunction = options.useDefaults
+    ? validatePoolConfigWithDefaults
+    : validatePoolConfig;
+  if (validator(config)) return { config, problems: [] };
+  return { config, problems: toProblems(validator.errors ?? [], config) };
+}
+
+/**
+ * Validates a configuration and returns a copy with every default applied.
+ *
+ * ## Example
+ * ```ts
+ * import { validateConfig } from 'rxjs-worker-pool';
+ * const config = validateConfig({ retry: { maxAttempts: 5 } });
+ * console.log(config.retry);
+ * // Output:
+ * // { maxAttempts: 5, backoff: { strategy: 'exponential', initialMs: 100, maxMs: 30000, factor: 2, jitter: 'full' } }
+ * validateConfig({ retry: { backof: {} } });
+ * // throws ConfigError: retry.backof: unknown key (did you mean backoff?)
+ * ```
+ *
+ * @param data The candidate configuration (not mutated).
+ * @param source Where it came from (a file path, `overrides`...), named in the error.
+ * @return The validated configuration, defaults applied.
+ * @throws ConfigError listing every problem.
+ */
+export function validateConfig(data: unknown, source?: string): PoolConfig {
+  const { config, problems } = checkConfig(data, { useDefaults: true });
+  if (problems.length > 0) throw new ConfigError(problems, source);
+  return config as PoolConfig;
+}
+
+/**
+ * Validates the plain-data keys of `WorkerPoolOptions` with the same schema, filling no default.
+ *
+ * The caller strips what is not plain data (the handler, a `logger`, a `scheduler`, an
+ * `Observable` concurrency, a `Backoff` instance, `retryIf`) before calling it.
+ *
+ * ## Example
+ * ```ts
+ * import { validateOptionsData } from 'rxjs-worker-pool';
+ * validateOptionsData({ concurrency: 4, queue: { capacity: 100 } }); // fine
+ * validateOptionsData({ concurrency: 0 });
+ * // throws ConfigError: Invalid configuration in options: concurrency: must be >= 1, got 0
+ * ```
+ *
+ * @param data The plain-data options.
+ * @param source Named in the error. Defaults to `'options'`.
+ * @throws ConfigError listing every problem.
+ */
+export function validateOptionsData(data: unknown, source = 'options'): void {
+  const { problems } = checkConfig(data, { useDefaults: false });
+  if (problems.length > 0) throw new ConfigError(problems, source);
+}
+
+/**
+ * The configuration an empty object validates to: every default of config/schema.json.
+ *
+ * ## Example
+ * ```ts
+ * import { schemaDefaults } from 'rxjs-worker-pool';
+ * console.log(schemaDefaults().shutdown);
+ * // Output:
+ * // { timeoutMs: 30000, cleanupTimeoutMs: 5000, handleSignals: false }
+ * ```
+ */
+export function schemaDefaults(): PoolConfig {
+  return validateConfig({});
+}
+
+function toProblems(errors: ErrorObject[], root: unknown): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const seen = new Set<string>();
+  for (const error of errors) {
+    const problem = toProblem(error, root);
+    const key = `${problem.path}\u0000${problem.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    problems.push(problem);
+  }
+  return problems;
+}
+
+function toProblem(error: ErrorObject, root: unknown): ConfigProblem {
+  const segments = pointerSegments(error.instancePath);
+  const value = valueAt(root, segments);
+  const path = dotted(segments);
+  const got = `got ${showValue(value)}`;
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const known = Object.keys(schemaAt(parentSchemaPath(error.schemaPath)).properties ?? {});
+      const suggestion = closest(key, known);
+      return {
+        path: dotted([...segments, key]),
+        message: `unknown key${suggestion ? ` (did you mean ${suggestion}?)` : ''}`,
+        value: valueAt(value, [key]),
+      };
+    }
+    case 'required':
+      return {
+        path: dotted([...segments, String(params.missingProperty)]),
+        message: 'is required',
+      };
+    case 'type': {
+      const types = ([] as string[]).concat(params.type as string | string[]);
+      return {
+        path,
+        message: `must be ${types.map(article).join(' or ')}, got ${showValue(value)} (${typeOf(value)})`,
+        value,
+      };
+    }
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ');
+      return { path, message: `must be one of ${allowed}, ${got}`, value };
+    }
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum': {
+      // A limit written as {$data: '1/max'} names the sibling it comes from.
+      const limitSchema = schemaAt(error.schemaPath) as unknown;
+      const ref =
+        isPlainObject(limitSchema) && typeof limitSchema.$data === 'string'
+          ? `${dotted([...segments.slice(0, -1), limitSchema.$data.split('/').pop() ?? ''])} (${String(params.limit)})`
+          : String(params.limit);
+      return { path, message: `must be ${String(params.comparison)} ${ref}, ${got}`, value };
+    }
+    case 'uniqueItems':
+      return { path, message: `must not list the same item twice, ${got}`, value };
+    default:
+      return { path, message: `${error.message ?? 'is invalid'}, ${got}`, value };
+  }
+}
+
+/** `/retry/backoff` → `['retry', 'backoff']`, undoing JSON Pointer escapes. */
+function pointerSegments(pointer: string): string[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+/** `['handleSignals', '0']` → `handleSignals[0]`; `['queue', 'capacity']` → `queue.capacity`. */
+function dotted(segments: string[]): string {
+  let out = '';
+  for (const segment of segments) {
+    if (/^\d+$/.test(segment)) out += `[${segment}]`;
+    else out += out === '' ? segment : `.${segment}`;
+  }
+  return out;
+}
+
+function valueAt(root: unknown, segments: string[]): unknown {
+  let node = root;
+  for (const segment of segments) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[segment];
+  }
+  return node;
+}
+
+/** The schema node at a `#/properties/...` path of config/schema.json. */
+function schemaAt(schemaPath: string): SchemaNode {
+  let node: unknown = poolConfigSchema;
+  for (const segment of pointerSegments(schemaPath.replace(/^#/, ''))) {
+    node =
+      isPlainObject(node) || Array.isArray(node)
+        ? (node as Record<string, unknown>)[segment]
+        : undefined;
+  }
+  return (node ?? {}) as SchemaNode;
+}
+
+function parentSchemaPath(schemaPath: string): string {
+  return schemaPath.slice(0, schemaPath.lastIndexOf('/'));
+}
