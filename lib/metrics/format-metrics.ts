@@ -1,0 +1,53 @@
+import type { LatencySummary, PoolMetrics } from './pool-metrics';
+
+/** A duration in ms with a precision that fits its size: 0.42, 4.2, 42, 420. */
+function ms(value: number): string {
+  if (value === 0) return '0';
+  if (value < 1) return value.toFixed(2);
+  if (value < 10) return value.toFixed(1).replace(/\.0$/, '');
+  return String(Math.round(value));
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+}
+
+function latency(label: string, summary: LatencySummary): string {
+  return `${label}  p50 ${ms(summary.p50)}  p90 ${ms(summary.p90)}  p99 ${ms(summary.p99)}  max ${ms(summary.max)}`;
+}
+
+/**
+ * A compact multi-line summary of a metrics snapshot, for terminals and logs.
+ *
+ * ## Example
+ * ```ts
+ * import { formatMetrics } from 'rxjs-worker-pool';
+ * console.log(formatMetrics(pool.metrics()));
+ * // Output:
+ * // tasks    submitted 120  started 118  succeeded 100  failed 5  cancelled 2  rejected 1  retries 7  timeouts 3
+ * // queue    12 waiting  critical 0  high 2  normal 10  low 0
+ * // workers  active 4/8  abandoned 0  throughput 12.5/s
+ * // wait ms  p50 1.2  p90 3  p99 4.5  max 12
+ * // run ms   p50 40  p90 81  p99 120  max 300
+ * // process  cpu 35.2%  rss 85.3 MiB  heap 40.1 MiB  loop p99 1.3 ms
+ * ```
+ * @param snapshot a {@link PoolMetrics} from `metrics()` or `metrics$`.
+ * @return six lines joined by `\n`, without a trailing newline.
+ */
+export function formatMetrics(snapshot: PoolMetrics): string {
+  const m = snapshot;
+  const q = m.queuedByPriority;
+  const lines = [
+    `tasks    submitted ${m.submitted}  started ${m.started}  succeeded ${m.succeeded}  failed ${m.failed}` +
+      `  cancelled ${m.cancelled}  rejected ${m.rejected}  retries ${m.retries}  timeouts ${m.timeouts}`,
+    `queue    ${m.queued} waiting  critical ${q.critical}  high ${q.high}  normal ${q.normal}  low ${q.low}`,
+    `workers  active ${m.active}/${m.concurrency}  abandoned ${m.abandoned}` +
+      `  throughput ${Math.round(m.throughputPerSec * 10) / 10}/s`,
+    latency('wait ms', m.latency.waitMs),
+    latency('run ms ', m.latency.runMs),
+    `process  cpu ${m.system.cpuPercent.toFixed(1)}%  rss ${mib(m.system.rssBytes)}` +
+      `  heap ${mib(m.system.heapUsedBytes)}  loop p99 ${ms(m.system.eventLoopDelayMs)} ms` +
+      (m.system.diskFreeBytes !== undefined ? `  disk free ${mib(m.system.diskFreeBytes)}` : ''),
+  ];
+  return lines.join('\n');
+}
