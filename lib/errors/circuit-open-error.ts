@@ -8,7 +8,9 @@ export class CircuitOpenError extends WorkerPoolError {
     /** Milliseconds from now until then. */
     readonly retryInMs: number,
   ) {
-    super(`Circuit is open: calls are refused for another ${Math.max(0, Math.round(retryInMs))} ms`);
+    super(
+      `Circuit is open: calls are refused for another ${Math.max(0, Math.round(retryInMs))} ms`,
+    );
     this.name = 'CircuitOpenError';
   }
 }

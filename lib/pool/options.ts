@@ -46,7 +46,10 @@ export interface WorkerPoolOptions<I = unknown, O = unknown> {
   /** A pino logger. Defaults to one built from `logging`. */
   logger?: Logger;
   /** Used when no `logger` is given. Defaults to level `'info'`, JSON lines on stdout. */
-  logging?: { level?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; pretty?: boolean };
+  logging?: {
+    level?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+    pretty?: boolean;
+  };
   /** Deadline of a signal-started shutdown and of `shutdown()` without one, in ms. */
   shutdown?: { timeoutMs?: number; cleanupTimeoutMs?: number };
   /** SIGINT/SIGTERM (or the listed signals) start a shutdown, then exit. Defaults to false. */

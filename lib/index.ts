@@ -1,0 +1,141 @@
+/* Pool */
+export { WorkerPool } from './pool/worker-pool';
+export type { WorkerPoolOptions, ConcurrencyRange } from './pool/options';
+export type { PoolEvent, PoolEventType } from './pool/pool-events';
+
+/* Tasks */
+export {
+  Priority,
+  PRIORITY_NAMES,
+  toPriority,
+  priorityName,
+  type PriorityName,
+  type PriorityLike,
+} from './task/priority';
+export type {
+  Task,
+  TaskContext,
+  Handler,
+  TaskOptions,
+  ProcessOptions,
+  TaskResult,
+  TaskStatus,
+} from './task/task';
+
+/* Errors */
+export {
+  WorkerPoolError,
+  QueueFullError,
+  PoolClosedError,
+  TaskTimeoutError,
+  TaskCancelledError,
+  NonRetryableError,
+  CircuitOpenError,
+  ConfigError,
+  type CancelReason,
+  type ConfigProblem,
+} from './errors';
+
+/* Channel and operators */
+export {
+  PriorityChannel,
+  type QueueOptions,
+  type OverflowPolicy,
+  type ChannelEntry,
+  type OfferResult,
+} from './channel/priority-channel';
+export { priorityChannel, type PriorityChannelOptions } from './operators/priority-channel';
+export { priorityMerge, type PriorityMergeOptions } from './operators/priority-merge';
+export { runInPool } from './operators/run-in-pool';
+export { rateLimit } from './operators/rate-limit';
+export { circuitBreaker, type CircuitBreakerOperatorOptions } from './operators/circuit-breaker';
+
+/* Retry and backoff */
+export type { RetryOptions } from './retry/retry-options';
+export { DEFAULT_RETRY } from './retry/retry-policy';
+export {
+  ExponentialBackoff,
+  LinearBackoff,
+  FixedBackoff,
+  RandomBackoff,
+  backoffFrom,
+  isBackoff,
+  noJitter,
+  fullJitter,
+  equalJitter,
+  decorrelatedJitter,
+  jitterFrom,
+  type Backoff,
+  type BackoffConfig,
+  type BackoffStrategy,
+  type JitterName,
+  type Jitter,
+  type JitterContext,
+  type ExponentialBackoffOptions,
+  type LinearBackoffOptions,
+  type FixedBackoffOptions,
+  type RandomBackoffOptions,
+} from './backoff';
+
+/* Resilience and decorators */
+export {
+  TokenBucket,
+  CircuitBreaker,
+  type RateLimitOptions,
+  type CircuitBreakerOptions,
+  type CircuitBreakerWindow,
+  type CircuitState,
+} from './resilience';
+export {
+  withTimeout,
+  withRetry,
+  withRateLimit,
+  withCircuitBreaker,
+  type DecoratorOptions,
+  type CircuitBreakerFunction,
+} from './decorators';
+
+/* Scaling */
+export type { AutoscaleOptions } from './scaling/autoscale-options';
+export type { ScalingPolicy, ScalingSignals, ScalingDecision } from './scaling/scaling-policy';
+export {
+  PidusageSource,
+  ScriptedUsageSource,
+  type UsageSource,
+  type ProcessUsage,
+} from './scaling/usage-source';
+
+/* Metrics */
+export {
+  formatMetrics,
+  exposePrometheus,
+  serveMetrics,
+  evaluateHealth,
+  type PoolMetrics,
+  type LatencySummary,
+  type LatencyPair,
+  type QueuedByPriority,
+  type HealthStatus,
+  type HealthOptions,
+  type PrometheusSource,
+  type PrometheusOptions,
+  type PrometheusExposure,
+  type ServeMetricsOptions,
+  type MetricsServer,
+} from './metrics';
+
+/* Shutdown */
+export type { ShutdownReport, ShutdownOptions, CleanupOutcome } from './shutdown/shutdown-report';
+
+/* Config and logging */
+export {
+  loadConfig,
+  validateConfig,
+  schemaDefaults,
+  configFromEnv,
+  envVarName,
+  type PoolConfig,
+  type PoolConfigInput,
+  type LoadConfigOptions,
+} from './config';
+export { createLogger, silentLogger, type LoggingOptions } from './logging/logger';

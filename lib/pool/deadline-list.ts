@@ -1,0 +1,82 @@
+import type { SchedulerLike, Subscription } from 'rxjs';
+
+/** An item with a deadline, linked into a {@link DeadlineList} (intrusive, so no wrapper objects). */
+export interface DeadlineNode {
+  deadline: number;
+  prevDeadline: DeadlineNode | undefined;
+  nextDeadline: DeadlineNode | undefined;
+  inDeadlineList: boolean;
+}
+
+/**
+ * Timeouts for attempts that share one duration, with a single scheduler timer.
+ *
+ * One RxJS `timeout` per attempt costs a scheduler action (a `setInterval`) per task, most of
+ * the pool's per-task overhead. With one duration per list, deadlines arrive in start order,
+ * so a doubly-linked list is sorted by construction: O(1) add and remove, and one timer armed
+ * for the head. A removed head leaves its timer armed; when it fires early it just re-arms.
+ */
+export class DeadlineList<N extends DeadlineNode> {
+  #head: N | undefined;
+  #tail: N | undefined;
+  #timer: Subscription | undefined;
+  #timerAt = Infinity;
+
+  constructor(
+    readonly durationMs: number,
+    private readonly scheduler: SchedulerLike,
+    private readonly expire: (node: N) => void,
+  ) {}
+
+  /** Starts the clock for `node`: it expires `durationMs` from now unless removed first. */
+  add(node: N): void {
+    node.deadline = this.scheduler.now() + this.durationMs;
+    node.inDeadlineList = true;
+    node.prevDeadline = this.#tail;
+    node.nextDeadline = undefined;
+    if (this.#tail) this.#tail.nextDeadline = node;
+    else this.#head = node;
+    this.#tail = node;
+    if (this.#timer === undefined) this.#arm(node.deadline);
+  }
+
+  /** Stops the clock for `node`. */
+  remove(node: N): void {
+    if (!node.inDeadlineList) return;
+    node.inDeadlineList = false;
+    const prev = node.prevDeadline as N | undefined;
+    const next = node.nextDeadline as N | undefined;
+    if (prev) prev.nextDeadline = next;
+    else this.#head = next;
+    if (next) next.prevDeadline = prev;
+    else this.#tail = prev;
+    node.prevDeadline = node.nextDeadline = undefined;
+  }
+
+  /** Cancels the timer (pool teardown). */
+  dispose(): void {
+    this.#timer?.unsubscribe();
+    this.#timer = undefined;
+  }
+
+  #arm(at: number): void {
+    this.#timerAt = at;
+    this.#timer = this.scheduler.schedule(
+      () => this.#fire(),
+      Math.max(0, at - this.scheduler.now()),
+    );
+  }
+
+  #fire(): void {
+    this.#timer = undefined;
+    const now = this.scheduler.now();
+    let node = this.#head;
+    while (node !== undefined && node.deadline <= now) {
+      this.remove(node);
+      this.expire(node);
+      node = this.#head;
+    }
+    if (node !== undefined) this.#arm(node.deadline);
+    else this.#timerAt = Infinity;
+  }
+}

@@ -1,0 +1,489 @@
+import {
+  BehaviorSubject,
+  Observable,
+  Subject,
+  isObservable,
+  last,
+  type SchedulerLike,
+  type Subscriber,
+} from 'rxjs';
+import type { Logger } from 'pino';
+import { PriorityChannel, type QueueOptions } from '../channel/priority-channel';
+import { QueueFullError } from '../errors/queue-full-error';
+import { TaskCancelledError, type CancelReason } from '../errors/task-cancelled-error';
+import { TaskTimeoutError } from '../errors/task-timeout-error';
+import { WorkerPoolError } from '../errors/worker-pool-error';
+import type { MetricsRecorder } from '../metrics/metrics-recorder';
+import {
+  priorityMergeInternals,
+  type DispatchGate,
+  type MergeControl,
+} from '../operators/priority-merge-internals';
+import type { CircuitBreaker } from '../resilience/circuit-breaker';
+import { shouldRetry } from '../retry/retry-policy';
+import type { TaskResult, TaskStatus } from '../task/task';
+import { DeadlineList } from './deadline-list';
+import type { PoolEvent } from './pool-events';
+import { Attempt, Outcome, PoolTask, TaskState } from './pool-task';
+
+/** What the engine needs, already checked by the public class. */
+export interface EngineConfig {
+  queue: QueueOptions;
+  abortGraceMs: number;
+  scheduler: SchedulerLike;
+  logger: Logger;
+  metrics: MetricsRecorder;
+  gate: DispatchGate | undefined;
+  breaker: CircuitBreaker | undefined;
+}
+
+/**
+ * The private engine under `WorkerPool`: the intake subject, the priority channel and the
+ * dynamic-concurrency merge, and the life of each task from acceptance to its one result.
+ */
+export class PoolEngine<I, O> {
+  readonly channel: PriorityChannel<PoolTask<I, O>>;
+  readonly results = new Subject<TaskResult<I, O>>();
+  readonly events = new Subject<PoolEvent>();
+  /** The effective dispatch limit (0 while paused or while the breaker is open). */
+  readonly dispatchLimit$ = new BehaviorSubject<number>(0);
+  /** Completes when the intake has completed and every accepted task has ended. */
+  readonly drained: Promise<void>;
+  /** Tasks waiting out a retry backoff. */
+  readonly backoff = new Set<PoolTask<I, O>>();
+  /** Attempts holding a slot, so shutdown and unsubscribes can find them. */
+  readonly running = new Set<Attempt<I, O>>();
+  abandonedRunning = 0;
+  /** True once shutdown cut work off: no more retries. */
+  cutOff = false;
+
+  readonly #intake = new Subject<PoolTask<I, O>>();
+  readonly #config: EngineConfig;
+  /**
+   * One abort listener per caller signal, however many tasks share it: a listener per task
+   * trips Node's MaxListeners warning and makes each removal O(listeners).
+   */
+  readonly #watchers = new WeakMap<AbortSignal, SignalWatcher<I, O>>();
+  readonly #deadlines = new Map<number, DeadlineList<Attempt<I, O>>>();
+  #control!: MergeControl<PoolTask<I, O>>;
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(config: EngineConfig) {
+    this.#config = config;
+    this.channel = new PriorityChannel(config.queue, config.scheduler);
+    const pipeline = new Observable<never>((subscriber) =>
+      priorityMergeInternals(this.#intake, subscriber, {
+        channel: this.channel,
+        limit$: this.dispatchLimit$,
+        scheduler: config.scheduler,
+        gate: config.gate,
+        start: (task, _out, done) => this.#start(task, done),
+        overflow: (task, evicted) => this.#overflow(task, evicted),
+        control: (control) => (this.#control = control),
+      }),
+    );
+    this.drained = new Promise<void>((resolve, reject) => {
+      pipeline.subscribe({ complete: resolve, error: reject });
+    });
+  }
+
+  /** Slots held now. */
+  get active(): number {
+    return this.#control.active;
+  }
+
+  /** Tasks waiting at each level, backoff included: `[low, normal, high, critical]`. */
+  queuedByPriority(): [number, number, number, number] {
+    const sizes = this.channel.sizes();
+    for (const task of this.backoff) sizes[task.priority]++;
+    return sizes;
+  }
+
+  /** Takes a task in: it ends in exactly one result from here on. */
+  accept(task: PoolTask<I, O>): void {
+    const { metrics } = this.#config;
+    metrics.submitted++;
+    if (task.group) task.group.pending++;
+    const signal = task.settings.signal;
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        this.#finish(
+          task,
+          'cancelled',
+          undefined,
+          this.#cancelError(task, 'caller', signal.reason),
+        );
+        return;
+      }
+      this.#watch(signal, task);
+    }
+    if (this.events.observed)
+      this.events.next({ type: 'queued', taskId: task.id, priority: task.priority });
+    this.#intake.next(task);
+  }
+
+  /** Completes the intake: queued tasks still run, then `drained` resolves. */
+  close(): void {
+    this.#intake.complete();
+  }
+
+  pump(): void {
+    this.#control.pump();
+  }
+
+  /** Cancels a task wherever it is: queued, waiting out a backoff, or running (aborted). */
+  cancel(task: PoolTask<I, O>, reason: CancelReason, cause?: unknown): void {
+    switch (task.state) {
+      case TaskState.Queued:
+        this.channel.remove(task);
+        this.#finish(task, 'cancelled', undefined, this.#cancelError(task, reason, cause));
+        break;
+      case TaskState.Backoff:
+        task.backoffTimer?.unsubscribe();
+        this.backoff.delete(task);
+        this.#finish(task, 'cancelled', undefined, this.#cancelError(task, reason, cause));
+        this.#control.unhold();
+        break;
+      case TaskState.Running:
+        this.#abortAttempt(
+          task.attempt as Attempt<I, O>,
+          Outcome.Cancelled,
+          this.#cancelError(task, reason, cause),
+        );
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Ends tasks already taken out of the channel (by `removeWhere`) as cancelled. */
+  cancelRemoved(tasks: readonly PoolTask<I, O>[], reason: CancelReason): void {
+    for (const task of tasks)
+      this.#finish(task, 'cancelled', undefined, this.#cancelError(task, reason, undefined));
+  }
+
+  /** Resolves once nothing is queued, waiting out a backoff or running. */
+  onIdle(): Promise<void> {
+    if (this.#isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /**
+   * The shutdown deadline: ends queued and backoff tasks as cancelled and aborts running
+   * attempts through their signal. Returns both lists for the report.
+   */
+  cutOffAll(): { cancelled: PoolTask<I, O>[]; aborted: PoolTask<I, O>[] } {
+    this.cutOff = true;
+    const cancelled = [...this.backoff, ...this.channel.drain()];
+    for (const task of cancelled) {
+      if (task.state === TaskState.Queued) {
+        this.#finish(task, 'cancelled', undefined, this.#cancelError(task, 'shutdown', undefined));
+      } else {
+        this.cancel(task, 'shutdown');
+      }
+    }
+    const aborted: PoolTask<I, O>[] = [];
+    for (const attempt of [...this.running]) {
+      if (attempt.outcome !== Outcome.Pending) continue;
+      aborted.push(attempt.task);
+      this.#abortAttempt(
+        attempt,
+        Outcome.Cancelled,
+        this.#cancelError(attempt.task, 'shutdown', undefined),
+      );
+    }
+    // Nothing may be left to free a slot: let the merge see it is drained.
+    this.#control.pump();
+    return { cancelled, aborted };
+  }
+
+  /** Stops every timer the engine owns (after the drain). */
+  dispose(): void {
+    for (const list of this.#deadlines.values()) list.dispose();
+    this.#deadlines.clear();
+  }
+
+  #start(task: PoolTask<I, O>, done: () => void): void {
+    const { scheduler, metrics, logger } = this.#config;
+    const now = scheduler.now();
+    task.waitMs += now - task.queuedAt;
+    task.state = TaskState.Running;
+    const attempt = new Attempt<I, O>(task, ++task.attempts, now, logger);
+    attempt.done = done;
+    task.attempt = attempt;
+    this.running.add(attempt);
+    metrics.started++;
+    if (this.events.observed) {
+      this.events.next({
+        type: 'started',
+        taskId: task.id,
+        priority: task.priority,
+        attempt: attempt.attempt,
+      });
+    }
+    const { handler, timeoutMs } = task.settings;
+    if (timeoutMs !== undefined) this.#deadlineList(timeoutMs).add(attempt);
+    let output: unknown;
+    try {
+      if (handler === undefined) {
+        throw new WorkerPoolError(
+          'The pool has no handler: pass `handler` to the constructor, or use run()',
+        );
+      }
+      output = handler(task.input, attempt);
+    } catch (error) {
+      this.#settle(attempt, false, error);
+      return;
+    }
+    if (isPromiseLike(output)) {
+      output.then(
+        (value) => this.#settle(attempt, true, value),
+        (error: unknown) => this.#settle(attempt, false, error),
+      );
+    } else if (isObservable(output)) {
+      // Unsubscribing is how an Observable handler is stopped: abort() does it.
+      attempt.subscription = output.pipe(last(undefined, undefined)).subscribe({
+        next: (value) => this.#settle(attempt, true, value),
+        error: (error: unknown) => this.#settle(attempt, false, error),
+      });
+    } else {
+      this.#settle(attempt, true, output);
+    }
+  }
+
+  /** The handler settled: decide the outcome if nothing else did first, then free the slot. */
+  #settle(attempt: Attempt<I, O>, ok: boolean, result: unknown): void {
+    if (attempt.settled) return;
+    attempt.settled = true;
+    if (attempt.outcome === Outcome.Pending) {
+      attempt.outcome = ok ? Outcome.Succeeded : Outcome.Failed;
+      attempt.result = result;
+    }
+    if (attempt.released) {
+      // It had been given up on after abortGraceMs; it has stopped at last.
+      this.abandonedRunning--;
+      return;
+    }
+    this.#release(attempt);
+  }
+
+  /** Timeout, cancel or shutdown: the outcome is decided now; the slot is freed on settle or after the grace. */
+  #abortAttempt(attempt: Attempt<I, O>, outcome: Outcome, reason: Error): void {
+    if (attempt.outcome !== Outcome.Pending || attempt.released) return;
+    attempt.outcome = outcome;
+    attempt.result = reason;
+    const observableHandler = attempt.subscription !== undefined;
+    attempt.abort(reason);
+    if (observableHandler) {
+      // Unsubscribed: it cannot emit any more, so it has stopped.
+      this.#settle(attempt, false, reason);
+      return;
+    }
+    const { abortGraceMs, scheduler } = this.#config;
+    if (abortGraceMs === 0) this.#giveUp(attempt);
+    else attempt.graceTimer = scheduler.schedule(() => this.#giveUp(attempt), abortGraceMs);
+  }
+
+  #giveUp(attempt: Attempt<I, O>): void {
+    if (attempt.settled || attempt.released) return;
+    attempt.task.abandoned = true;
+    this.abandonedRunning++;
+    this.#config.logger.warn(
+      { taskId: attempt.task.id, attempt: attempt.attempt, graceMs: this.#config.abortGraceMs },
+      'handler ignored its abort signal; slot freed, handler abandoned',
+    );
+    this.#release(attempt);
+  }
+
+  #release(attempt: Attempt<I, O>): void {
+    attempt.released = true;
+    const task = attempt.task;
+    const timeoutMs = task.settings.timeoutMs;
+    if (attempt.inDeadlineList && timeoutMs !== undefined)
+      this.#deadlines.get(timeoutMs)?.remove(attempt);
+    attempt.graceTimer?.unsubscribe();
+    this.running.delete(attempt);
+    task.runMs += this.#config.scheduler.now() - attempt.startedAt;
+    task.attempt = undefined;
+    this.#next(attempt);
+    // Freeing the slot last lets a retry re-queued above compete before the merge pumps.
+    (attempt.done as () => void)();
+  }
+
+  /** After an attempt: the result, or a retry after a backoff. */
+  #next(attempt: Attempt<I, O>): void {
+    const task = attempt.task;
+    const breaker = this.#config.breaker;
+    switch (attempt.outcome) {
+      case Outcome.Succeeded:
+        breaker?.onSuccess();
+        this.#finish(task, 'succeeded', attempt.result as O, undefined);
+        return;
+      case Outcome.Cancelled:
+        this.#finish(task, 'cancelled', undefined, attempt.result as Error);
+        return;
+      default:
+        break;
+    }
+    breaker?.onFailure();
+    const error = toError(attempt.result);
+    (task.errors ??= []).push(error);
+    const retry = task.settings.retry;
+    if (this.cutOff || !shouldRetry(retry, error, task.attempts)) {
+      this.#config.logger.warn(
+        { taskId: task.id, attempt: task.attempts, err: error, durationMs: task.runMs },
+        'task failed',
+      );
+      this.#finish(task, 'failed', undefined, error);
+      return;
+    }
+    const delay = Math.max(0, retry.backoff.delayMs(task.attempts, error));
+    this.#config.metrics.retries++;
+    this.#config.logger.debug(
+      { taskId: task.id, attempt: task.attempts, delayMs: delay, err: error },
+      'retrying',
+    );
+    if (this.events.observed) {
+      this.events.next({
+        type: 'retrying',
+        taskId: task.id,
+        priority: task.priority,
+        attempt: task.attempts,
+        delayMs: delay,
+        error,
+      });
+    }
+    task.state = TaskState.Backoff;
+    this.backoff.add(task);
+    this.#control.hold();
+    // A waiting task holds no slot: it re-enters the channel at the front of its level.
+    task.backoffTimer = this.#config.scheduler.schedule(() => {
+      task.backoffTimer = undefined;
+      this.backoff.delete(task);
+      task.state = TaskState.Queued;
+      this.#control.requeue(task);
+      this.#control.unhold();
+    }, delay);
+  }
+
+  #overflow(task: PoolTask<I, O>, evicted: boolean): void {
+    this.#finish(
+      task,
+      'rejected',
+      undefined,
+      new QueueFullError(this.channel.capacity, task.id, evicted),
+    );
+  }
+
+  /** The one terminal result of a task. */
+  #finish(
+    task: PoolTask<I, O>,
+    status: TaskStatus,
+    value: O | undefined,
+    error: Error | undefined,
+  ): void {
+    task.state = TaskState.Done;
+    if (task.settings.signal !== undefined) this.#unwatch(task.settings.signal, task);
+    const metrics = this.#config.metrics;
+    metrics[status]++;
+    if (task.attempts > 0) metrics.recordLatency(task.priority, task.waitMs, task.runMs);
+    const result: TaskResult<I, O> = {
+      task,
+      status,
+      value,
+      error,
+      errors: task.errors,
+      attempts: task.attempts,
+      waitMs: task.waitMs,
+      runMs: task.runMs,
+    };
+    if (task.abandoned) result.abandoned = true;
+    if (this.results.observed) this.results.next(result);
+    if (this.events.observed) {
+      this.events.next({
+        type: status,
+        taskId: task.id,
+        priority: task.priority,
+        attempt: task.attempts,
+        error,
+      });
+    }
+    if (task.resolve !== undefined) {
+      if (status === 'succeeded') task.resolve(value as O);
+      else (task.reject as (error: Error) => void)(error as Error);
+    }
+    task.group?.deliver(result);
+    if (this.#idleWaiters.length > 0 && this.#isIdle()) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      // After the slot is freed: the merge has nothing left either.
+      queueMicrotask(() => waiters.forEach((resolve) => resolve()));
+    }
+  }
+
+  #watch(signal: AbortSignal, task: PoolTask<I, O>): void {
+    let watcher = this.#watchers.get(signal);
+    if (watcher === undefined) {
+      const tasks = new Set<PoolTask<I, O>>();
+      const listener = (): void => {
+        this.#watchers.delete(signal);
+        for (const waiting of [...tasks]) this.cancel(waiting, 'caller', signal.reason);
+        tasks.clear();
+      };
+      watcher = { tasks, listener };
+      this.#watchers.set(signal, watcher);
+      signal.addEventListener('abort', listener, { once: true });
+    }
+    watcher.tasks.add(task);
+  }
+
+  #unwatch(signal: AbortSignal, task: PoolTask<I, O>): void {
+    const watcher = this.#watchers.get(signal);
+    if (watcher === undefined || !watcher.tasks.delete(task) || watcher.tasks.size > 0) return;
+    // The last task on this signal ended: leave nothing attached to a long-lived signal.
+    this.#watchers.delete(signal);
+    signal.removeEventListener('abort', watcher.listener);
+  }
+
+  #isIdle(): boolean {
+    return this.channel.size === 0 && this.running.size === 0 && this.backoff.size === 0;
+  }
+
+  #cancelError(task: PoolTask<I, O>, reason: CancelReason, cause: unknown): TaskCancelledError {
+    return new TaskCancelledError(reason, task.id, cause === undefined ? undefined : { cause });
+  }
+
+  #deadlineList(timeoutMs: number): DeadlineList<Attempt<I, O>> {
+    let list = this.#deadlines.get(timeoutMs);
+    if (list === undefined) {
+      list = new DeadlineList<Attempt<I, O>>(timeoutMs, this.#config.scheduler, (attempt) => {
+        this.#config.metrics.timeouts++;
+        const error = new TaskTimeoutError(timeoutMs, attempt.task.id, attempt.attempt);
+        this.#abortAttempt(attempt, Outcome.Failed, error);
+      });
+      this.#deadlines.set(timeoutMs, list);
+    }
+    return list;
+  }
+}
+
+interface SignalWatcher<I, O> {
+  tasks: Set<PoolTask<I, O>>;
+  listener: () => void;
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
+}
+
+/** Handlers may throw anything; results carry Errors. */
+export function toError(thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown;
+  return new WorkerPoolError(`Handler threw a non-Error value: ${String(thrown)}`, {
+    cause: thrown,
+  });
+}

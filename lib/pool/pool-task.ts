@@ -1,0 +1,152 @@
+import { inspect } from 'node:util';
+import type { Subscriber, Subscription } from 'rxjs';
+import type { Logger } from 'pino';
+import type { ChannelEntry } from '../channel/priority-channel';
+import type { ResolvedRetry } from '../retry/retry-policy';
+import { priorityName, type Priority } from '../task/priority';
+import type { Handler, Task, TaskContext, TaskResult } from '../task/task';
+import type { DeadlineNode } from './deadline-list';
+
+/** Where a task is in its life. */
+export enum TaskState {
+  Queued,
+  Running,
+  Backoff,
+  Done,
+}
+
+/** How an attempt ended, decided by whichever comes first: settle, timeout or abort. */
+export enum Outcome {
+  Pending,
+  Succeeded,
+  Failed,
+  Cancelled,
+}
+
+/** Settings shared by every task submitted with the same options (no per-task copies). */
+export interface TaskSettings<I, O> {
+  readonly handler: Handler<I, O> | undefined;
+  readonly timeoutMs: number | undefined;
+  readonly retry: ResolvedRetry;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** The tasks of one `process()` subscription. */
+export class StreamGroup<I, O> {
+  pending = 0;
+  sourceDone = false;
+  closed = false;
+  sourceSubscription: Subscription | undefined;
+
+  constructor(readonly subscriber: Subscriber<TaskResult<I, O>>) {}
+
+  deliver(result: TaskResult<I, O>): void {
+    this.pending--;
+    if (this.closed) return;
+    this.subscriber.next(result);
+    this.completeIfDone();
+  }
+
+  completeIfDone(): void {
+    if (this.sourceDone && this.pending === 0 && !this.closed) {
+      this.closed = true;
+      this.subscriber.complete();
+    }
+  }
+}
+
+/**
+ * A task inside the pool. It is its own channel entry and carries its own state, so a queued
+ * task costs one object (plus its promise when it came from `submit()`).
+ */
+export class PoolTask<I, O> implements Task<I>, ChannelEntry {
+  queuedAt = 0;
+  removed = false;
+  state = TaskState.Queued;
+  attempts = 0;
+  waitMs = 0;
+  runMs = 0;
+  errors: Error[] | undefined = undefined;
+  abandoned = false;
+  attempt: Attempt<I, O> | undefined = undefined;
+  backoffTimer: Subscription | undefined = undefined;
+  resolve: ((value: O) => void) | undefined = undefined;
+  reject: ((error: Error) => void) | undefined = undefined;
+
+  constructor(
+    readonly id: string,
+    readonly input: I,
+    readonly priority: Priority,
+    readonly submittedAt: number,
+    readonly settings: TaskSettings<I, O>,
+    readonly group: StreamGroup<I, O> | undefined,
+  ) {}
+
+  /** The public view: what a report or a log should persist. */
+  toJSON(): Task<I> {
+    return {
+      id: this.id,
+      input: this.input,
+      priority: this.priority,
+      submittedAt: this.submittedAt,
+    };
+  }
+
+  [inspect.custom](): string {
+    return `Task ${inspect(this.toJSON())}`;
+  }
+}
+
+/**
+ * One handler invocation; it is also the handler's `ctx`, with the signal and the child
+ * logger made only when the handler asks for them (most never do, and an AbortController
+ * per attempt would be the largest per-task cost).
+ */
+export class Attempt<I, O> implements TaskContext<I>, DeadlineNode {
+  deadline = 0;
+  prevDeadline: DeadlineNode | undefined = undefined;
+  nextDeadline: DeadlineNode | undefined = undefined;
+  inDeadlineList = false;
+  outcome = Outcome.Pending;
+  result: unknown = undefined;
+  settled = false;
+  released = false;
+  abortReason: Error | undefined = undefined;
+  controller: AbortController | undefined = undefined;
+  subscription: Subscription | undefined = undefined;
+  graceTimer: Subscription | undefined = undefined;
+  done: (() => void) | undefined = undefined;
+  #logger: Logger | undefined = undefined;
+
+  constructor(
+    readonly task: PoolTask<I, O>,
+    readonly attempt: number,
+    readonly startedAt: number,
+    private readonly parentLogger: Logger,
+  ) {}
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.abortReason !== undefined) this.controller.abort(this.abortReason);
+    }
+    return this.controller.signal;
+  }
+
+  get logger(): Logger {
+    this.#logger ??= this.parentLogger.child({
+      taskId: this.task.id,
+      priority: priorityName(this.task.priority),
+      attempt: this.attempt,
+    });
+    return this.#logger;
+  }
+
+  /** Aborts the attempt's signal (now, or when the handler first reads it). */
+  abort(reason: Error): void {
+    if (this.abortReason !== undefined) return;
+    this.abortReason = reason;
+    this.controller?.abort(reason);
+    this.subscription?.unsubscribe();
+  }
+}

@@ -1,0 +1,758 @@
+import { cpus } from 'node:os';
+import {
+  BehaviorSubject,
+  Observable,
+  Subject,
+  asyncScheduler,
+  combineLatest,
+  distinctUntilChanged,
+  firstValueFrom,
+  from,
+  interval,
+  isObservable,
+  map,
+  race,
+  share,
+  takeUntil,
+  timer,
+  type SchedulerLike,
+  type Subscription,
+} from 'rxjs';
+import { eachValueFrom } from 'rxjs-for-await';
+import type { Logger } from 'pino';
+import { checkQueueOptions } from '../channel/priority-channel';
+import { ConfigError } from '../errors/config-error';
+import { PoolClosedError } from '../errors/pool-closed-error';
+import { validateOptionsData } from '../config/validate';
+import type { PoolConfig } from '../config/schema';
+import { createLogger } from '../logging/logger';
+import { MetricsRecorder } from '../metrics/metrics-recorder';
+import type { PoolMetrics } from '../metrics/pool-metrics';
+import { SystemSampler } from '../metrics/system-sampler';
+import { evaluateHealth, type HealthStatus } from '../metrics/health';
+import type { DispatchGate } from '../operators/priority-merge-internals';
+import { CircuitBreaker, type CircuitState } from '../resilience/circuit-breaker';
+import { TokenBucket } from '../resilience/token-bucket';
+import { DEFAULT_RETRY, resolveRetry, type ResolvedRetry } from '../retry/retry-policy';
+import { PidusageSource, type UsageSource } from '../scaling/usage-source';
+import { runCleanups, type Cleanup } from '../shutdown/run-cleanups';
+import { installSignalHandlers } from '../shutdown/signal-handlers';
+import type { ShutdownOptions, ShutdownReport } from '../shutdown/shutdown-report';
+import { describe, toPriority } from '../task/priority';
+import type { Handler, ProcessOptions, TaskContext, TaskOptions, TaskResult } from '../task/task';
+import type { ConcurrencyRange, WorkerPoolOptions } from './options';
+import { PoolEngine } from './pool-engine';
+import type { PoolEvent } from './pool-events';
+import { PoolTask, StreamGroup, type TaskSettings } from './pool-task';
+import { Scaler } from '../scaling/scaler';
+
+const DEFAULT_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+
+/**
+ * A concurrent worker pool: tasks go through a bounded four-level priority queue into a merge
+ * whose concurrency can change while it runs; each attempt runs under a timeout and a retry
+ * policy and gets an `AbortSignal`; every accepted task ends in exactly one {@link TaskResult}.
+ *
+ * ## Example
+ * ```ts
+ * import { WorkerPool } from 'rxjs-worker-pool';
+ *
+ * const pool = new WorkerPool({
+ *   handler: async (url: string, { signal }) => (await fetch(url, { signal })).status,
+ *   concurrency: 8,
+ *   timeoutMs: 5_000,
+ * });
+ * console.log(await pool.submit('https://example.com', { priority: 'high' }));
+ * await pool.shutdown();
+ * // Output: 200
+ * ```
+ */
+export class WorkerPool<I = unknown, O = unknown> {
+  readonly #engine: PoolEngine<I, O>;
+  readonly #scheduler: SchedulerLike;
+  readonly #logger: Logger;
+  readonly #metrics: MetricsRecorder;
+  readonly #limit$: BehaviorSubject<number>;
+  readonly #paused$ = new BehaviorSubject(false);
+  readonly #closed$ = new Subject<void>();
+  readonly #min: number;
+  readonly #max: number;
+  readonly #defaults: TaskSettings<I, O>;
+  readonly #retry: ResolvedRetry;
+  readonly #options: WorkerPoolOptions<I, O>;
+  readonly #cleanups: Cleanup[] = [];
+  readonly #subscriptions: Subscription[] = [];
+  readonly #groups = new Set<StreamGroup<I, O>>();
+  readonly #breaker: CircuitBreaker | undefined;
+  readonly #sampler: SystemSampler;
+  readonly #usageSource: UsageSource;
+  readonly #scaler: Scaler | undefined;
+  #nextId = 0;
+  #closing = false;
+  #shutdown: Promise<ShutdownReport<I>> | undefined;
+  #forceCut: (() => void) | undefined;
+  #removeSignalHandlers: (() => void) | undefined;
+
+  /** Every terminal result, hot: subscribe before submitting to see them all. */
+  readonly results$: Observable<TaskResult<I, O>>;
+  /** Every transition (`queued`, `started`, `retrying`, ...); costs nothing unobserved. */
+  readonly events$: Observable<PoolEvent>;
+  /** The concurrency limit in force (not lowered by `pause()`). */
+  readonly concurrency$: Observable<number>;
+  /** A snapshot every `metrics.intervalMs` on the pool's scheduler; completes at shutdown. */
+  readonly metrics$: Observable<PoolMetrics>;
+
+  /**
+   * Builds a pool; bad options throw a `ConfigError` naming each option path, the value and
+   * what was expected.
+   */
+  constructor(options: WorkerPoolOptions<I, O> = {}) {
+    checkOptions(options);
+    this.#options = options;
+    const scheduler = (this.#scheduler = options.scheduler ?? asyncScheduler);
+    this.#logger = options.logger ?? createLogger(options.logging);
+    this.#metrics = new MetricsRecorder({ startedAt: scheduler.now() });
+    this.#retry = resolveRetry(DEFAULT_RETRY, options.retry);
+    this.#defaults = {
+      handler: options.handler,
+      timeoutMs: options.timeoutMs,
+      retry: this.#retry,
+      signal: undefined,
+    };
+
+    const { min, max, initial, source$, autoscale } = resolveConcurrency(options.concurrency);
+    this.#min = min;
+    this.#max = max;
+    this.#limit$ = new BehaviorSubject(initial);
+
+    const bucket = options.rateLimit
+      ? new TokenBucket(options.rateLimit, scheduler, 'rateLimit')
+      : undefined;
+    const breaker = (this.#breaker = options.circuitBreaker
+      ? new CircuitBreaker(options.circuitBreaker, scheduler)
+      : undefined);
+    this.#engine = new PoolEngine<I, O>({
+      queue: options.queue ?? {},
+      abortGraceMs: options.abortGraceMs ?? 1000,
+      scheduler,
+      logger: this.#logger,
+      metrics: this.#metrics,
+      gate: dispatchGate(bucket, breaker),
+      breaker,
+    });
+
+    this.results$ = this.#engine.results.asObservable();
+    this.events$ = this.#engine.events.asObservable();
+    this.concurrency$ = this.#limit$.pipe(distinctUntilChanged());
+
+    // The merge's limit: the limit in force, 0 while paused or while the breaker is open
+    // (tasks stay queued; the breaker's half-open transition resumes dispatch).
+    const breakerState$: Observable<CircuitState> = breaker
+      ? breaker.state$
+      : new BehaviorSubject('closed');
+    this.#subscriptions.push(
+      combineLatest([this.#limit$, this.#paused$, breakerState$])
+        .pipe(map(([limit, paused, state]) => (paused || state === 'open' ? 0 : limit)))
+        .subscribe((limit) => this.#engine.dispatchLimit$.next(limit)),
+      this.concurrency$.subscribe((limit) => this.#onLimitChange(limit)),
+    );
+    if (source$) {
+      this.#subscriptions.push(
+        source$.subscribe({
+          next: (limit) => this.#applyLimit(limit, 'concurrency$'),
+          error: (error: unknown) =>
+            this.#logger.error({ err: error }, 'concurrency stream failed'),
+        }),
+      );
+    }
+
+    this.#usageSource = autoscale?.usageSource ?? new PidusageSource();
+    this.#sampler = new SystemSampler(
+      this.#usageSource,
+      options.metrics?.intervalMs ?? 1000,
+      scheduler,
+    );
+    this.metrics$ = interval(options.metrics?.intervalMs ?? 1000, scheduler).pipe(
+      map(() => this.#snapshot(true)),
+      takeUntil(this.#closed$),
+      share(),
+    );
+    if (autoscale) {
+      this.#scaler = new Scaler(autoscale, {
+        scheduler,
+        usage: this.#usageSource,
+        limit$: this.#limit$,
+        min,
+        max,
+        logger: this.#logger,
+        signals: () => ({
+          active: this.#engine.active,
+          queued: this.#engine.channel.size + this.#engine.backoff.size,
+        }),
+        results$: this.results$,
+      });
+      this.#scaler.start();
+    }
+
+    if (options.handleSignals) {
+      const signals = options.handleSignals === true ? DEFAULT_SIGNALS : options.handleSignals;
+      this.#removeSignalHandlers = installSignalHandlers(
+        this,
+        signals,
+        options.shutdown?.timeoutMs ?? 30_000,
+        this.#logger,
+      );
+    }
+    this.#logger.debug({ concurrency: initial, min, max }, 'worker pool started');
+  }
+
+  /**
+   * Builds a pool from a `PoolConfig` (see `loadConfig`) and a handler.
+   *
+   * ## Example
+   * ```ts
+   * import { WorkerPool, loadConfig } from 'rxjs-worker-pool';
+   * const pool = WorkerPool.fromConfig(loadConfig({ file: 'config/default.yaml' }), async (n: number) => n * 2);
+   * ```
+   */
+  static fromConfig<I, O>(config: PoolConfig, handler?: Handler<I, O>): WorkerPool<I, O> {
+    const { handleSignals, shutdown, ...rest } = config as PoolConfig & {
+      handleSignals?: boolean;
+      shutdown?: { timeoutMs?: number; cleanupTimeoutMs?: number; handleSignals?: boolean };
+    };
+    const { handleSignals: shutdownSignals, ...shutdownRest } = shutdown ?? {};
+    const options = {
+      ...rest,
+      ...(shutdown ? { shutdown: shutdownRest } : {}),
+      handleSignals: Boolean(handleSignals ?? shutdownSignals ?? false),
+      handler,
+    } as WorkerPoolOptions<I, O>;
+    return new WorkerPool<I, O>(options);
+  }
+
+  /**
+   * Runs the pool's handler on `input`; resolves with its value or rejects with the last
+   * attempt's error (`QueueFullError` when refused, `PoolClosedError` after shutdown began).
+   *
+   * ## Example
+   * ```ts
+   * const size = await pool.submit('report.pdf', { priority: 'high', timeoutMs: 2_000 });
+   * ```
+   */
+  submit(input: I, options?: TaskOptions<I>): Promise<O> {
+    return this.#enqueue(input, options, this.#options.handler);
+  }
+
+  /**
+   * Runs `fn` as a task of the pool (its priority, limit, timeout and retries), instead of the
+   * pool's handler.
+   *
+   * ## Example
+   * ```ts
+   * const rows = await pool.run(({ signal }) => db.query('select 1', { signal }), { priority: 'critical' });
+   * ```
+   */
+  run<T>(fn: (ctx: TaskContext<void>) => Promise<T> | T, options?: TaskOptions<void>): Promise<T> {
+    const handler: Handler<void, T> = (_input, ctx) => fn(ctx);
+    return (this as unknown as WorkerPool<void, T>).#enqueue(undefined, options, handler);
+  }
+
+  #enqueue(
+    input: I,
+    options: TaskOptions<I> | undefined,
+    handler: Handler<I, O> | undefined,
+  ): Promise<O> {
+    if (this.#closing) return Promise.reject(new PoolClosedError(options?.id));
+    let task: PoolTask<I, O>;
+    try {
+      // Tasks without options share the pool's settings object: no per-task copy.
+      const settings =
+        options === undefined && handler === this.#options.handler
+          ? this.#defaults
+          : this.#settings(options ?? {}, handler);
+      task = this.#newTask(input, options, settings);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const promise = new Promise<O>((resolve, reject) => {
+      task.resolve = resolve;
+      task.reject = reject;
+    });
+    this.#engine.accept(task);
+    return promise;
+  }
+
+  /**
+   * Feeds every item of `source$` into the pool as a task and emits that stream's results.
+   * Cold; completes after `source$` completes and all its tasks ended. Unsubscribing cancels
+   * its queued tasks and aborts its running ones.
+   *
+   * ## Example
+   * ```ts
+   * import { from } from 'rxjs';
+   * pool.process(from(urls), { priority: (url) => (url.endsWith('.pdf') ? 'low' : 'normal') })
+   *   .subscribe((result) => console.log(result.task.input, result.status));
+   * ```
+   */
+  process(source$: Observable<I>, options: ProcessOptions<I> = {}): Observable<TaskResult<I, O>> {
+    const { priority, ...taskOptions } = options;
+    const settings = this.#settings(taskOptions, this.#options.handler);
+    const priorityOf = typeof priority === 'function' ? priority : undefined;
+    const fixedPriority =
+      typeof priority === 'function' ? undefined : toPriority(priority, 'priority');
+    return new Observable<TaskResult<I, O>>((subscriber) => {
+      const group = new StreamGroup<I, O>(subscriber);
+      if (this.#closing) {
+        subscriber.error(new PoolClosedError());
+        return;
+      }
+      this.#groups.add(group);
+      group.sourceSubscription = source$.subscribe({
+        next: (input) => {
+          if (this.#closing) return;
+          let task: PoolTask<I, O>;
+          try {
+            const level = priorityOf ? toPriority(priorityOf(input), 'priority') : fixedPriority;
+            task = this.#newTask(input, { priority: level }, settings, group);
+          } catch (error) {
+            subscriber.error(error);
+            return;
+          }
+          this.#engine.accept(task);
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => {
+          group.sourceDone = true;
+          group.completeIfDone();
+        },
+      });
+      return () => {
+        this.#groups.delete(group);
+        group.sourceSubscription?.unsubscribe();
+        if (group.closed) return;
+        group.closed = true;
+        this.#cancelGroup(group);
+      };
+    });
+  }
+
+  /** Every terminal result as an async iterable (rxjs-for-await over `results$`). */
+  results(): AsyncIterable<TaskResult<I, O>> {
+    return eachValueFrom(this.results$);
+  }
+
+  /** The current metrics snapshot, synchronously. */
+  metrics(): PoolMetrics {
+    return this.#snapshot(false);
+  }
+
+  /** `'ok' | 'degraded' | 'unhealthy'` with reasons, for a service's health endpoint. */
+  health(): HealthStatus {
+    return evaluateHealth(
+      {
+        metrics: this.metrics(),
+        queueCapacity: this.#engine.channel.capacity,
+        breakerOpen: this.#breaker?.state === 'open',
+        shuttingDown: this.#closing,
+      },
+      {},
+    );
+  }
+
+  /** Resolves when the queue has room for one more task: backpressure for producers. */
+  whenCapacity(): Promise<void> {
+    return this.#engine.channel.whenCapacity();
+  }
+
+  /**
+   * Sets the limit by hand (an integer within min..max); pins it: an autoscaler stops
+   * moving it until `resumeAutoscale()`.
+   */
+  setConcurrency(n: number): void {
+    this.#applyLimit(n, 'concurrency');
+    this.#scaler?.pin();
+  }
+
+  /** Lets the autoscaler move the limit again after `setConcurrency()`. */
+  resumeAutoscale(): void {
+    this.#scaler?.resume();
+  }
+
+  /** Stops dispatching: running tasks go on, queued ones wait. */
+  pause(): void {
+    this.#paused$.next(true);
+  }
+
+  /** Restarts dispatching. */
+  resume(): void {
+    this.#paused$.next(false);
+  }
+
+  /** True while paused. */
+  get isPaused(): boolean {
+    return this.#paused$.value;
+  }
+
+  /** Resolves when nothing is queued, waiting out a backoff, or running (at once if so). */
+  onIdle(): Promise<void> {
+    return this.#engine.onIdle();
+  }
+
+  /** Registers a callback that shutdown runs after the drain, last registered first. */
+  onShutdown(cleanup: () => void | Promise<void>): void {
+    if (typeof cleanup !== 'function') {
+      throw new TypeError(`Expected \`cleanup\` to be a function, got ${describe(cleanup)}`);
+    }
+    this.#cleanups.push(cleanup);
+  }
+
+  /**
+   * Stops accepting work, drains until the deadline, aborts what still runs, runs cleanup
+   * callbacks, and reports what never ran. Calling it again returns the same promise
+   * (`{ force: true }` or `{ timeoutMs: 0 }` then cuts the drain short).
+   *
+   * ## Example
+   * ```ts
+   * const report = await pool.shutdown({ timeoutMs: 10_000 });
+   * await persist(report.cancelled.map((task) => task.input));
+   * ```
+   */
+  shutdown(options: ShutdownOptions = {}): Promise<ShutdownReport<I>> {
+    checkShutdownOptions(options);
+    if (this.#shutdown) {
+      if (options.force || options.timeoutMs === 0) this.#forceCut?.();
+      return this.#shutdown;
+    }
+    this.#shutdown = this.#runShutdown(options);
+    return this.#shutdown;
+  }
+
+  async #runShutdown(options: ShutdownOptions): Promise<ShutdownReport<I>> {
+    const scheduler = this.#scheduler;
+    const startedAt = scheduler.now();
+    const timeoutMs = options.force ? 0 : (options.timeoutMs ?? this.#options.shutdown?.timeoutMs);
+    this.#closing = true;
+    this.#logger.info(
+      { timeoutMs, queued: this.#engine.channel.size, active: this.#engine.active },
+      'shutting down',
+    );
+    this.#scaler?.stop();
+    // Stop taking items from process() sources: the intake completes behind them.
+    for (const group of this.#groups) {
+      group.sourceSubscription?.unsubscribe();
+      group.sourceDone = true;
+      group.completeIfDone();
+    }
+    this.#engine.close();
+    this.#paused$.next(false); // a paused pool must still drain
+
+    let cut: { cancelled: PoolTask<I, O>[]; aborted: PoolTask<I, O>[] } | undefined;
+    const cutOff = (): void => {
+      cut ??= this.#engine.cutOffAll();
+    };
+    this.#forceCut = cutOff;
+    if (timeoutMs === 0) {
+      cutOff();
+    } else if (timeoutMs !== undefined) {
+      const drained$ = from(this.#engine.drained).pipe(map(() => 'drained' as const));
+      const deadline$ = timer(timeoutMs, scheduler).pipe(map(() => 'deadline' as const));
+      const first = await firstValueFrom(race(drained$, deadline$));
+      if (first === 'deadline') cutOff();
+    }
+    await this.#engine.drained;
+
+    const cleanup = await runCleanups(
+      this.#cleanups,
+      this.#options.shutdown?.cleanupTimeoutMs ?? 5000,
+      scheduler,
+      this.#logger,
+    );
+    this.#teardown();
+    const cancelled = (cut?.cancelled ?? []).map((task) => task.toJSON());
+    const aborted = (cut?.aborted ?? []).map((task) => task.toJSON());
+    const m = this.#metrics;
+    const report: ShutdownReport<I> = {
+      completed: m.succeeded + m.failed + m.cancelled - cancelled.length - aborted.length,
+      cancelled,
+      aborted,
+      rejected: m.rejected,
+      durationMs: scheduler.now() - startedAt,
+      timedOut: cancelled.length + aborted.length > 0,
+      cleanup,
+    };
+    this.#logger.info(
+      {
+        durationMs: report.durationMs,
+        completed: report.completed,
+        cancelled: cancelled.length,
+        aborted: aborted.length,
+      },
+      'shut down',
+    );
+    return report;
+  }
+
+  #teardown(): void {
+    this.#closed$.next();
+    this.#closed$.complete();
+    this.#engine.dispose();
+    this.#breaker?.dispose();
+    this.#sampler.stop();
+    (this.#usageSource as { close?: () => void }).close?.();
+    for (const subscription of this.#subscriptions) subscription.unsubscribe();
+    this.#removeSignalHandlers?.();
+    this.#engine.results.complete();
+    this.#engine.events.complete();
+    this.#limit$.complete();
+  }
+
+  #newTask(
+    input: I,
+    options: Pick<TaskOptions<I>, 'id' | 'priority'> | undefined,
+    settings: TaskSettings<I, O>,
+    group?: StreamGroup<I, O>,
+  ): PoolTask<I, O> {
+    const id = options?.id ?? String(++this.#nextId);
+    const priority = options?.priority === undefined ? 1 : toPriority(options.priority, 'priority');
+    return new PoolTask<I, O>(id, input, priority, this.#scheduler.now(), settings, group);
+  }
+
+  /** Per-call settings; checked here so a bad option rejects that call only. */
+  #settings(
+    options: Omit<TaskOptions<I>, 'id' | 'priority'>,
+    handler: Handler<I, O> | undefined,
+  ): TaskSettings<I, O> {
+    const { timeoutMs, retry, signal } = options;
+    if (timeoutMs !== undefined) checkPositive(timeoutMs, 'timeoutMs');
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw new TypeError(`Expected \`signal\` to be an AbortSignal, got ${describe(signal)}`);
+    }
+    return {
+      handler,
+      timeoutMs: timeoutMs ?? this.#options.timeoutMs,
+      retry: retry
+        ? resolveRetry(DEFAULT_RETRY, { ...this.#options.retry, ...retry })
+        : this.#retry,
+      signal,
+    };
+  }
+
+  #cancelGroup(group: StreamGroup<I, O>): void {
+    const queued = this.#engine.channel.removeWhere((task) => task.group === group);
+    this.#engine.cancelRemoved(queued, 'unsubscribed');
+    for (const task of [...this.#engine.backoff])
+      if (task.group === group) this.#engine.cancel(task, 'unsubscribed');
+    for (const attempt of [...this.#engine.running]) {
+      if (attempt.task.group === group) this.#engine.cancel(attempt.task, 'unsubscribed');
+    }
+    this.#engine.pump();
+  }
+
+  #applyLimit(limit: number, path: string): void {
+    if (!(Number.isInteger(limit) && limit >= this.#min && limit <= this.#max)) {
+      throw new RangeError(
+        `Expected \`${path}\` to be an integer from ${this.#min} to ${this.#max}, got ${describe(limit)}`,
+      );
+    }
+    this.#limit$.next(limit);
+  }
+
+  #previousLimit: number | undefined;
+  #onLimitChange(limit: number): void {
+    const previous = this.#previousLimit;
+    this.#previousLimit = limit;
+    if (previous === undefined) return;
+    this.#metrics.concurrencyChanges++;
+    this.#logger.info({ concurrency: limit, previous }, 'concurrency changed');
+    if (this.#engine.events.observed) {
+      this.#engine.events.next({ type: 'concurrency-changed', concurrency: limit, previous });
+    }
+  }
+
+  #snapshot(advance: boolean): PoolMetrics {
+    return this.#metrics.snapshot(
+      {
+        active: this.#engine.active,
+        abandoned: this.#engine.abandonedRunning,
+        queuedByPriority: this.#engine.queuedByPriority(),
+        concurrency: this.#limit$.value,
+        system: this.#sampler.latest,
+      },
+      this.#scheduler.now(),
+      { advance },
+    );
+  }
+}
+
+/** The dispatch gate from a rate limit and a breaker: the breaker first, so an open one costs no token. */
+function dispatchGate(
+  bucket: TokenBucket | undefined,
+  breaker: CircuitBreaker | undefined,
+): DispatchGate | undefined {
+  if (!bucket && !breaker) return undefined;
+  let refusedBy: 'bucket' | 'breaker' = 'bucket';
+  return {
+    tryPass() {
+      if (breaker && breaker.state === 'open' && !breaker.tryAcquire()) {
+        refusedBy = 'breaker';
+        return false;
+      }
+      if (bucket && !bucket.tryTake()) {
+        refusedBy = 'bucket';
+        return false;
+      }
+      if (breaker && breaker.state !== 'closed' && !breaker.tryAcquire()) {
+        refusedBy = 'breaker';
+        return false;
+      }
+      return true;
+    },
+    retryInMs() {
+      // The breaker's own half-open transition re-opens dispatch through the limit stream.
+      return refusedBy === 'bucket'
+        ? Math.max(1, (bucket as TokenBucket).msUntilNext())
+        : undefined;
+    },
+  };
+}
+
+interface ResolvedConcurrency {
+  min: number;
+  max: number;
+  initial: number;
+  source$: Observable<number> | undefined;
+  autoscale: Exclude<ConcurrencyRange['autoscale'], boolean | undefined> | undefined;
+}
+
+function resolveConcurrency(concurrency: WorkerPoolOptions['concurrency']): ResolvedConcurrency {
+  if (concurrency === undefined)
+    return { min: 1, max: Infinity, initial: 1, source$: undefined, autoscale: undefined };
+  if (typeof concurrency === 'number') {
+    return {
+      min: 1,
+      max: Infinity,
+      initial: concurrency,
+      source$: undefined,
+      autoscale: undefined,
+    };
+  }
+  if (isObservable(concurrency)) {
+    // Nothing runs until the stream gives a first limit.
+    return { min: 1, max: Infinity, initial: 1, source$: concurrency, autoscale: undefined };
+  }
+  const min = concurrency.min ?? 1;
+  const initial = concurrency.initial ?? min;
+  const max = concurrency.max ?? Math.max(initial, min, cpus().length * 4);
+  const problems = [];
+  if (min > max)
+    problems.push({
+      path: 'concurrency.min',
+      message: `must be <= concurrency.max (${max}), got ${min}`,
+      value: min,
+    });
+  if (initial < min || initial > max) {
+    problems.push({
+      path: 'concurrency.initial',
+      message: `must be within ${min}..${max}, got ${initial}`,
+      value: initial,
+    });
+  }
+  if (problems.length > 0) throw new ConfigError(problems, 'options');
+  const autoscale = concurrency.autoscale === true ? {} : concurrency.autoscale || undefined;
+  return { min, max, initial, source$: undefined, autoscale };
+}
+
+/** Validates the plain-data options through the config schema, the rest by hand. */
+function checkOptions<I, O>(options: WorkerPoolOptions<I, O>): void {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`Expected \`options\` to be an object, got ${describe(options)}`);
+  }
+  const problems: { path: string; message: string; value?: unknown }[] = [];
+  const fn = (value: unknown, path: string): void => {
+    if (value !== undefined && typeof value !== 'function') {
+      problems.push({ path, message: `must be a function, got ${describe(value)}`, value });
+    }
+  };
+  fn(options.handler, 'handler');
+  fn(options.retry?.retryIf, 'retry.retryIf');
+  if (options.logger !== undefined && typeof options.logger?.child !== 'function') {
+    problems.push({
+      path: 'logger',
+      message: `must be a pino logger, got ${describe(options.logger)}`,
+      value: options.logger,
+    });
+  }
+  if (options.scheduler !== undefined && typeof options.scheduler?.schedule !== 'function') {
+    problems.push({
+      path: 'scheduler',
+      message: `must be an RxJS SchedulerLike, got ${describe(options.scheduler)}`,
+    });
+  }
+  if (Array.isArray(options.handleSignals)) {
+    for (const signal of options.handleSignals) {
+      if (typeof signal !== 'string' || !signal.startsWith('SIG')) {
+        problems.push({
+          path: 'handleSignals',
+          message: `must list signal names like 'SIGTERM', got ${describe(signal)}`,
+        });
+      }
+    }
+  }
+  // Everything that can be plain data goes through the one schema, so messages match loadConfig's.
+  const data: Record<string, unknown> = { ...options };
+  delete data.handler;
+  delete data.logger;
+  delete data.scheduler;
+  if (Array.isArray(options.handleSignals)) delete data.handleSignals;
+  if (isObservable(options.concurrency)) delete data.concurrency;
+  else if (options.concurrency && typeof options.concurrency === 'object') {
+    const { autoscale, ...range } = options.concurrency;
+    if (autoscale && typeof autoscale === 'object') {
+      const { policy, usageSource, ...scale } = autoscale;
+      data.concurrency = {
+        ...range,
+        autoscale: typeof policy === 'string' ? { ...scale, policy } : scale,
+      };
+      if (usageSource !== undefined && typeof usageSource?.sample !== 'function') {
+        problems.push({
+          path: 'concurrency.autoscale.usageSource',
+          message: 'must have a sample() method',
+        });
+      }
+    } else if (autoscale === true || autoscale === false) {
+      data.concurrency = range;
+    }
+  }
+  if (options.retry && typeof options.retry === 'object') {
+    const { retryIf: _retryIf, backoff, ...retry } = options.retry;
+    data.retry =
+      backoff && typeof (backoff as { delayMs?: unknown }).delayMs === 'function'
+        ? retry
+        : { ...retry, ...(backoff ? { backoff } : {}) };
+  }
+  try {
+    validateOptionsData(data, 'options');
+  } catch (error) {
+    if (error instanceof ConfigError) problems.push(...error.problems);
+    else throw error;
+  }
+  if (problems.length > 0) throw new ConfigError(problems, 'options');
+  if (options.queue) checkQueueOptions(options.queue);
+}
+
+function checkPositive(value: unknown, path: string): void {
+  if (!(typeof value === 'number' && value > 0)) {
+    throw new TypeError(`Expected \`${path}\` to be a number above 0, got ${describe(value)}`);
+  }
+}
+
+function checkShutdownOptions(options: ShutdownOptions): void {
+  if (
+    options.timeoutMs !== undefined &&
+    !(typeof options.timeoutMs === 'number' && options.timeoutMs >= 0)
+  ) {
+    throw new TypeError(
+      `Expected \`timeoutMs\` to be a number from 0, got ${describe(options.timeoutMs)}`,
+    );
+  }
+}

@@ -1,0 +1,45 @@
+import { firstValueFrom, from, map, race, timer, type SchedulerLike } from 'rxjs';
+import type { Logger } from 'pino';
+import type { CleanupOutcome } from './shutdown-report';
+import { toError } from '../pool/pool-engine';
+
+/** A function `onShutdown` registered. */
+export type Cleanup = () => void | Promise<void>;
+
+/**
+ * Runs cleanup callbacks last registered first, each raced against its own timeout; one that
+ * throws or hangs is logged and the rest still run.
+ */
+export async function runCleanups(
+  cleanups: readonly Cleanup[],
+  timeoutMs: number,
+  scheduler: SchedulerLike,
+  logger: Logger,
+): Promise<CleanupOutcome[]> {
+  const outcomes: CleanupOutcome[] = [];
+  for (let index = cleanups.length - 1; index >= 0; index--) {
+    const cleanup = cleanups[index];
+    const name = cleanup.name || '(anonymous)';
+    const startedAt = scheduler.now();
+    let outcome: CleanupOutcome;
+    try {
+      const ended = await firstValueFrom(
+        race(
+          from(Promise.resolve().then(cleanup)).pipe(map(() => 'ok' as const)),
+          timer(timeoutMs, scheduler).pipe(map(() => 'timed-out' as const)),
+        ),
+        { defaultValue: 'ok' as const },
+      );
+      outcome = { index, name, status: ended, durationMs: scheduler.now() - startedAt };
+      if (ended === 'timed-out') {
+        logger.error({ cleanup: name, timeoutMs }, 'shutdown cleanup timed out');
+      }
+    } catch (thrown) {
+      const error = toError(thrown);
+      outcome = { index, name, status: 'failed', error, durationMs: scheduler.now() - startedAt };
+      logger.error({ cleanup: name, err: error }, 'shutdown cleanup failed');
+    }
+    outcomes.push(outcome);
+  }
+  return outcomes;
+}

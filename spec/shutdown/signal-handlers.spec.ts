@@ -1,0 +1,154 @@
+import { expect } from 'chai';
+import { execFile, spawn } from 'node:child_process';
+import path from 'node:path';
+import { installSignalHandlers, type ProcessHooks } from '../../lib/shutdown/signal-handlers';
+import type { ShutdownOptions, ShutdownReport } from '../../lib/shutdown/shutdown-report';
+import { silent } from '../support/pool-fixtures';
+
+function fakeHooks() {
+  const listeners = new Map<string, (signal: NodeJS.Signals) => void>();
+  const exits: number[] = [];
+  let exited!: (code: number) => void;
+  const exitedOnce = new Promise<number>((resolve) => (exited = resolve));
+  const hooks: ProcessHooks = {
+    on: (signal, listener) => listeners.set(signal, listener),
+    off: (signal) => listeners.delete(signal),
+    exit: (code) => {
+      exits.push(code);
+      exited(code);
+    },
+  };
+  return { hooks, listeners, exits, exitedOnce };
+}
+
+const report = (timedOut: boolean): ShutdownReport<unknown> => ({
+  completed: 1,
+  cancelled: [],
+  aborted: [],
+  rejected: 0,
+  durationMs: 1,
+  timedOut,
+  cleanup: [],
+});
+
+describe('installSignalHandlers', () => {
+  it('starts a shutdown with the deadline on the first signal and exits 0 when it drained', async () => {
+    const { hooks, listeners, exitedOnce } = fakeHooks();
+    const calls: ShutdownOptions[] = [];
+    installSignalHandlers(
+      { shutdown: async (o) => (calls.push(o ?? {}), report(false)) },
+      ['SIGTERM', 'SIGINT'],
+      1234,
+      silent,
+      hooks,
+    );
+    expect([...listeners.keys()]).to.deep.equal(['SIGTERM', 'SIGINT']);
+    listeners.get('SIGTERM')?.('SIGTERM');
+    expect(await exitedOnce).to.equal(0);
+    expect(calls).to.deep.equal([{ timeoutMs: 1234 }]);
+  });
+
+  it('exits 1 when the deadline cut work', async () => {
+    const { hooks, listeners, exitedOnce } = fakeHooks();
+    installSignalHandlers({ shutdown: async () => report(true) }, ['SIGINT'], 10, silent, hooks);
+    listeners.get('SIGINT')?.('SIGINT');
+    expect(await exitedOnce).to.equal(1);
+  });
+
+  it('forces on a second signal and exits 128 + the signal number', async () => {
+    const { hooks, listeners, exitedOnce } = fakeHooks();
+    const calls: ShutdownOptions[] = [];
+    installSignalHandlers(
+      {
+        shutdown: (o) => (
+          calls.push(o ?? {}),
+          o?.force ? Promise.resolve(report(true)) : new Promise(() => undefined)
+        ),
+      },
+      ['SIGINT', 'SIGTERM'],
+      30_000,
+      silent,
+      hooks,
+    );
+    listeners.get('SIGINT')?.('SIGINT');
+    listeners.get('SIGTERM')?.('SIGTERM');
+    expect(await exitedOnce).to.equal(128 + 15);
+    expect(calls).to.deep.equal([{ timeoutMs: 30_000 }, { force: true }]);
+  });
+
+  it('removes its handlers when asked', () => {
+    const { hooks, listeners } = fakeHooks();
+    const remove = installSignalHandlers(
+      { shutdown: async () => report(false) },
+      ['SIGTERM'],
+      1,
+      silent,
+      hooks,
+    );
+    remove();
+    expect(listeners.size).to.equal(0);
+  });
+});
+
+describe('handleSignals in a real process', function () {
+  this.timeout(30_000);
+  const fixture = path.join(__dirname, 'fixtures', 'signal-worker.ts');
+
+  /**
+   * Runs the fixture, sends the first signal once it says it is busy and the second once its
+   * shutdown has started (signals sent together may be delivered in either order), and
+   * gathers its output.
+   */
+  function runWorker(signals: NodeJS.Signals[]): Promise<{ code: number | null; lines: string[] }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', fixture], {
+        cwd: path.join(__dirname, '..', '..'),
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const lines: string[] = [];
+      let buffer = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        buffer += chunk.toString();
+        let newline: number;
+        while ((newline = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, newline);
+          buffer = buffer.slice(newline + 1);
+          lines.push(line);
+          if (line === 'busy') child.kill(signals[0]);
+          if (line.startsWith('shutdown ') && signals[1] && !line.includes('force'))
+            child.kill(signals[1]);
+        }
+      });
+      child.on('error', reject);
+      child.on('exit', (code) => resolve({ code, lines }));
+    });
+  }
+
+  it('SIGTERM mid-work: in-flight tasks finish, queued ones are reported, cleanup runs, exit 1 after the deadline', async () => {
+    const { code, lines } = await runWorker(['SIGTERM']);
+    const reportLine = lines.find((l) => l.startsWith('report '));
+    expect(reportLine, lines.join('\n')).to.be.a('string');
+    const r = JSON.parse((reportLine as string).slice('report '.length));
+    // 2 slots: tasks 1 and 2 were running (they take 100 ms, deadline 300 ms: they finish);
+    // 3 and 4 start after them and are aborted at the deadline; the rest were still queued.
+    expect(r.completed).to.equal(2);
+    expect(r.aborted.map((t: { input: number }) => t.input)).to.deep.equal([3, 4]);
+    expect(r.cancelled.map((t: { input: number }) => t.input)).to.deep.equal([5, 6, 7, 8, 9, 10]);
+    expect(lines).to.include('cleanup ran');
+    expect(code).to.equal(1);
+  });
+
+  it('two signals force the shutdown and exit with 128 + the signal number', async () => {
+    const { code, lines } = await runWorker(['SIGTERM', 'SIGINT']);
+    expect(lines).to.include('cleanup ran');
+    const r = JSON.parse(
+      (lines.find((l) => l.startsWith('report ')) as string).slice('report '.length),
+    );
+    expect(r.aborted.map((t: { input: number }) => t.input)).to.deep.equal([1, 2]);
+    expect(code).to.equal(128 + 2);
+  });
+
+  it('keeps execFile imported for spawning helpers', () => {
+    expect(typeof execFile).to.equal('function');
+  });
+});
