@@ -228,10 +228,9 @@ export const POOL_CONFIG_SCHEMA = {
             },
             jitter: {
               description:
-                "Randomisation of each delay: 'none', 'full' (uniform in [0, d]), 'equal' (d/2 + uniform in [0, d/2]) or 'decorrelated'.",
+                "Randomisation of each delay: 'none', 'full' (uniform in [0, d]), 'equal' (d/2 + uniform in [0, d/2]) or 'decorrelated'. Defaults to 'full' for exponential, 'none' for the other strategies.",
               type: 'string',
               enum: ['none', 'full', 'equal', 'decorrelated'],
-              default: 'full',
             },
           },
         },

@@ -6,6 +6,7 @@ import type { QueueOptions } from '../channel/priority-channel';
 import type { CircuitBreakerOptions } from '../resilience/circuit-breaker';
 import type { RateLimitOptions } from '../resilience/token-bucket';
 import type { AutoscaleOptions } from '../scaling/autoscale-options';
+import type { UsageSource } from '../scaling/usage-source';
 
 /** A concurrency range; with `autoscale`, a scaler moves the limit within it. */
 export interface ConcurrencyRange {
@@ -41,8 +42,12 @@ export interface WorkerPoolOptions<I = unknown, O = unknown> {
   rateLimit?: RateLimitOptions;
   /** While open, dispatch pauses (tasks stay queued). Defaults to none. */
   circuitBreaker?: CircuitBreakerOptions;
-  /** Metrics snapshots on `metrics$`. Defaults to every 1000 ms. */
-  metrics?: { intervalMs?: number };
+  /**
+   * Metrics snapshots on `metrics$`: every `intervalMs` (defaults to 1000); process CPU and
+   * event-loop delay come from `usageSource` (defaults to pidusage), sampled only while
+   * `metrics$` is subscribed.
+   */
+  metrics?: { intervalMs?: number; usageSource?: UsageSource };
   /** A pino logger. Defaults to one built from `logging`. */
   logger?: Logger;
   /** Used when no `logger` is given. Defaults to level `'info'`, JSON lines on stdout. */

@@ -22,6 +22,7 @@ import {
 import type { CircuitBreaker } from '../resilience/circuit-breaker';
 import { shouldRetry } from '../retry/retry-policy';
 import type { TaskResult, TaskStatus } from '../task/task';
+import { priorityName } from '../task/priority';
 import { DeadlineList } from './deadline-list';
 import type { PoolEvent } from './pool-events';
 import { Attempt, Outcome, PoolTask, TaskState } from './pool-task';
@@ -331,7 +332,13 @@ export class PoolEngine<I, O> {
     const retry = task.settings.retry;
     if (this.cutOff || !shouldRetry(retry, error, task.attempts)) {
       this.#config.logger.warn(
-        { taskId: task.id, attempt: task.attempts, err: error, durationMs: task.runMs },
+        {
+          taskId: task.id,
+          priority: priorityName(task.priority),
+          attempt: task.attempts,
+          durationMs: task.runMs,
+          err: error,
+        },
         'task failed',
       );
       this.#finish(task, 'failed', undefined, error);
@@ -340,7 +347,13 @@ export class PoolEngine<I, O> {
     const delay = Math.max(0, retry.backoff.delayMs(task.attempts, error));
     this.#config.metrics.retries++;
     this.#config.logger.debug(
-      { taskId: task.id, attempt: task.attempts, delayMs: delay, err: error },
+      {
+        taskId: task.id,
+        priority: priorityName(task.priority),
+        attempt: task.attempts,
+        delayMs: delay,
+        err: error,
+      },
       'retrying',
     );
     if (this.events.observed) {

@@ -5,6 +5,8 @@ import {
   Subject,
   asyncScheduler,
   combineLatest,
+  defer,
+  finalize,
   distinctUntilChanged,
   firstValueFrom,
   from,
@@ -34,7 +36,12 @@ import type { DispatchGate } from '../operators/priority-merge-internals';
 import { CircuitBreaker, type CircuitState } from '../resilience/circuit-breaker';
 import { TokenBucket } from '../resilience/token-bucket';
 import { DEFAULT_RETRY, resolveRetry, type ResolvedRetry } from '../retry/retry-policy';
-import { PidusageSource, type UsageSource } from '../scaling/usage-source';
+import {
+  PidusageSource,
+  ZERO_USAGE,
+  type ProcessUsage,
+  type UsageSource,
+} from '../scaling/usage-source';
 import { runCleanups, type Cleanup } from '../shutdown/run-cleanups';
 import { installSignalHandlers } from '../shutdown/signal-handlers';
 import type { ShutdownOptions, ShutdownReport } from '../shutdown/shutdown-report';
@@ -84,8 +91,9 @@ export class WorkerPool<I = unknown, O = unknown> {
   readonly #subscriptions: Subscription[] = [];
   readonly #groups = new Set<StreamGroup<I, O>>();
   readonly #breaker: CircuitBreaker | undefined;
-  readonly #sampler: SystemSampler;
-  readonly #usageSource: UsageSource;
+  #sampler: SystemSampler | undefined;
+  #usageSource: UsageSource | undefined;
+  readonly #givenUsageSource: UsageSource | undefined;
   readonly #scaler: Scaler | undefined;
   #nextId = 0;
   #closing = false;
@@ -166,21 +174,20 @@ export class WorkerPool<I = unknown, O = unknown> {
       );
     }
 
-    this.#usageSource = autoscale?.usageSource ?? new PidusageSource();
-    this.#sampler = new SystemSampler(
-      this.#usageSource,
-      options.metrics?.intervalMs ?? 1000,
-      scheduler,
-    );
-    this.metrics$ = interval(options.metrics?.intervalMs ?? 1000, scheduler).pipe(
-      map(() => this.#snapshot(true)),
-      takeUntil(this.#closed$),
-      share(),
-    );
+    this.#givenUsageSource = options.metrics?.usageSource ?? autoscale?.usageSource;
+    const intervalMs = options.metrics?.intervalMs ?? 1000;
+    // Process sampling (a pidusage call per tick) runs only while someone watches metrics$.
+    this.metrics$ = defer(() => {
+      this.#systemSampler(intervalMs).start();
+      return interval(intervalMs, scheduler).pipe(
+        map(() => this.#snapshot(true)),
+        finalize(() => this.#sampler?.stop()),
+      );
+    }).pipe(takeUntil(this.#closed$), share());
     if (autoscale) {
       this.#scaler = new Scaler(autoscale, {
         scheduler,
-        usage: this.#usageSource,
+        usage: this.#usage(),
         limit$: this.#limit$,
         min,
         max,
@@ -203,7 +210,15 @@ export class WorkerPool<I = unknown, O = unknown> {
         this.#logger,
       );
     }
-    this.#logger.debug({ concurrency: initial, min, max }, 'worker pool started');
+    this.#logger.info(
+      {
+        concurrency: initial,
+        min,
+        max: Number.isFinite(max) ? max : null,
+        autoscale: Boolean(autoscale),
+      },
+      'worker pool started',
+    );
   }
 
   /**
@@ -497,8 +512,11 @@ export class WorkerPool<I = unknown, O = unknown> {
     this.#closed$.complete();
     this.#engine.dispose();
     this.#breaker?.dispose();
-    this.#sampler.stop();
-    (this.#usageSource as { close?: () => void }).close?.();
+    this.#sampler?.stop();
+    // Only a source the pool made is the pool's to close.
+    if (this.#usageSource !== this.#givenUsageSource) {
+      (this.#usageSource as { close?: () => void } | undefined)?.close?.();
+    }
     for (const subscription of this.#subscriptions) subscription.unsubscribe();
     this.#removeSignalHandlers?.();
     this.#engine.results.complete();
@@ -563,10 +581,29 @@ export class WorkerPool<I = unknown, O = unknown> {
     this.#previousLimit = limit;
     if (previous === undefined) return;
     this.#metrics.concurrencyChanges++;
-    this.#logger.info({ concurrency: limit, previous }, 'concurrency changed');
+    // debug: an autoscaler may change it every tick (it logs its own reasons).
+    this.#logger.debug({ concurrency: limit, previous }, 'concurrency changed');
     if (this.#engine.events.observed) {
       this.#engine.events.next({ type: 'concurrency-changed', concurrency: limit, previous });
     }
+  }
+
+  /** The usage source, made on first use: a PidusageSource starts an event-loop monitor. */
+  #usage(): UsageSource {
+    this.#usageSource ??= this.#givenUsageSource ?? new PidusageSource();
+    return this.#usageSource;
+  }
+
+  #systemSampler(intervalMs: number): SystemSampler {
+    this.#sampler ??= new SystemSampler(this.#usage(), intervalMs, this.#scheduler);
+    return this.#sampler;
+  }
+
+  /** CPU and loop delay from the latest sample; memory read now (cheap and always fresh). */
+  #systemUsage(): ProcessUsage {
+    const memory = process.memoryUsage();
+    const latest = this.#sampler?.latest ?? ZERO_USAGE;
+    return { ...latest, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed };
   }
 
   #snapshot(advance: boolean): PoolMetrics {
@@ -576,7 +613,7 @@ export class WorkerPool<I = unknown, O = unknown> {
         abandoned: this.#engine.abandonedRunning,
         queuedByPriority: this.#engine.queuedByPriority(),
         concurrency: this.#limit$.value,
-        system: this.#sampler.latest,
+        system: this.#systemUsage(),
       },
       this.#scheduler.now(),
       { advance },
@@ -703,6 +740,13 @@ function checkOptions<I, O>(options: WorkerPoolOptions<I, O>): void {
   delete data.handler;
   delete data.logger;
   delete data.scheduler;
+  if (options.metrics && typeof options.metrics === 'object') {
+    const { usageSource, ...metrics } = options.metrics;
+    data.metrics = metrics;
+    if (usageSource !== undefined && typeof usageSource?.sample !== 'function') {
+      problems.push({ path: 'metrics.usageSource', message: 'must have a sample() method' });
+    }
+  }
   if (Array.isArray(options.handleSignals)) delete data.handleSignals;
   if (isObservable(options.concurrency)) delete data.concurrency;
   else if (options.concurrency && typeof options.concurrency === 'object') {

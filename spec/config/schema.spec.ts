@@ -87,9 +87,11 @@ describe('config/schema', () => {
     const config = data as PoolConfig;
     // Compile-time checks: these lines would not type-check if the type drifted.
     const attempts: number = config.retry.maxAttempts;
-    const jitter: 'none' | 'full' | 'equal' | 'decorrelated' = config.retry.backoff.jitter;
+    // No schema default: each strategy picks its own (full for exponential, none otherwise).
+    const jitter: 'none' | 'full' | 'equal' | 'decorrelated' | undefined =
+      config.retry.backoff.jitter;
     const capacity: number | undefined = config.queue.capacity;
     const limit: number | undefined = config.rateLimit?.limit;
-    expect([attempts, jitter, capacity, limit]).to.deep.equal([3, 'full', 5, undefined]);
+    expect([attempts, jitter, capacity, limit]).to.deep.equal([3, undefined, 5, undefined]);
   });
 });

@@ -36,7 +36,6 @@ describe('config/validate', () => {
             initialMs: 100,
             maxMs: 30000,
             factor: 2,
-            jitter: 'full',
           },
         },
         metrics: { intervalMs: 1000 },
@@ -63,7 +62,6 @@ describe('config/validate', () => {
           initialMs: 100,
           maxMs: 30000,
           factor: 2,
-          jitter: 'full',
         },
       });
       expect(config.concurrency).to.deep.equal({ max: 8, min: 1 });

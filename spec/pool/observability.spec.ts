@@ -1,0 +1,160 @@
+import { expect } from 'chai';
+import { map, take } from 'rxjs';
+import { ScriptedUsageSource } from '../../lib/scaling/usage-source';
+import { FixedBackoff } from '../../lib/backoff/fixed-backoff';
+import type { PoolEvent } from '../../lib/pool/pool-events';
+import { exposePrometheus } from '../../lib/metrics/prometheus';
+import { Registry } from 'prom-client';
+import sinon from 'sinon';
+import { WorkerPool } from '../../lib/pool/worker-pool';
+import { newTestScheduler, poolOn, silent } from '../support/pool-fixtures';
+
+describe('WorkerPool observability', () => {
+  it('metrics$ emits a snapshot every intervalMs with cumulative counts and interval throughput', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const pool = poolOn<string, string>(scheduler, {
+        concurrency: 1,
+        metrics: { intervalMs: 10, usageSource: new ScriptedUsageSource() },
+        retry: { maxAttempts: 2, backoff: new FixedBackoff({ initialMs: 5, jitter: 'none' }) },
+        handler: (v) => (v === 'boom' ? cold('-----#') : cold('20ms (v|)', { v })),
+      });
+      for (const v of ['a', 'boom', 'b'])
+        pool.submit(v, { priority: v === 'boom' ? 'high' : 'normal' }).catch(() => undefined);
+      const snapshots = pool.metrics$.pipe(
+        take(4),
+        map((m) =>
+          [m.succeeded, m.failed, m.retries, m.active, m.queued, m.throughputPerSec].join(' '),
+        ),
+      );
+      // a runs 0..20; boom (high) runs 20..25 and fails: its backoff frees the slot, so b runs
+      // 25..45 while boom waits (counted as queued); boom's retry runs 45..50 and fails.
+      // Columns: succeeded failed retries active queued throughput/s (over the last 10 ms).
+      expectObservable(snapshots).toBe('10ms a 9ms b 9ms c 9ms (d|)', {
+        a: '0 0 0 1 2 0',
+        b: '1 0 0 1 1 100',
+        c: '1 0 1 1 1 0',
+        d: '1 0 1 1 1 0',
+      });
+      scheduler.flush();
+      expect([pool.metrics().succeeded, pool.metrics().failed]).to.deep.equal([2, 1]);
+    });
+  });
+
+  it('samples process usage for metrics$ only while it is subscribed', async () => {
+    const clock = sinon.useFakeTimers();
+    try {
+      const usage = new ScriptedUsageSource([{ cpuPercent: 42, eventLoopDelayMs: 3 }]);
+      const pool = new WorkerPool({
+        logger: silent,
+        metrics: { intervalMs: 100, usageSource: usage },
+      });
+      expect(usage.calls).to.equal(0);
+      const seen: number[] = [];
+      const subscription = pool.metrics$.subscribe((m) => seen.push(m.system.cpuPercent));
+      await clock.tickAsync(200);
+      subscription.unsubscribe();
+      const calls = usage.calls;
+      await clock.tickAsync(1000);
+      expect(seen).to.deep.equal([42, 42]);
+      expect(usage.calls).to.equal(calls);
+      expect(pool.metrics().system.rssBytes).to.be.greaterThan(0);
+      await pool.shutdown();
+    } finally {
+      clock.restore();
+    }
+  });
+
+  it('reports latency percentiles within histogram precision for known durations', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold }) => {
+      const pool = poolOn<number, number>(scheduler, {
+        concurrency: 1,
+        handler: (ms) => cold(`${ms}ms (v|)`, { v: ms }),
+      });
+      // Run times 1..100 ms; each task waits for all before it.
+      for (let ms = 1; ms <= 100; ms++) pool.submit(ms, { priority: ms % 2 ? 'low' : 'high' });
+      scheduler.flush();
+      const m = pool.metrics();
+      expect(m.succeeded).to.equal(100);
+      expect(m.latency.runMs.p50).to.be.closeTo(50, 0.1);
+      expect(m.latency.runMs.p90).to.be.closeTo(90, 0.1);
+      expect(m.latency.runMs.p99).to.be.closeTo(99, 0.1);
+      expect(m.latency.runMs.max).to.be.closeTo(100, 0.1);
+      expect(m.latencyByPriority.high.runMs.max).to.be.closeTo(100, 0.1);
+      expect(m.latencyByPriority.low.runMs.max).to.be.closeTo(99, 0.1);
+      expect(m.latency.waitMs.max).to.be.greaterThan(4000);
+    });
+  });
+
+  it('events$ emits every transition, and costs nothing unobserved', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold }) => {
+      const pool = poolOn<string, string>(scheduler, {
+        retry: { maxAttempts: 2, backoff: new FixedBackoff({ initialMs: 5, jitter: 'none' }) },
+        queue: { capacity: 1 },
+        concurrency: 1,
+        handler: (v, { attempt }) =>
+          v === 'flaky' && attempt === 1 ? cold('-#') : cold('-(v|)', { v }),
+      });
+      const events: string[] = [];
+      pool.events$.subscribe((e: PoolEvent) =>
+        events.push(
+          [e.type, e.taskId, e.attempt, e.delayMs, e.concurrency]
+            .filter((x) => x !== undefined)
+            .join(':'),
+        ),
+      );
+      pool.submit('flaky').catch(() => undefined);
+      pool.submit('ok').catch(() => undefined);
+      pool.submit('refused').catch(() => undefined);
+      scheduler.schedule(() => pool.setConcurrency(2), 20);
+      scheduler.flush();
+      expect(events).to.deep.equal([
+        'queued:1',
+        'started:1:1',
+        'queued:2',
+        'queued:3',
+        'rejected:3:0',
+        'retrying:1:1:5',
+        'started:2:1',
+        'succeeded:2:1',
+        'started:1:2',
+        'succeeded:1:2',
+        'concurrency-changed:2',
+      ]);
+    });
+  });
+
+  it('health() says ok, then degraded with a full queue, then unhealthy while shutting down', async () => {
+    const scheduler = newTestScheduler();
+    const pool = poolOn<number, number>(scheduler, {
+      concurrency: 1,
+      queue: { capacity: 2 },
+      handler: async (n) => n,
+    });
+    expect(pool.health()).to.deep.equal({ status: 'ok', reasons: [] });
+    pool.pause();
+    pool.submit(1);
+    pool.submit(2);
+    expect(pool.health().status).to.equal('degraded');
+    expect(pool.health().reasons.join()).to.match(/queue/);
+    void pool.shutdown({ timeoutMs: 0 });
+    expect(pool.health().status).to.equal('unhealthy');
+  });
+
+  it('exposePrometheus reads the pool’s snapshot', async () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold }) => {
+      const pool = poolOn<number, number>(scheduler, { handler: (n) => cold('-(n|)', { n }) });
+      pool.submit(1);
+      scheduler.flush();
+      const registry = new Registry();
+      const exposure = exposePrometheus(pool, { registry, prefix: 'jobs_' });
+      return exposure.metricsText().then((text) => {
+        expect(text).to.match(/^jobs_succeeded_total 1$/m);
+        expect(text).to.match(/# TYPE jobs_succeeded_total counter/);
+      });
+    });
+  });
+});
