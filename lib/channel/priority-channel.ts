@@ -82,14 +82,26 @@ export class PriorityChannel<E extends ChannelEntry> {
   readonly #live = [0, 0, 0, 0];
   #size = 0;
   #capacityWaiters: (() => void)[] = [];
-  readonly #scheduler: SchedulerLike;
+  readonly #clock: () => number;
+  readonly #stamp: boolean;
 
-  constructor(options: QueueOptions = {}, scheduler: SchedulerLike = asyncScheduler) {
+  /**
+   * @param options capacity, overflow policy, aging.
+   * @param scheduler the clock of aging and of `queuedAt` stamps.
+   * @param internals for the pool: a `clock` in its own units, and `stamp: false` when entries
+   *   carry their own `queuedAt` (saves a clock read per task).
+   */
+  constructor(
+    options: QueueOptions = {},
+    scheduler: SchedulerLike = asyncScheduler,
+    internals: { clock?: () => number; stamp?: boolean } = {},
+  ) {
     checkQueueOptions(options);
     this.capacity = options.capacity ?? Infinity;
     this.overflow = options.overflow ?? 'reject';
     this.agingMs = options.agingMs;
-    this.#scheduler = scheduler;
+    this.#clock = internals.clock ?? (() => scheduler.now());
+    this.#stamp = internals.stamp ?? true;
     for (let level = 0; level < PRIORITY_LEVELS; level++) this.#levels.push(new RingDeque<E>());
   }
 
@@ -216,7 +228,7 @@ export class PriorityChannel<E extends ChannelEntry> {
   }
 
   #add(entry: E, front: boolean): void {
-    entry.queuedAt = this.#scheduler.now();
+    if (this.#stamp) entry.queuedAt = this.#clock();
     entry.removed = false;
     const deque = this.#levels[entry.priority];
     if (front) deque.unshift(entry);
@@ -238,7 +250,7 @@ export class PriorityChannel<E extends ChannelEntry> {
 
   /** The level whose head has the highest aged priority; ties go to the older head. */
   #agedLevel(agingMs: number): number {
-    const now = this.#scheduler.now();
+    const now = this.#clock();
     let bestLevel = -1;
     let bestPriority = -1;
     let bestQueuedAt = Infinity;

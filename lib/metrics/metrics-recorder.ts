@@ -172,13 +172,11 @@ export class MetricsRecorder {
    * Call it once per task that ran, whatever its outcome.
    */
   recordLatency(priority: Priority, waitMs: number, runMs: number): void {
-    const wait = toMicros(waitMs);
-    const run = toMicros(runMs);
-    this.#wait.histogram.recordValue(wait);
-    this.#run.histogram.recordValue(run);
-    // An out-of-range priority still counts overall; only the per-level view skips it.
-    this.#waitBy[priority]?.histogram.recordValue(wait);
-    this.#runBy[priority]?.histogram.recordValue(run);
+    // Two records per task, per level only: the overall view is the levels merged when a
+    // snapshot asks for it (recording dominates; snapshots are rare).
+    const level = priority >= 0 && priority <= 3 ? priority : 1;
+    this.#waitBy[level].histogram.recordValue(toMicros(waitMs));
+    this.#runBy[level].histogram.recordValue(toMicros(runMs));
   }
 
   /** Latency percentiles so far, overall and per priority. */
@@ -190,7 +188,25 @@ export class MetricsRecorder {
         runMs: this.#runBy[level].summary(),
       };
     });
-    return { overall: { waitMs: this.#wait.summary(), runMs: this.#run.summary() }, byPriority };
+    return {
+      overall: {
+        waitMs: this.#merged(this.#wait, this.#waitBy),
+        runMs: this.#merged(this.#run, this.#runBy),
+      },
+      byPriority,
+    };
+  }
+
+  /** The overall track as the sum of the per-level ones, merged again only when they changed. */
+  #merged(overall: LatencyTrack, levels: readonly LatencyTrack[]): LatencySummary {
+    let count = 0;
+    for (const level of levels) count += level.histogram.totalCount;
+    if (count !== overall.histogram.totalCount) {
+      overall.histogram.reset();
+      for (const level of levels)
+        if (level.histogram.totalCount > 0) overall.histogram.add(level.histogram);
+    }
+    return overall.summary();
   }
 
   /**

@@ -20,17 +20,18 @@ export class DeadlineList<N extends DeadlineNode> {
   #head: N | undefined;
   #tail: N | undefined;
   #timer: Subscription | undefined;
-  #timerAt = Infinity;
 
   constructor(
     readonly durationMs: number,
     private readonly scheduler: SchedulerLike,
     private readonly expire: (node: N) => void,
+    /** Current time in the caller's units (defaults to the scheduler's clock). */
+    private readonly clock: () => number = () => scheduler.now(),
   ) {}
 
-  /** Starts the clock for `node`: it expires `durationMs` from now unless removed first. */
-  add(node: N): void {
-    node.deadline = this.scheduler.now() + this.durationMs;
+  /** Starts the clock for `node` at `now` (the clock's time): it expires `durationMs` later unless removed first. */
+  add(node: N, now: number = this.clock()): void {
+    node.deadline = now + this.durationMs;
     node.inDeadlineList = true;
     node.prevDeadline = this.#tail;
     node.nextDeadline = undefined;
@@ -60,16 +61,12 @@ export class DeadlineList<N extends DeadlineNode> {
   }
 
   #arm(at: number): void {
-    this.#timerAt = at;
-    this.#timer = this.scheduler.schedule(
-      () => this.#fire(),
-      Math.max(0, at - this.scheduler.now()),
-    );
+    this.#timer = this.scheduler.schedule(() => this.#fire(), Math.max(0, at - this.clock()));
   }
 
   #fire(): void {
     this.#timer = undefined;
-    const now = this.scheduler.now();
+    const now = this.clock();
     let node = this.#head;
     while (node !== undefined && node.deadline <= now) {
       this.remove(node);
@@ -77,6 +74,5 @@ export class DeadlineList<N extends DeadlineNode> {
       node = this.#head;
     }
     if (node !== undefined) this.#arm(node.deadline);
-    else this.#timerAt = Infinity;
   }
 }

@@ -30,6 +30,8 @@ import { Attempt, Outcome, PoolTask, TaskState } from './pool-task';
 /** What the engine needs, already checked by the public class. */
 export interface EngineConfig {
   queue: QueueOptions;
+  /** Scheduler time that task times are relative to. */
+  epoch: number;
   abortGraceMs: number;
   scheduler: SchedulerLike;
   logger: Logger;
@@ -68,10 +70,15 @@ export class PoolEngine<I, O> {
   readonly #deadlines = new Map<number, DeadlineList<Attempt<I, O>>>();
   #control!: MergeControl<PoolTask<I, O>>;
   #idleWaiters: (() => void)[] = [];
+  /** The pool's clock, relative to its epoch: small integers that V8 keeps unboxed. */
+  readonly now: () => number;
 
   constructor(config: EngineConfig) {
     this.#config = config;
-    this.channel = new PriorityChannel(config.queue, config.scheduler);
+    const { scheduler, epoch } = config;
+    this.now = () => scheduler.now() - epoch;
+    // Tasks carry their own queuedAt (set on acceptance and on requeue): one clock read fewer.
+    this.channel = new PriorityChannel(config.queue, scheduler, { clock: this.now, stamp: false });
     const pipeline = new Observable<never>((subscriber) =>
       priorityMergeInternals(this.#intake, subscriber, {
         channel: this.channel,
@@ -140,7 +147,7 @@ export class PoolEngine<I, O> {
         this.#finish(task, 'cancelled', undefined, this.#cancelError(task, reason, cause));
         break;
       case TaskState.Backoff:
-        task.backoffTimer?.unsubscribe();
+        task.attempt?.backoffTimer?.unsubscribe();
         this.backoff.delete(task);
         this.#finish(task, 'cancelled', undefined, this.#cancelError(task, reason, cause));
         this.#control.unhold();
@@ -205,11 +212,18 @@ export class PoolEngine<I, O> {
   }
 
   #start(task: PoolTask<I, O>, done: () => void): void {
-    const { scheduler, metrics, logger } = this.#config;
-    const now = scheduler.now();
-    task.waitMs += now - task.queuedAt;
+    const { metrics, logger } = this.#config;
+    const now = this.now();
+    const previous = task.attempt;
     task.state = TaskState.Running;
-    const attempt = new Attempt<I, O>(task, ++task.attempts, now, logger);
+    const attempt = new Attempt<I, O>(
+      task,
+      previous === undefined ? 1 : previous.attempt + 1,
+      now,
+      logger,
+      previous,
+    );
+    attempt.waitMs += now - task.queuedAt;
     attempt.done = done;
     task.attempt = attempt;
     this.running.add(attempt);
@@ -223,7 +237,7 @@ export class PoolEngine<I, O> {
       });
     }
     const { handler, timeoutMs } = task.settings;
-    if (timeoutMs !== undefined) this.#deadlineList(timeoutMs).add(attempt);
+    if (timeoutMs !== undefined) this.#deadlineList(timeoutMs).add(attempt, now);
     let output: unknown;
     try {
       if (handler === undefined) {
@@ -287,7 +301,7 @@ export class PoolEngine<I, O> {
 
   #giveUp(attempt: Attempt<I, O>): void {
     if (attempt.settled || attempt.released) return;
-    attempt.task.abandoned = true;
+    attempt.abandoned = true;
     this.abandonedRunning++;
     this.#config.logger.warn(
       { taskId: attempt.task.id, attempt: attempt.attempt, graceMs: this.#config.abortGraceMs },
@@ -304,8 +318,7 @@ export class PoolEngine<I, O> {
       this.#deadlines.get(timeoutMs)?.remove(attempt);
     attempt.graceTimer?.unsubscribe();
     this.running.delete(attempt);
-    task.runMs += this.#config.scheduler.now() - attempt.startedAt;
-    task.attempt = undefined;
+    attempt.runMs += this.now() - attempt.startedAt;
     this.#next(attempt);
     // Freeing the slot last lets a retry re-queued above compete before the merge pumps.
     (attempt.done as () => void)();
@@ -328,15 +341,15 @@ export class PoolEngine<I, O> {
     }
     breaker?.onFailure();
     const error = toError(attempt.result);
-    (task.errors ??= []).push(error);
+    (attempt.errors ??= []).push(error);
     const retry = task.settings.retry;
-    if (this.cutOff || !shouldRetry(retry, error, task.attempts)) {
+    if (this.cutOff || !shouldRetry(retry, error, attempt.attempt)) {
       this.#config.logger.warn(
         {
           taskId: task.id,
           priority: priorityName(task.priority),
-          attempt: task.attempts,
-          durationMs: task.runMs,
+          attempt: attempt.attempt,
+          durationMs: attempt.runMs,
           err: error,
         },
         'task failed',
@@ -344,13 +357,13 @@ export class PoolEngine<I, O> {
       this.#finish(task, 'failed', undefined, error);
       return;
     }
-    const delay = Math.max(0, retry.backoff.delayMs(task.attempts, error));
+    const delay = Math.max(0, retry.backoff.delayMs(attempt.attempt, error));
     this.#config.metrics.retries++;
     this.#config.logger.debug(
       {
         taskId: task.id,
         priority: priorityName(task.priority),
-        attempt: task.attempts,
+        attempt: attempt.attempt,
         delayMs: delay,
         err: error,
       },
@@ -361,7 +374,7 @@ export class PoolEngine<I, O> {
         type: 'retrying',
         taskId: task.id,
         priority: task.priority,
-        attempt: task.attempts,
+        attempt: attempt.attempt,
         delayMs: delay,
         error,
       });
@@ -370,10 +383,11 @@ export class PoolEngine<I, O> {
     this.backoff.add(task);
     this.#control.hold();
     // A waiting task holds no slot: it re-enters the channel at the front of its level.
-    task.backoffTimer = this.#config.scheduler.schedule(() => {
-      task.backoffTimer = undefined;
+    attempt.backoffTimer = this.#config.scheduler.schedule(() => {
+      attempt.backoffTimer = undefined;
       this.backoff.delete(task);
       task.state = TaskState.Queued;
+      task.queuedAt = this.now();
       this.#control.requeue(task);
       this.#control.unhold();
     }, delay);
@@ -399,25 +413,30 @@ export class PoolEngine<I, O> {
     if (task.settings.signal !== undefined) this.#unwatch(task.settings.signal, task);
     const metrics = this.#config.metrics;
     metrics[status]++;
-    if (task.attempts > 0) metrics.recordLatency(task.priority, task.waitMs, task.runMs);
-    const result: TaskResult<I, O> = {
-      task,
-      status,
-      value,
-      error,
-      errors: task.errors,
-      attempts: task.attempts,
-      waitMs: task.waitMs,
-      runMs: task.runMs,
-    };
-    if (task.abandoned) result.abandoned = true;
-    if (this.results.observed) this.results.next(result);
+    const last = task.attempt;
+    if (last !== undefined) metrics.recordLatency(task.priority, last.waitMs, last.runMs);
+    // A result object only for those who will see it: submit() needs just value or error.
+    if (this.results.observed || task.group !== undefined) {
+      const result: TaskResult<I, O> = {
+        task,
+        status,
+        value,
+        error,
+        errors: last?.errors,
+        attempts: last === undefined ? 0 : last.attempt,
+        waitMs: last === undefined ? 0 : last.waitMs,
+        runMs: last === undefined ? 0 : last.runMs,
+      };
+      if (last?.abandoned) result.abandoned = true;
+      if (this.results.observed) this.results.next(result);
+      task.group?.deliver(result);
+    }
     if (this.events.observed) {
       this.events.next({
         type: status,
         taskId: task.id,
         priority: task.priority,
-        attempt: task.attempts,
+        attempt: last === undefined ? 0 : last.attempt,
         error,
       });
     }
@@ -425,7 +444,6 @@ export class PoolEngine<I, O> {
       if (status === 'succeeded') task.resolve(value as O);
       else (task.reject as (error: Error) => void)(error as Error);
     }
-    task.group?.deliver(result);
     if (this.#idleWaiters.length > 0 && this.#isIdle()) {
       const waiters = this.#idleWaiters;
       this.#idleWaiters = [];
@@ -469,11 +487,16 @@ export class PoolEngine<I, O> {
   #deadlineList(timeoutMs: number): DeadlineList<Attempt<I, O>> {
     let list = this.#deadlines.get(timeoutMs);
     if (list === undefined) {
-      list = new DeadlineList<Attempt<I, O>>(timeoutMs, this.#config.scheduler, (attempt) => {
-        this.#config.metrics.timeouts++;
-        const error = new TaskTimeoutError(timeoutMs, attempt.task.id, attempt.attempt);
-        this.#abortAttempt(attempt, Outcome.Failed, error);
-      });
+      list = new DeadlineList<Attempt<I, O>>(
+        timeoutMs,
+        this.#config.scheduler,
+        (attempt) => {
+          this.#config.metrics.timeouts++;
+          const error = new TaskTimeoutError(timeoutMs, attempt.task.id, attempt.attempt);
+          this.#abortAttempt(attempt, Outcome.Failed, error);
+        },
+        this.now,
+      );
       this.#deadlines.set(timeoutMs, list);
     }
     return list;

@@ -29,6 +29,8 @@ export interface TaskSettings<I, O> {
   readonly timeoutMs: number | undefined;
   readonly retry: ResolvedRetry;
   readonly signal: AbortSignal | undefined;
+  /** The scheduler time the pool's clock counts from (task times are kept relative to it). */
+  readonly epoch: number;
 }
 
 /** The tasks of one `process()` subscription. */
@@ -56,31 +58,41 @@ export class StreamGroup<I, O> {
 }
 
 /**
- * A task inside the pool. It is its own channel entry and carries its own state, so a queued
- * task costs one object (plus its promise when it came from `submit()`).
+ * A task inside the pool. It is its own channel entry; while it waits it is one small object
+ * (plus its promise when it came from `submit()`): everything about running it lives on its
+ * {@link Attempt}s. Times are small integers relative to the pool's epoch, so V8 keeps them
+ * unboxed.
  */
 export class PoolTask<I, O> implements Task<I>, ChannelEntry {
-  queuedAt = 0;
+  queuedAt: number;
   removed = false;
   state = TaskState.Queued;
-  attempts = 0;
-  waitMs = 0;
-  runMs = 0;
-  errors: Error[] | undefined = undefined;
-  abandoned = false;
+  /** The latest attempt, which carries the task's totals; undefined until it first starts. */
   attempt: Attempt<I, O> | undefined = undefined;
-  backoffTimer: Subscription | undefined = undefined;
   resolve: ((value: O) => void) | undefined = undefined;
   reject: ((error: Error) => void) | undefined = undefined;
 
   constructor(
-    readonly id: string,
+    /** The caller's id, or the acceptance number a generated id is made from when first read. */
+    private key: string | number,
     readonly input: I,
     readonly priority: Priority,
-    readonly submittedAt: number,
+    private readonly submittedRel: number,
     readonly settings: TaskSettings<I, O>,
     readonly group: StreamGroup<I, O> | undefined,
-  ) {}
+  ) {
+    this.queuedAt = submittedRel;
+  }
+
+  /** Generated ids become strings on first read: most tasks never have theirs read. */
+  get id(): string {
+    const key = this.key;
+    return typeof key === 'string' ? key : (this.key = String(key));
+  }
+
+  get submittedAt(): number {
+    return this.settings.epoch + this.submittedRel;
+  }
 
   /** The public view: what a report or a log should persist. */
   toJSON(): Task<I> {
@@ -103,6 +115,13 @@ export class PoolTask<I, O> implements Task<I>, ChannelEntry {
  * per attempt would be the largest per-task cost).
  */
 export class Attempt<I, O> implements TaskContext<I>, DeadlineNode {
+  /** Totals over this and the earlier attempts of the task. */
+  waitMs: number;
+  runMs: number;
+  errors: Error[] | undefined;
+  abandoned: boolean;
+  /** While the task waits out the backoff after this attempt. */
+  backoffTimer: Subscription | undefined = undefined;
   deadline = 0;
   prevDeadline: DeadlineNode | undefined = undefined;
   nextDeadline: DeadlineNode | undefined = undefined;
@@ -123,7 +142,13 @@ export class Attempt<I, O> implements TaskContext<I>, DeadlineNode {
     readonly attempt: number,
     readonly startedAt: number,
     private readonly parentLogger: Logger,
-  ) {}
+    previous: Attempt<I, O> | undefined,
+  ) {
+    this.waitMs = previous === undefined ? 0 : previous.waitMs;
+    this.runMs = previous === undefined ? 0 : previous.runMs;
+    this.errors = previous?.errors;
+    this.abandoned = previous === undefined ? false : previous.abandoned;
+  }
 
   get signal(): AbortSignal {
     if (this.controller === undefined) {

@@ -45,7 +45,7 @@ import {
 import { runCleanups, type Cleanup } from '../shutdown/run-cleanups';
 import { installSignalHandlers } from '../shutdown/signal-handlers';
 import type { ShutdownOptions, ShutdownReport } from '../shutdown/shutdown-report';
-import { describe, toPriority } from '../task/priority';
+import { Priority, describe, toPriority } from '../task/priority';
 import type { Handler, ProcessOptions, TaskContext, TaskOptions, TaskResult } from '../task/task';
 import type { ConcurrencyRange, WorkerPoolOptions } from './options';
 import { PoolEngine } from './pool-engine';
@@ -96,6 +96,7 @@ export class WorkerPool<I = unknown, O = unknown> {
   readonly #givenUsageSource: UsageSource | undefined;
   readonly #scaler: Scaler | undefined;
   #nextId = 0;
+  readonly #epoch: number;
   #closing = false;
   #shutdown: Promise<ShutdownReport<I>> | undefined;
   #forceCut: (() => void) | undefined;
@@ -119,13 +120,15 @@ export class WorkerPool<I = unknown, O = unknown> {
     this.#options = options;
     const scheduler = (this.#scheduler = options.scheduler ?? asyncScheduler);
     this.#logger = options.logger ?? createLogger(options.logging);
-    this.#metrics = new MetricsRecorder({ startedAt: scheduler.now() });
+    const epoch = (this.#epoch = scheduler.now());
+    this.#metrics = new MetricsRecorder({ startedAt: epoch });
     this.#retry = resolveRetry(DEFAULT_RETRY, options.retry);
     this.#defaults = {
       handler: options.handler,
       timeoutMs: options.timeoutMs,
       retry: this.#retry,
       signal: undefined,
+      epoch,
     };
 
     const { min, max, initial, source$, autoscale } = resolveConcurrency(options.concurrency);
@@ -141,6 +144,7 @@ export class WorkerPool<I = unknown, O = unknown> {
       : undefined);
     this.#engine = new PoolEngine<I, O>({
       queue: options.queue ?? {},
+      epoch,
       abortGraceMs: options.abortGraceMs ?? 1000,
       scheduler,
       logger: this.#logger,
@@ -282,10 +286,18 @@ export class WorkerPool<I = unknown, O = unknown> {
     try {
       // Tasks without options share the pool's settings object: no per-task copy.
       const settings =
-        options === undefined && handler === this.#options.handler
+        handler === this.#options.handler &&
+        (options === undefined ||
+          (options.timeoutMs === undefined &&
+            options.retry === undefined &&
+            options.signal === undefined))
           ? this.#defaults
           : this.#settings(options ?? {}, handler);
-      task = this.#newTask(input, options, settings);
+      const priority =
+        options?.priority === undefined
+          ? Priority.NORMAL
+          : toPriority(options.priority, 'priority');
+      task = this.#newTask(input, options?.id, priority, settings);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -314,7 +326,7 @@ export class WorkerPool<I = unknown, O = unknown> {
     const settings = this.#settings(taskOptions, this.#options.handler);
     const priorityOf = typeof priority === 'function' ? priority : undefined;
     const fixedPriority =
-      typeof priority === 'function' ? undefined : toPriority(priority, 'priority');
+      typeof priority === 'function' ? Priority.NORMAL : toPriority(priority, 'priority');
     return new Observable<TaskResult<I, O>>((subscriber) => {
       const group = new StreamGroup<I, O>(subscriber);
       if (this.#closing) {
@@ -328,7 +340,7 @@ export class WorkerPool<I = unknown, O = unknown> {
           let task: PoolTask<I, O>;
           try {
             const level = priorityOf ? toPriority(priorityOf(input), 'priority') : fixedPriority;
-            task = this.#newTask(input, { priority: level }, settings, group);
+            task = this.#newTask(input, undefined, level, settings, group);
           } catch (error) {
             subscriber.error(error);
             return;
@@ -526,13 +538,22 @@ export class WorkerPool<I = unknown, O = unknown> {
 
   #newTask(
     input: I,
-    options: Pick<TaskOptions<I>, 'id' | 'priority'> | undefined,
+    id: string | undefined,
+    priority: Priority,
     settings: TaskSettings<I, O>,
     group?: StreamGroup<I, O>,
   ): PoolTask<I, O> {
-    const id = options?.id ?? String(++this.#nextId);
-    const priority = options?.priority === undefined ? 1 : toPriority(options.priority, 'priority');
-    return new PoolTask<I, O>(id, input, priority, this.#scheduler.now(), settings, group);
+    if (id !== undefined && typeof id !== 'string') {
+      throw new TypeError(`Expected \`id\` to be a string, got ${describe(id)}`);
+    }
+    return new PoolTask<I, O>(
+      id ?? ++this.#nextId,
+      input,
+      priority,
+      this.#engine.now(),
+      settings,
+      group,
+    );
   }
 
   /** Per-call settings; checked here so a bad option rejects that call only. */
@@ -552,6 +573,7 @@ export class WorkerPool<I = unknown, O = unknown> {
         ? resolveRetry(DEFAULT_RETRY, { ...this.#options.retry, ...retry })
         : this.#retry,
       signal,
+      epoch: this.#epoch,
     };
   }
 
