@@ -15,6 +15,10 @@ export enum TaskState {
   Done,
 }
 
+const STATE_MASK = 3;
+/** Flag bit: the task was taken out of the channel out of order. */
+const REMOVED = 4;
+
 /** How an attempt ended, decided by whichever comes first: settle, timeout or abort. */
 export enum Outcome {
   Pending,
@@ -31,6 +35,8 @@ export interface TaskSettings<I, O> {
   readonly signal: AbortSignal | undefined;
   /** The scheduler time the pool's clock counts from (task times are kept relative to it). */
   readonly epoch: number;
+  /** The `process()` subscription the tasks belong to, if any. */
+  readonly group: StreamGroup<I, O> | undefined;
 }
 
 /** The tasks of one `process()` subscription. */
@@ -64,9 +70,8 @@ export class StreamGroup<I, O> {
  * unboxed.
  */
 export class PoolTask<I, O> implements Task<I>, ChannelEntry {
-  queuedAt: number;
-  removed = false;
-  state = TaskState.Queued;
+  /** A {@link TaskState} in the low bits, and {@link REMOVED}: one field for both. */
+  #flags: number = TaskState.Queued;
   /** The latest attempt, which carries the task's totals; undefined until it first starts. */
   attempt: Attempt<I, O> | undefined = undefined;
   resolve: ((value: O) => void) | undefined = undefined;
@@ -79,9 +84,37 @@ export class PoolTask<I, O> implements Task<I>, ChannelEntry {
     readonly priority: Priority,
     private readonly submittedRel: number,
     readonly settings: TaskSettings<I, O>,
-    readonly group: StreamGroup<I, O> | undefined,
-  ) {
-    this.queuedAt = submittedRel;
+  ) {}
+
+  get state(): TaskState {
+    return this.#flags & STATE_MASK;
+  }
+
+  set state(state: TaskState) {
+    this.#flags = (this.#flags & REMOVED) | state;
+  }
+
+  /** Set by the channel when the task is taken out of order (lazily skipped). */
+  get removed(): boolean {
+    return (this.#flags & REMOVED) !== 0;
+  }
+
+  set removed(removed: boolean) {
+    this.#flags = removed ? this.#flags | REMOVED : this.#flags & STATE_MASK;
+  }
+
+  /** When it last entered the queue: on acceptance, or when its retry was requeued. */
+  get queuedAt(): number {
+    const attempt = this.attempt;
+    return attempt === undefined ? this.submittedRel : attempt.requeuedAt;
+  }
+
+  set queuedAt(at: number) {
+    if (this.attempt !== undefined) this.attempt.requeuedAt = at;
+  }
+
+  get group(): StreamGroup<I, O> | undefined {
+    return this.settings.group;
   }
 
   /** Generated ids become strings on first read: most tasks never have theirs read. */
@@ -122,6 +155,8 @@ export class Attempt<I, O> implements TaskContext<I>, DeadlineNode {
   abandoned: boolean;
   /** While the task waits out the backoff after this attempt. */
   backoffTimer: Subscription | undefined = undefined;
+  /** When the task re-entered the queue after this attempt (a retry). */
+  requeuedAt = 0;
   deadline = 0;
   prevDeadline: DeadlineNode | undefined = undefined;
   nextDeadline: DeadlineNode | undefined = undefined;

@@ -129,6 +129,7 @@ export class WorkerPool<I = unknown, O = unknown> {
       retry: this.#retry,
       signal: undefined,
       epoch,
+      group: undefined,
     };
 
     const { min, max, initial, source$, autoscale } = resolveConcurrency(options.concurrency);
@@ -323,12 +324,14 @@ export class WorkerPool<I = unknown, O = unknown> {
    */
   process(source$: Observable<I>, options: ProcessOptions<I> = {}): Observable<TaskResult<I, O>> {
     const { priority, ...taskOptions } = options;
-    const settings = this.#settings(taskOptions, this.#options.handler);
+    const shared = this.#settings(taskOptions, this.#options.handler);
     const priorityOf = typeof priority === 'function' ? priority : undefined;
     const fixedPriority =
       typeof priority === 'function' ? Priority.NORMAL : toPriority(priority, 'priority');
     return new Observable<TaskResult<I, O>>((subscriber) => {
       const group = new StreamGroup<I, O>(subscriber);
+      // One settings object per subscription carries its group: no per-task field for it.
+      const settings: TaskSettings<I, O> = { ...shared, group };
       if (this.#closing) {
         subscriber.error(new PoolClosedError());
         return;
@@ -340,7 +343,7 @@ export class WorkerPool<I = unknown, O = unknown> {
           let task: PoolTask<I, O>;
           try {
             const level = priorityOf ? toPriority(priorityOf(input), 'priority') : fixedPriority;
-            task = this.#newTask(input, undefined, level, settings, group);
+            task = this.#newTask(input, undefined, level, settings);
           } catch (error) {
             subscriber.error(error);
             return;
@@ -541,19 +544,11 @@ export class WorkerPool<I = unknown, O = unknown> {
     id: string | undefined,
     priority: Priority,
     settings: TaskSettings<I, O>,
-    group?: StreamGroup<I, O>,
   ): PoolTask<I, O> {
     if (id !== undefined && typeof id !== 'string') {
       throw new TypeError(`Expected \`id\` to be a string, got ${describe(id)}`);
     }
-    return new PoolTask<I, O>(
-      id ?? ++this.#nextId,
-      input,
-      priority,
-      this.#engine.now(),
-      settings,
-      group,
-    );
+    return new PoolTask<I, O>(id ?? ++this.#nextId, input, priority, this.#engine.now(), settings);
   }
 
   /** Per-call settings; checked here so a bad option rejects that call only. */
@@ -574,6 +569,7 @@ export class WorkerPool<I = unknown, O = unknown> {
         : this.#retry,
       signal,
       epoch: this.#epoch,
+      group: undefined,
     };
   }
 
