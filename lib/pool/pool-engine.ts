@@ -70,6 +70,8 @@ export class PoolEngine<I, O> {
   readonly #deadlines = new Map<number, DeadlineList<Attempt<I, O>>>();
   #control!: MergeControl<PoolTask<I, O>>;
   #idleWaiters: (() => void)[] = [];
+  /** While a release runs the merge synchronously: its time, for the attempt it starts. */
+  #releasedAt = -1;
   /** The pool's clock, relative to its epoch: small integers that V8 keeps unboxed. */
   readonly now: () => number;
 
@@ -213,7 +215,7 @@ export class PoolEngine<I, O> {
 
   #start(task: PoolTask<I, O>, done: () => void): void {
     const { metrics, logger } = this.#config;
-    const now = this.now();
+    const now = this.#releasedAt >= 0 ? this.#releasedAt : this.now();
     const previous = task.attempt;
     task.state = TaskState.Running;
     const attempt = new Attempt<I, O>(
@@ -318,10 +320,18 @@ export class PoolEngine<I, O> {
       this.#deadlines.get(timeoutMs)?.remove(attempt);
     attempt.graceTimer?.unsubscribe();
     this.running.delete(attempt);
-    attempt.runMs += this.now() - attempt.startedAt;
+    const now = this.now();
+    attempt.runMs += now - attempt.startedAt;
     this.#next(attempt);
-    // Freeing the slot last lets a retry re-queued above compete before the merge pumps.
-    (attempt.done as () => void)();
+    // Freeing the slot last lets a retry re-queued above compete before the merge pumps. The
+    // next task starts synchronously inside done(), at this same instant: it reuses `now`.
+    const outer = this.#releasedAt;
+    this.#releasedAt = now;
+    try {
+      (attempt.done as () => void)();
+    } finally {
+      this.#releasedAt = outer;
+    }
   }
 
   /** After an attempt: the result, or a retry after a backoff. */
