@@ -125,7 +125,12 @@ export {
 } from './metrics';
 
 /* Shutdown */
-export type { ShutdownReport, ShutdownOptions, CleanupOutcome } from './shutdown/shutdown-report';
+export type {
+  ShutdownReport,
+  ShutdownOptions,
+  CleanupOutcome,
+  DrainReport,
+} from './shutdown/shutdown-report';
 
 /* Config and logging */
 export {

@@ -168,8 +168,11 @@ export class PoolEngine<I, O> {
 
   /** Ends tasks already taken out of the channel (by `removeWhere`) as cancelled. */
   cancelRemoved(tasks: readonly PoolTask<I, O>[], reason: CancelReason): void {
-    for (const task of tasks)
-      this.#finish(task, 'cancelled', undefined, this.#cancelError(task, reason, undefined));
+    withoutStacks(() => {
+      for (const task of tasks) {
+        this.#finish(task, 'cancelled', undefined, this.#cancelError(task, reason, undefined));
+      }
+    });
   }
 
   /** Resolves once nothing is queued, waiting out a backoff or running. */
@@ -183,6 +186,10 @@ export class PoolEngine<I, O> {
    * attempts through their signal. Returns both lists for the report.
    */
   cutOffAll(): { cancelled: PoolTask<I, O>[]; aborted: PoolTask<I, O>[] } {
+    return withoutStacks(() => this.#cutOffAll());
+  }
+
+  #cutOffAll(): { cancelled: PoolTask<I, O>[]; aborted: PoolTask<I, O>[] } {
     this.cutOff = true;
     const cancelled = [...this.backoff, ...this.channel.drain()];
     for (const task of cancelled) {
@@ -468,7 +475,9 @@ export class PoolEngine<I, O> {
       const tasks = new Set<PoolTask<I, O>>();
       const listener = (): void => {
         this.#watchers.delete(signal);
-        for (const waiting of [...tasks]) this.cancel(waiting, 'caller', signal.reason);
+        withoutStacks(() => {
+          for (const waiting of [...tasks]) this.cancel(waiting, 'caller', signal.reason);
+        });
         tasks.clear();
       };
       watcher = { tasks, listener };
@@ -510,6 +519,20 @@ export class PoolEngine<I, O> {
       this.#deadlines.set(timeoutMs, list);
     }
     return list;
+  }
+}
+
+/**
+ * Runs a bulk cancellation without capturing a stack per error: the stack of a cancellation
+ * says nothing, and capturing it was most of the ~12 µs each of 200k cancels cost.
+ */
+function withoutStacks<T>(run: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return run();
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }
 

@@ -44,7 +44,7 @@ import {
 } from '../scaling/usage-source';
 import { runCleanups, type Cleanup } from '../shutdown/run-cleanups';
 import { installSignalHandlers } from '../shutdown/signal-handlers';
-import type { ShutdownOptions, ShutdownReport } from '../shutdown/shutdown-report';
+import type { DrainReport, ShutdownOptions, ShutdownReport } from '../shutdown/shutdown-report';
 import { Priority, describe, toPriority } from '../task/priority';
 import type { Handler, ProcessOptions, TaskContext, TaskOptions, TaskResult } from '../task/task';
 import type { ConcurrencyRange, WorkerPoolOptions } from './options';
@@ -87,7 +87,7 @@ export class WorkerPool<I = unknown, O = unknown> {
   readonly #defaults: TaskSettings<I, O>;
   readonly #retry: ResolvedRetry;
   readonly #options: WorkerPoolOptions<I, O>;
-  readonly #cleanups: Cleanup[] = [];
+  readonly #cleanups: Cleanup<I>[] = [];
   readonly #subscriptions: Subscription[] = [];
   readonly #groups = new Set<StreamGroup<I, O>>();
   readonly #breaker: CircuitBreaker | undefined;
@@ -428,8 +428,20 @@ export class WorkerPool<I = unknown, O = unknown> {
     return this.#engine.onIdle();
   }
 
-  /** Registers a callback that shutdown runs after the drain, last registered first. */
-  onShutdown(cleanup: () => void | Promise<void>): void {
+  /**
+   * Registers a callback that shutdown runs after the drain, last registered first, each with
+   * its own timeout (`shutdown.cleanupTimeoutMs`). It receives the drain's outcome, so it can
+   * persist the inputs of tasks that never ran.
+   *
+   * ## Example
+   * ```ts
+   * pool.onShutdown(async ({ cancelled, aborted }) => {
+   *   await db.saveForLater([...cancelled, ...aborted].map((task) => task.input));
+   *   await db.close();
+   * });
+   * ```
+   */
+  onShutdown(cleanup: (report: DrainReport<I>) => void | Promise<void>): void {
     if (typeof cleanup !== 'function') {
       throw new TypeError(`Expected \`cleanup\` to be a function, got ${describe(cleanup)}`);
     }
@@ -474,7 +486,6 @@ export class WorkerPool<I = unknown, O = unknown> {
       group.completeIfDone();
     }
     this.#engine.close();
-    this.#paused$.next(false); // a paused pool must still drain
 
     let cut: { cancelled: PoolTask<I, O>[]; aborted: PoolTask<I, O>[] } | undefined;
     const cutOff = (): void => {
@@ -483,7 +494,10 @@ export class WorkerPool<I = unknown, O = unknown> {
     this.#forceCut = cutOff;
     if (timeoutMs === 0) {
       cutOff();
-    } else if (timeoutMs !== undefined) {
+    }
+    // A paused pool must still drain; after a cut-off there is nothing left to start.
+    this.#paused$.next(false);
+    if (timeoutMs !== undefined && timeoutMs > 0) {
       const drained$ = from(this.#engine.drained).pipe(map(() => 'drained' as const));
       const deadline$ = timer(timeoutMs, scheduler).pipe(map(() => 'deadline' as const));
       const first = await firstValueFrom(race(drained$, deadline$));
@@ -491,23 +505,30 @@ export class WorkerPool<I = unknown, O = unknown> {
     }
     await this.#engine.drained;
 
+    const cancelled = (cut?.cancelled ?? []).map((task) => task.toJSON());
+    const aborted = (cut?.aborted ?? []).map((task) => task.toJSON());
+    const m = this.#metrics;
+    const drained: DrainReport<I> = {
+      completed: m.succeeded + m.failed,
+      cancelled,
+      aborted,
+      rejected: m.rejected,
+      withdrawn: m.cancelled - cancelled.length - aborted.length,
+      timedOut: cancelled.length + aborted.length > 0,
+    };
+    // Cleanups see what never ran, so one can persist it (the only way to reach the report
+    // when a signal started the shutdown and the process exits after it).
     const cleanup = await runCleanups(
       this.#cleanups,
+      drained,
       this.#options.shutdown?.cleanupTimeoutMs ?? 5000,
       scheduler,
       this.#logger,
     );
     this.#teardown();
-    const cancelled = (cut?.cancelled ?? []).map((task) => task.toJSON());
-    const aborted = (cut?.aborted ?? []).map((task) => task.toJSON());
-    const m = this.#metrics;
     const report: ShutdownReport<I> = {
-      completed: m.succeeded + m.failed + m.cancelled - cancelled.length - aborted.length,
-      cancelled,
-      aborted,
-      rejected: m.rejected,
+      ...drained,
       durationMs: scheduler.now() - startedAt,
-      timedOut: cancelled.length + aborted.length > 0,
       cleanup,
     };
     this.#logger.info(

@@ -1,17 +1,18 @@
 import { firstValueFrom, from, map, race, timer, type SchedulerLike } from 'rxjs';
 import type { Logger } from 'pino';
-import type { CleanupOutcome } from './shutdown-report';
+import type { CleanupOutcome, DrainReport } from './shutdown-report';
 import { toError } from '../pool/pool-engine';
 
-/** A function `onShutdown` registered. */
-export type Cleanup = () => void | Promise<void>;
+/** A function `onShutdown` registered; it gets the drain's outcome. */
+export type Cleanup<I> = (report: DrainReport<I>) => void | Promise<void>;
 
 /**
  * Runs cleanup callbacks last registered first, each raced against its own timeout; one that
  * throws or hangs is logged and the rest still run.
  */
-export async function runCleanups(
-  cleanups: readonly Cleanup[],
+export async function runCleanups<I>(
+  cleanups: readonly Cleanup<I>[],
+  drained: DrainReport<I>,
   timeoutMs: number,
   scheduler: SchedulerLike,
   logger: Logger,
@@ -25,7 +26,7 @@ export async function runCleanups(
     try {
       const ended = await firstValueFrom(
         race(
-          from(Promise.resolve().then(cleanup)).pipe(map(() => 'ok' as const)),
+          from(Promise.resolve(drained).then(cleanup)).pipe(map(() => 'ok' as const)),
           timer(timeoutMs, scheduler).pipe(map(() => 'timed-out' as const)),
         ),
         { defaultValue: 'ok' as const },

@@ -13,7 +13,7 @@ export interface CleanupOutcome {
 
 /** What `shutdown()` resolves with: an account of every task the pool ever accepted. */
 export interface ShutdownReport<I> {
-  /** Tasks that ran to their own end (succeeded, failed, or cancelled by their caller). */
+  /** Tasks that ran to their end, succeeded or failed. */
   completed: number;
   /** Tasks still queued (or waiting out a retry backoff) at the deadline, with their inputs. */
   cancelled: Task<I>[];
@@ -21,6 +21,12 @@ export interface ShutdownReport<I> {
   aborted: Task<I>[];
   /** Tasks refused by a full queue (`QueueFullError`) over the pool's life. */
   rejected: number;
+  /**
+   * Tasks their caller cancelled before shutdown (an aborted `signal`, an unsubscribed
+   * `process()`). `completed + cancelled + aborted + rejected + withdrawn` is every task the
+   * pool was given.
+   */
+  withdrawn: number;
   /** From the `shutdown()` call to the end of the last cleanup callback, in ms. */
   durationMs: number;
   /** True when the deadline cut work off. */
@@ -28,6 +34,9 @@ export interface ShutdownReport<I> {
   /** One entry per cleanup callback, in the order they ran. */
   cleanup: CleanupOutcome[];
 }
+
+/** What cleanup callbacks receive: the report as it stands after the drain. */
+export type DrainReport<I> = Omit<ShutdownReport<I>, 'durationMs' | 'cleanup'>;
 
 /** Options of `shutdown()`. */
 export interface ShutdownOptions {

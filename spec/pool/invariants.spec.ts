@@ -128,7 +128,7 @@ describe('WorkerPool invariants (property-based)', function () {
         expect(ids.length, 'no task lost').to.equal(accepted);
         expect(overLimit, 'started over the limit').to.equal(0);
         expect(
-          r.completed + r.cancelled.length + r.aborted.length + r.rejected,
+          r.completed + r.cancelled.length + r.aborted.length + r.rejected + r.withdrawn,
           'report accounts',
         ).to.equal(accepted);
         for (const result of results) expect(result.attempts).to.be.at.most(w.maxAttempts);

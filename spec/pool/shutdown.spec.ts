@@ -105,6 +105,32 @@ describe('WorkerPool shutdown', () => {
     expect((await report).aborted).to.have.length(1);
   });
 
+  it('a forced shutdown of a paused pool starts nothing: every queued task is cancelled', async () => {
+    let calls = 0;
+    const pool = new WorkerPool<number, number>({
+      logger: silent,
+      concurrency: 4,
+      handler: async (n) => (calls++, n),
+    });
+    pool.pause();
+    [1, 2, 3].forEach((n) => void pool.submit(n).catch(() => undefined));
+    const r = await pool.shutdown({ force: true });
+    expect([calls, r.aborted.length, r.cancelled.length]).to.deep.equal([0, 0, 3]);
+  });
+
+  it('counts tasks their caller cancelled before shutdown as withdrawn, not completed', async () => {
+    const pool = new WorkerPool<number, number>({ logger: silent, handler: async (n) => n });
+    const controller = new AbortController();
+    pool.pause();
+    void pool.submit(1, { signal: controller.signal }).catch(() => undefined);
+    await pool.submit(2, { signal: AbortSignal.abort() }).catch(() => undefined);
+    controller.abort();
+    pool.resume();
+    await pool.submit(3);
+    const r = await pool.shutdown();
+    expect([r.completed, r.withdrawn, r.cancelled.length]).to.deep.equal([1, 2, 0]);
+  });
+
   it('force and timeoutMs: 0 skip the drain', async () => {
     for (const options of [{ force: true }, { timeoutMs: 0 }]) {
       const pool = new WorkerPool<number, number>({
@@ -212,6 +238,25 @@ describe('WorkerPool shutdown', () => {
       ['first', 'ok'],
     ]);
     expect(lines).to.include.members(['shutdown cleanup failed', 'shutdown cleanup timed out']);
+  });
+
+  it('gives cleanup callbacks the drain report, so they can persist what never ran', async () => {
+    const pool = new WorkerPool<number, number>({
+      logger: silent,
+      concurrency: 1,
+      abortGraceMs: 0,
+      handler: sleepy(100),
+    });
+    [1, 2, 3].forEach((n) => void pool.submit(n).catch(() => undefined));
+    let persisted: number[] = [];
+    pool.onShutdown(({ cancelled, aborted, timedOut }) => {
+      expect(timedOut).to.equal(true);
+      persisted = [...aborted, ...cancelled].map((task) => task.input);
+    });
+    const report = pool.shutdown({ timeoutMs: 10 });
+    await clock.tickAsync(10);
+    await report;
+    expect(persisted).to.deep.equal([1, 2, 3]);
   });
 
   it('returns the same promise when called twice; a forced second call cuts the drain short', async () => {

@@ -26,6 +26,7 @@ const report = (timedOut: boolean): ShutdownReport<unknown> => ({
   cancelled: [],
   aborted: [],
   rejected: 0,
+  withdrawn: 0,
   durationMs: 1,
   timedOut,
   cleanup: [],
