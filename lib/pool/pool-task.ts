@@ -6,6 +6,7 @@ import type { ResolvedRetry } from '../retry/retry-policy';
 import { priorityName, type Priority } from '../task/priority';
 import type { Handler, Task, TaskContext, TaskResult } from '../task/task';
 import type { DeadlineNode } from './deadline-list';
+import type { RunningNode } from './running-list';
 
 /** Where a task is in its life. */
 export enum TaskState {
@@ -37,6 +38,8 @@ export interface TaskSettings<I, O> {
   readonly epoch: number;
   /** The `process()` subscription the tasks belong to, if any. */
   readonly group: StreamGroup<I, O> | undefined;
+  /** Parent of the child loggers handlers get as `ctx.logger`. */
+  readonly logger: Logger;
 }
 
 /** The tasks of one `process()` subscription. */
@@ -147,7 +150,10 @@ export class PoolTask<I, O> implements Task<I>, ChannelEntry {
  * logger made only when the handler asks for them (most never do, and an AbortController
  * per attempt would be the largest per-task cost).
  */
-export class Attempt<I, O> implements TaskContext<I>, DeadlineNode {
+export class Attempt<I, O> implements TaskContext<I>, DeadlineNode, RunningNode {
+  prevRunning: RunningNode | undefined = undefined;
+  nextRunning: RunningNode | undefined = undefined;
+  isRunning = false;
   /** Totals over this and the earlier attempts of the task. */
   waitMs: number;
   runMs: number;
@@ -169,14 +175,12 @@ export class Attempt<I, O> implements TaskContext<I>, DeadlineNode {
   controller: AbortController | undefined = undefined;
   subscription: Subscription | undefined = undefined;
   graceTimer: Subscription | undefined = undefined;
-  done: (() => void) | undefined = undefined;
   #logger: Logger | undefined = undefined;
 
   constructor(
     readonly task: PoolTask<I, O>,
     readonly attempt: number,
     readonly startedAt: number,
-    private readonly parentLogger: Logger,
     previous: Attempt<I, O> | undefined,
   ) {
     this.waitMs = previous === undefined ? 0 : previous.waitMs;
@@ -194,7 +198,7 @@ export class Attempt<I, O> implements TaskContext<I>, DeadlineNode {
   }
 
   get logger(): Logger {
-    this.#logger ??= this.parentLogger.child({
+    this.#logger ??= this.task.settings.logger.child({
       taskId: this.task.id,
       priority: priorityName(this.task.priority),
       attempt: this.attempt,

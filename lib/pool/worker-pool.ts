@@ -130,6 +130,7 @@ export class WorkerPool<I = unknown, O = unknown> {
       signal: undefined,
       epoch,
       group: undefined,
+      logger: this.#logger,
     };
 
     const { min, max, initial, source$, autoscale } = resolveConcurrency(options.concurrency);
@@ -302,10 +303,7 @@ export class WorkerPool<I = unknown, O = unknown> {
     } catch (error) {
       return Promise.reject(error);
     }
-    const promise = new Promise<O>((resolve, reject) => {
-      task.resolve = resolve;
-      task.reject = reject;
-    });
+    const promise = newTaskPromise(task);
     this.#engine.accept(task);
     return promise;
   }
@@ -591,6 +589,7 @@ export class WorkerPool<I = unknown, O = unknown> {
       signal,
       epoch: this.#epoch,
       group: undefined,
+      logger: this.#logger,
     };
   }
 
@@ -599,7 +598,7 @@ export class WorkerPool<I = unknown, O = unknown> {
     this.#engine.cancelRemoved(queued, 'unsubscribed');
     for (const task of [...this.#engine.backoff])
       if (task.group === group) this.#engine.cancel(task, 'unsubscribed');
-    for (const attempt of [...this.#engine.running]) {
+    for (const attempt of this.#engine.running.toArray()) {
       if (attempt.task.group === group) this.#engine.cancel(attempt.task, 'unsubscribed');
     }
     this.#engine.pump();
@@ -657,6 +656,26 @@ export class WorkerPool<I = unknown, O = unknown> {
       this.#scheduler.now(),
       { advance },
     );
+  }
+}
+
+/** The task whose promise is being made; the executor runs synchronously inside `new Promise`. */
+let promisedTask: PoolTask<never, never> | undefined;
+/** One executor for every task: a closure per task would cost an allocation each. */
+const bindResolvers = (resolve: (value: never) => void, reject: (error: Error) => void): void => {
+  const task = promisedTask as PoolTask<never, never>;
+  task.resolve = resolve;
+  task.reject = reject;
+};
+
+function newTaskPromise<I, O>(task: PoolTask<I, O>): Promise<O> {
+  promisedTask = task as unknown as PoolTask<never, never>;
+  try {
+    return new Promise<O>(
+      bindResolvers as (resolve: (value: O) => void, reject: (error: Error) => void) => void,
+    );
+  } finally {
+    promisedTask = undefined;
   }
 }
 
