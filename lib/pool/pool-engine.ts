@@ -159,7 +159,7 @@ export class PoolEngine<I, O> {
         this.#finish(task, 'cancelled', undefined, this.#cancelError(task, reason, cause));
         break;
       case TaskState.Backoff:
-        task.attempt?.backoffTimer?.unsubscribe();
+        task.attempt?.timer?.unsubscribe();
         this.backoff.delete(task);
         this.#finish(task, 'cancelled', undefined, this.#cancelError(task, reason, cause));
         this.#control.unhold();
@@ -315,7 +315,7 @@ export class PoolEngine<I, O> {
     }
     const { abortGraceMs, scheduler } = this.#config;
     if (abortGraceMs === 0) this.#giveUp(attempt);
-    else attempt.graceTimer = scheduler.schedule(() => this.#giveUp(attempt), abortGraceMs);
+    else attempt.timer = scheduler.schedule(() => this.#giveUp(attempt), abortGraceMs);
   }
 
   #giveUp(attempt: Attempt<I, O>): void {
@@ -335,7 +335,8 @@ export class PoolEngine<I, O> {
     const timeoutMs = task.settings.timeoutMs;
     if (attempt.inDeadlineList && timeoutMs !== undefined)
       this.#deadlines.get(timeoutMs)?.remove(attempt);
-    attempt.graceTimer?.unsubscribe();
+    attempt.timer?.unsubscribe();
+    attempt.timer = undefined;
     this.running.delete(attempt);
     const now = this.now();
     attempt.runMs += now - attempt.startedAt;
@@ -410,8 +411,8 @@ export class PoolEngine<I, O> {
     this.backoff.add(task);
     this.#control.hold();
     // A waiting task holds no slot: it re-enters the channel at the front of its level.
-    attempt.backoffTimer = this.#config.scheduler.schedule(() => {
-      attempt.backoffTimer = undefined;
+    attempt.timer = this.#config.scheduler.schedule(() => {
+      attempt.timer = undefined;
       this.backoff.delete(task);
       task.state = TaskState.Queued;
       task.queuedAt = this.now();

@@ -20,6 +20,14 @@ const STATE_MASK = 3;
 /** Flag bit: the task was taken out of the channel out of order. */
 const REMOVED = 4;
 
+const OUTCOME_MASK = 3;
+const SETTLED = 4;
+const RELEASED = 8;
+const ABANDONED = 16;
+const IN_DEADLINES = 32;
+const RUNNING = 64;
+const ABORTED = 128;
+
 /** How an attempt ended, decided by whichever comes first: settle, timeout or abort. */
 export enum Outcome {
   Pending,
@@ -153,28 +161,23 @@ export class PoolTask<I, O> implements Task<I>, ChannelEntry {
 export class Attempt<I, O> implements TaskContext<I>, DeadlineNode, RunningNode {
   prevRunning: RunningNode | undefined = undefined;
   nextRunning: RunningNode | undefined = undefined;
-  isRunning = false;
+  prevDeadline: DeadlineNode | undefined = undefined;
+  nextDeadline: DeadlineNode | undefined = undefined;
+  deadline = 0;
   /** Totals over this and the earlier attempts of the task. */
   waitMs: number;
   runMs: number;
   errors: Error[] | undefined;
-  abandoned: boolean;
-  /** While the task waits out the backoff after this attempt. */
-  backoffTimer: Subscription | undefined = undefined;
   /** When the task re-entered the queue after this attempt (a retry). */
   requeuedAt = 0;
-  deadline = 0;
-  prevDeadline: DeadlineNode | undefined = undefined;
-  nextDeadline: DeadlineNode | undefined = undefined;
-  inDeadlineList = false;
-  outcome = Outcome.Pending;
+  /** The value or error that decided the outcome. */
   result: unknown = undefined;
-  settled = false;
-  released = false;
-  abortReason: Error | undefined = undefined;
   controller: AbortController | undefined = undefined;
   subscription: Subscription | undefined = undefined;
-  graceTimer: Subscription | undefined = undefined;
+  /** The abort grace timer while running; the backoff timer after (they never overlap). */
+  timer: Subscription | undefined = undefined;
+  /** The {@link Outcome} and the flags below in one small integer: attempts are made per task. */
+  #bits: number;
   #logger: Logger | undefined = undefined;
 
   constructor(
@@ -186,7 +189,63 @@ export class Attempt<I, O> implements TaskContext<I>, DeadlineNode, RunningNode 
     this.waitMs = previous === undefined ? 0 : previous.waitMs;
     this.runMs = previous === undefined ? 0 : previous.runMs;
     this.errors = previous?.errors;
-    this.abandoned = previous === undefined ? false : previous.abandoned;
+    this.#bits = previous === undefined ? 0 : previous.#bits & ABANDONED;
+  }
+
+  get outcome(): Outcome {
+    return this.#bits & OUTCOME_MASK;
+  }
+
+  set outcome(outcome: Outcome) {
+    this.#bits = (this.#bits & ~OUTCOME_MASK) | outcome;
+  }
+
+  /** The handler has settled (it may have been given up on before). */
+  get settled(): boolean {
+    return (this.#bits & SETTLED) !== 0;
+  }
+
+  set settled(on: boolean) {
+    this.#flag(SETTLED, on);
+  }
+
+  /** Its slot has been freed. */
+  get released(): boolean {
+    return (this.#bits & RELEASED) !== 0;
+  }
+
+  set released(on: boolean) {
+    this.#flag(RELEASED, on);
+  }
+
+  /** An attempt of the task ignored its abort past the grace (carried to later attempts). */
+  get abandoned(): boolean {
+    return (this.#bits & ABANDONED) !== 0;
+  }
+
+  set abandoned(on: boolean) {
+    this.#flag(ABANDONED, on);
+  }
+
+  get inDeadlineList(): boolean {
+    return (this.#bits & IN_DEADLINES) !== 0;
+  }
+
+  set inDeadlineList(on: boolean) {
+    this.#flag(IN_DEADLINES, on);
+  }
+
+  get isRunning(): boolean {
+    return (this.#bits & RUNNING) !== 0;
+  }
+
+  set isRunning(on: boolean) {
+    this.#flag(RUNNING, on);
+  }
+
+  /** Why it was aborted, if it was. */
+  get abortReason(): Error | undefined {
+    return (this.#bits & ABORTED) !== 0 ? (this.result as Error) : undefined;
   }
 
   get signal(): AbortSignal {
@@ -206,11 +265,18 @@ export class Attempt<I, O> implements TaskContext<I>, DeadlineNode, RunningNode 
     return this.#logger;
   }
 
-  /** Aborts the attempt's signal (now, or when the handler first reads it). */
+  /**
+   * Aborts the attempt's signal (now, or when the handler first reads it) with `reason`, which
+   * the caller has already made the attempt's `result`.
+   */
   abort(reason: Error): void {
-    if (this.abortReason !== undefined) return;
-    this.abortReason = reason;
+    if ((this.#bits & ABORTED) !== 0) return;
+    this.#bits |= ABORTED;
     this.controller?.abort(reason);
     this.subscription?.unsubscribe();
+  }
+
+  #flag(bit: number, on: boolean): void {
+    this.#bits = on ? this.#bits | bit : this.#bits & ~bit;
   }
 }
