@@ -101,6 +101,7 @@ export type { ScalingPolicy, ScalingSignals, ScalingDecision } from './scaling/s
 export {
   PidusageSource,
   ScriptedUsageSource,
+  type PidusageSourceOptions,
   type UsageSource,
   type ProcessUsage,
 } from './scaling/usage-source';
@@ -117,6 +118,7 @@ export {
   type QueuedByPriority,
   type HealthStatus,
   type HealthOptions,
+  type HealthInput,
   type PrometheusSource,
   type PrometheusOptions,
   type PrometheusExposure,
@@ -139,6 +141,7 @@ export {
   schemaDefaults,
   configFromEnv,
   envVarName,
+  type EnvConfig,
   type PoolConfig,
   type PoolConfigInput,
   type LoadConfigOptions,

@@ -231,7 +231,7 @@ export class PoolEngine<I, O> {
   }
 
   #start(task: PoolTask<I, O>, done: () => void): void {
-    const { metrics, logger } = this.#config;
+    const { metrics } = this.#config;
     const now = this.#releasedAt >= 0 ? this.#releasedAt : this.now();
     const previous = task.attempt;
     task.state = TaskState.Running;
