@@ -318,6 +318,24 @@ export const POOL_CONFIG_SCHEMA = {
           exclusiveMinimum: 0,
           default: 1000,
         },
+        diskPath: {
+          description:
+            'Also report the free bytes of the file system holding this path (system.diskFreeBytes). Defaults to none.',
+          type: 'string',
+          minLength: 1,
+        },
+        queueHighWater: {
+          description:
+            'health() is degraded when this many tasks wait; a value up to 1 is a fraction of queue.capacity. Defaults to 0.8.',
+          type: 'number',
+          exclusiveMinimum: 0,
+        },
+        maxEventLoopDelayMs: {
+          description:
+            'health() is degraded when the event-loop delay p99 is above this, in ms. Defaults to 200.',
+          type: 'number',
+          exclusiveMinimum: 0,
+        },
       },
     },
     shutdown: {

@@ -47,7 +47,16 @@ export interface WorkerPoolOptions<I = unknown, O = unknown> {
    * event-loop delay come from `usageSource` (defaults to pidusage), sampled only while
    * `metrics$` is subscribed.
    */
-  metrics?: { intervalMs?: number; usageSource?: UsageSource };
+  metrics?: {
+    intervalMs?: number;
+    usageSource?: UsageSource;
+    /** Also report the free bytes of the file system holding this path. Defaults to none. */
+    diskPath?: string;
+    /** `health()` is degraded at this many waiting tasks (up to 1: a fraction of capacity). Defaults to 0.8. */
+    queueHighWater?: number;
+    /** `health()` is degraded above this event-loop delay p99, in ms. Defaults to 200. */
+    maxEventLoopDelayMs?: number;
+  };
   /** A pino logger. Defaults to one built from `logging`. */
   logger?: Logger;
   /** Used when no `logger` is given. Defaults to level `'info'`, JSON lines on stdout. */

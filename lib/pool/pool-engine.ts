@@ -362,6 +362,8 @@ export class PoolEngine<I, O> {
         this.#finish(task, 'succeeded', attempt.result as O, undefined);
         return;
       case Outcome.Cancelled:
+        // No verdict on the downstream: give a half-open probe slot back.
+        breaker?.release();
         this.#finish(task, 'cancelled', undefined, attempt.result as Error);
         return;
       default:

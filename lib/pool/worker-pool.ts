@@ -383,7 +383,10 @@ export class WorkerPool<I = unknown, O = unknown> {
         breakerOpen: this.#breaker?.state === 'open',
         shuttingDown: this.#closing,
       },
-      {},
+      {
+        queueHighWater: this.#options.metrics?.queueHighWater,
+        maxEventLoopDelayMs: this.#options.metrics?.maxEventLoopDelayMs,
+      },
     );
   }
 
@@ -633,7 +636,9 @@ export class WorkerPool<I = unknown, O = unknown> {
   }
 
   #systemSampler(intervalMs: number): SystemSampler {
-    this.#sampler ??= new SystemSampler(this.#usage(), intervalMs, this.#scheduler);
+    this.#sampler ??= new SystemSampler(this.#usage(), intervalMs, this.#scheduler, {
+      diskPath: this.#options.metrics?.diskPath,
+    });
     return this.#sampler;
   }
 
@@ -688,16 +693,22 @@ function dispatchGate(
   let refusedBy: 'bucket' | 'breaker' = 'bucket';
   return {
     tryPass() {
-      if (breaker && breaker.state === 'open' && !breaker.tryAcquire()) {
-        refusedBy = 'breaker';
-        return false;
+      if (breaker !== undefined && breaker.state !== 'closed') {
+        // Open or half-open: only probes pass. Check the bucket first without taking a
+        // token, so a refused probe wastes nothing and a taken probe is never stranded.
+        if (bucket !== undefined && bucket.msUntilNext() > 0) {
+          refusedBy = 'bucket';
+          return false;
+        }
+        if (!breaker.tryAcquire()) {
+          refusedBy = 'breaker';
+          return false;
+        }
+        bucket?.tryTake();
+        return true;
       }
-      if (bucket && !bucket.tryTake()) {
+      if (bucket !== undefined && !bucket.tryTake()) {
         refusedBy = 'bucket';
-        return false;
-      }
-      if (breaker && breaker.state !== 'closed' && !breaker.tryAcquire()) {
-        refusedBy = 'breaker';
         return false;
       }
       return true;

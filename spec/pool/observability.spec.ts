@@ -6,6 +6,7 @@ import type { PoolEvent } from '../../lib/pool/pool-events';
 import { exposePrometheus } from '../../lib/metrics/prometheus';
 import { Registry } from 'prom-client';
 import sinon from 'sinon';
+import type { PoolMetrics } from '../../lib/metrics/pool-metrics';
 import { WorkerPool } from '../../lib/pool/worker-pool';
 import { newTestScheduler, poolOn, silent } from '../support/pool-fixtures';
 
@@ -63,6 +64,32 @@ describe('WorkerPool observability', () => {
     } finally {
       clock.restore();
     }
+  });
+
+  it('reports free disk space for metrics.diskPath, and health() honours its bounds', async () => {
+    const pool = new WorkerPool({
+      logger: silent,
+      metrics: {
+        intervalMs: 50,
+        usageSource: new ScriptedUsageSource(),
+        diskPath: '.',
+        queueHighWater: 1,
+      },
+    });
+    const snapshot = await new Promise<PoolMetrics>((resolve) => {
+      const subscription = pool.metrics$.subscribe((m) => {
+        if (m.system.diskFreeBytes === undefined) return;
+        subscription.unsubscribe();
+        resolve(m);
+      });
+    });
+    expect(snapshot.system.diskFreeBytes).to.be.greaterThan(0);
+    pool.pause();
+    void pool.run(() => 1);
+    expect(pool.health().status).to.equal('ok');
+    void pool.run(() => 2);
+    expect(pool.health().status).to.equal('degraded'); // 2 waiting tasks: the high-water mark
+    await pool.shutdown({ force: true });
   });
 
   it('reports latency percentiles within histogram precision for known durations', () => {
