@@ -73,7 +73,7 @@ describe('WorkerPool observability', () => {
         intervalMs: 50,
         usageSource: new ScriptedUsageSource(),
         diskPath: '.',
-        queueHighWater: 1,
+        queueHighWater: 2,
       },
     });
     const snapshot = await new Promise<PoolMetrics>((resolve) => {
