@@ -17,6 +17,8 @@
  *
  * Run: npx ts-node --transpile-only bench/autoscale.ts
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import {
   VirtualTimeScheduler,
   defer,
@@ -197,19 +199,28 @@ async function main(): Promise<void> {
     );
     if (process.env.BENCH_VERBOSE) console.error(`C=${capacity} limits: ${auto.limits.join(' ')}`);
   }
-  console.log(`## Autoscale (policy 'latency', initial 1, max ${MAX}) vs best fixed concurrency\n`);
-  console.log(
+  const out: string[] = [];
+  out.push(`## Autoscale (policy 'latency', initial 1, max ${MAX}) vs best fixed concurrency\n`);
+  out.push(
     `Virtual time: ${DURATION_MS / 1000} s per run, throughput over ${MEASURE_FROM_MS / 1000}–${DURATION_MS / 1000} s; ` +
       `service ${SERVICE_MS} ms up to C in flight, × n/C beyond, errors beyond 3C.\n`,
   );
-  console.log(
+  out.push(
     '| C | best fixed n | best fixed tasks/s | autoscaled tasks/s | ratio | final limit (mean) | settling | oscillation after settling | oscillation 30–60 s | failed 30–60 s | meets target |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
-  for (const row of rows) console.log(row);
-  console.log(
+  out.push('|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const row of rows) out.push(row);
+  out.push(
     `\nTarget: ratio >= ${TARGET.throughput * 100} %, settling <= ${TARGET.settlingMs / 1000} s, oscillation <= ${TARGET.oscillation * 100} %: ` +
       `${met ? 'met' : 'NOT met'} (wall time ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  );
+  const report = out.join('\n');
+  console.log(report);
+  // Kept beside RESULTS.md, with the date, so the README can quote a measured run.
+  const file = path.join(__dirname, 'AUTOSCALE.md');
+  fs.writeFileSync(
+    file,
+    `# Autoscale benchmark\n\n- Date: ${new Date().toISOString()}\n- Command: \`npm run bench\` (bench/autoscale.ts)\n\n${report.replace(/^## .*\n/, '')}\n`,
   );
 }
 
