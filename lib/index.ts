@@ -98,6 +98,8 @@ export {
 /* Scaling */
 export type { AutoscaleOptions } from './scaling/autoscale-options';
 export type { ScalingPolicy, ScalingSignals, ScalingDecision } from './scaling/scaling-policy';
+export { ResourcePolicy, type ResourcePolicyOptions } from './scaling/resource-policy';
+export { LatencyPolicy, type LatencyPolicyOptions } from './scaling/latency-policy';
 export {
   PidusageSource,
   ScriptedUsageSource,

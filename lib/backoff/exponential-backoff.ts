@@ -3,7 +3,23 @@ import { backoffSettings, type BackoffSettings } from './backoff-settings';
 import { checkNumber, optionPath } from './check-option';
 import { applyJitter, type Jitter } from './jitter';
 
-/** Options of {@link ExponentialBackoff}. */
+/**
+ * Options of {@link ExponentialBackoff}.
+ *
+ * ## Example
+ * ```ts
+ * import { ExponentialBackoff, type ExponentialBackoffOptions } from 'rxjs-worker-pool';
+ * const options: ExponentialBackoffOptions = {
+ *   initialMs: 50,
+ *   factor: 3,
+ *   maxMs: 1_000,
+ *   jitter: 'none', // defaults to 'full'
+ * };
+ * const backoff = new ExponentialBackoff(options);
+ * [1, 2, 3, 4].map((attempt) => backoff.delayMs(attempt));
+ * // Output: [50, 150, 450, 1000]
+ * ```
+ */
 export interface ExponentialBackoffOptions {
   /** Delay before the first retry, in ms. Defaults to 100. */
   initialMs?: number;

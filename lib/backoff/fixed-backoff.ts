@@ -2,7 +2,17 @@ import { normalizeAttempt, type Backoff, type JitterName } from './backoff';
 import { backoffSettings, type BackoffSettings } from './backoff-settings';
 import { applyJitter, type Jitter } from './jitter';
 
-/** Options of {@link FixedBackoff}. */
+/**
+ * Options of {@link FixedBackoff}.
+ *
+ * ## Example
+ * ```ts
+ * import { FixedBackoff, type FixedBackoffOptions } from 'rxjs-worker-pool';
+ * const options: FixedBackoffOptions = { initialMs: 1_000, jitter: 'equal', random: () => 0.5 };
+ * new FixedBackoff(options).delayMs(1);
+ * // Output: 750
+ * ```
+ */
 export interface FixedBackoffOptions {
   /** Delay before every retry, in ms. Defaults to 100. */
   initialMs?: number;

@@ -1,7 +1,19 @@
 import type { JitterName } from './backoff';
 import { describe } from '../task/priority';
 
-/** What a {@link Jitter} function may use besides the delay it randomizes. */
+/**
+ * What a {@link Jitter} function may use besides the delay it randomizes.
+ *
+ * ## Example
+ * ```ts
+ * import { ExponentialBackoff, type JitterContext } from 'rxjs-worker-pool';
+ * // Anywhere between the previous un-jittered delay and this one.
+ * const between = (delayMs: number, { previousMs, random }: JitterContext) =>
+ *   previousMs + random() * (delayMs - previousMs);
+ * new ExponentialBackoff({ initialMs: 100, jitter: between, random: () => 0.5 }).delayMs(3);
+ * // Output: 300 (between 200 and 400)
+ * ```
+ */
 export interface JitterContext {
   /** The retry number, 1 for the first retry. */
   readonly attempt: number;
@@ -21,6 +33,15 @@ export interface JitterContext {
 /**
  * Turns a strategy's delay into the delay actually waited, in ms. The result is clamped to
  * `[0, maxMs]` by the strategy.
+ *
+ * ## Example
+ * ```ts
+ * import { LinearBackoff, type Jitter } from 'rxjs-worker-pool';
+ * const tenPercent: Jitter = (delayMs, { random }) => delayMs * (0.9 + random() * 0.2); // ±10 %
+ * const backoff = new LinearBackoff({ initialMs: 1_000, jitter: tenPercent, random: () => 0.75 });
+ * backoff.delayMs(2);
+ * // Output: 2100
+ * ```
  */
 export type Jitter = (delayMs: number, ctx: JitterContext) => number;
 

@@ -2,7 +2,18 @@ import { normalizeAttempt, type Backoff, type JitterName } from './backoff';
 import { backoffSettings, type BackoffSettings } from './backoff-settings';
 import { applyJitter, type Jitter } from './jitter';
 
-/** Options of {@link LinearBackoff}. */
+/**
+ * Options of {@link LinearBackoff}.
+ *
+ * ## Example
+ * ```ts
+ * import { LinearBackoff, type LinearBackoffOptions } from 'rxjs-worker-pool';
+ * const options: LinearBackoffOptions = { initialMs: 500, maxMs: 1_200 };
+ * const backoff = new LinearBackoff(options);
+ * [1, 2, 3].map((attempt) => backoff.delayMs(attempt));
+ * // Output: [500, 1000, 1200]
+ * ```
+ */
 export interface LinearBackoffOptions {
   /** Delay before the first retry, and the step added for each further one, in ms. Defaults to 100. */
   initialMs?: number;

@@ -1,7 +1,17 @@
 import type { Backoff } from './backoff';
 import { backoffSettings, type BackoffSettings } from './backoff-settings';
 
-/** Options of {@link RandomBackoff}. */
+/**
+ * Options of {@link RandomBackoff}.
+ *
+ * ## Example
+ * ```ts
+ * import { RandomBackoff, type RandomBackoffOptions } from 'rxjs-worker-pool';
+ * const options: RandomBackoffOptions = { initialMs: 1_000, maxMs: 2_000, random: () => 0.25 };
+ * new RandomBackoff(options).delayMs(1);
+ * // Output: 1250
+ * ```
+ */
 export interface RandomBackoffOptions {
   /** Lower bound of every delay, in ms. Defaults to 100. */
   initialMs?: number;

@@ -2,10 +2,32 @@ import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { PRIORITY_LEVELS, Priority, describe } from '../task/priority';
 import { RingDeque } from './ring-deque';
 
-/** What to do with an arrival when the queue is full. */
+/**
+ * What to do with an arrival when the queue is full.
+ *
+ * ## Example
+ * ```ts
+ * import { WorkerPool, QueueFullError, type OverflowPolicy } from 'rxjs-worker-pool';
+ * const overflow: OverflowPolicy = 'drop-lowest';
+ * const pool = new WorkerPool({ handler, queue: { capacity: 100, overflow } });
+ * pool.submit(job, { priority: 'low' }).catch((error) => {
+ *   if (error instanceof QueueFullError && error.evicted) console.log(`${error.taskId} evicted`);
+ * });
+ * ```
+ */
 export type OverflowPolicy = 'reject' | 'drop-lowest';
 
-/** Options of the waiting-task queue. */
+/**
+ * Options of the waiting-task queue.
+ *
+ * ## Example
+ * ```ts
+ * import { WorkerPool, type QueueOptions } from 'rxjs-worker-pool';
+ * // At most 1000 waiting tasks; a waiting task moves up one level every 10 s.
+ * const queue: QueueOptions = { capacity: 1_000, overflow: 'reject', agingMs: 10_000 };
+ * const pool = new WorkerPool({ handler, queue });
+ * ```
+ */
 export interface QueueOptions {
   /** Waiting tasks it holds (running ones do not count). Defaults to unbounded. */
   capacity?: number;
@@ -19,7 +41,22 @@ export interface QueueOptions {
   agingMs?: number;
 }
 
-/** What the channel needs of each entry; the pool's tasks carry these fields themselves. */
+/**
+ * What the channel needs of each entry; the pool's tasks carry these fields themselves.
+ *
+ * ## Example
+ * ```ts
+ * import { PriorityChannel, Priority, type ChannelEntry } from 'rxjs-worker-pool';
+ * interface Job extends ChannelEntry {
+ *   url: string;
+ * }
+ * const channel = new PriorityChannel<Job>({ capacity: 100 });
+ * channel.offer({ url: '/a', priority: Priority.LOW, queuedAt: 0 });
+ * channel.offer({ url: '/b', priority: Priority.CRITICAL, queuedAt: 0 });
+ * channel.poll()?.url;
+ * // Output: '/b'
+ * ```
+ */
 export interface ChannelEntry {
   /** The level it waits in. */
   readonly priority: Priority;
@@ -29,7 +66,22 @@ export interface ChannelEntry {
   removed?: boolean;
 }
 
-/** The outcome of {@link PriorityChannel.offer}. */
+/**
+ * The outcome of {@link PriorityChannel.offer}.
+ *
+ * ## Example
+ * ```ts
+ * import { PriorityChannel, Priority } from 'rxjs-worker-pool';
+ * import type { ChannelEntry, OfferResult } from 'rxjs-worker-pool';
+ * type Job = ChannelEntry & { id: string };
+ * const channel = new PriorityChannel<Job>({ capacity: 1, overflow: 'drop-lowest' });
+ * channel.offer({ id: 'a', priority: Priority.LOW, queuedAt: 0 });
+ * const urgent: Job = { id: 'b', priority: Priority.HIGH, queuedAt: 0 };
+ * const result: OfferResult<Job> = channel.offer(urgent);
+ * if (result.accepted) console.log(result.evicted?.id);
+ * // Output: a
+ * ```
+ */
 export type OfferResult<E> = { accepted: true; evicted?: E } | { accepted: false };
 
 const ACCEPTED: OfferResult<never> = { accepted: true };

@@ -46,7 +46,18 @@ export function signalContext(args: readonly unknown[]): SignalContext | undefin
   return signal instanceof AbortSignal ? (last as SignalContext) : undefined;
 }
 
-/** Options every decorator takes. */
+/**
+ * Options every decorator takes.
+ *
+ * ## Example
+ * ```ts
+ * import { TestScheduler } from 'rxjs/testing';
+ * import { withRetry, type DecoratorOptions } from 'rxjs-worker-pool';
+ * const scheduler = new TestScheduler((actual, expected) => assert.deepEqual(actual, expected));
+ * const options: DecoratorOptions = { scheduler }; // backoff waits run on virtual time
+ * const loadUser = withRetry(fetchUser, { maxAttempts: 3 }, options);
+ * ```
+ */
 export interface DecoratorOptions {
   /** Runs the decorator's timers and gives its clock. Defaults to `asyncScheduler`. */
   scheduler?: SchedulerLike;

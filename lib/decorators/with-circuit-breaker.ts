@@ -1,7 +1,21 @@
 import { CircuitBreaker, type CircuitBreakerOptions } from '../resilience/circuit-breaker';
 import type { DecoratorOptions } from './decorator-internals';
 
-/** A function decorated by {@link withCircuitBreaker}, its breaker attached for inspection. */
+/**
+ * A function decorated by {@link withCircuitBreaker}, its breaker attached for inspection.
+ *
+ * ## Example
+ * ```ts
+ * import { withCircuitBreaker, type CircuitBreakerFunction } from 'rxjs-worker-pool';
+ * const getUser: CircuitBreakerFunction<[id: string], Promise<User>> = withCircuitBreaker(
+ *   (id: string) => users.get(id),
+ *   { failureThreshold: 3, resetTimeoutMs: 5_000 },
+ * );
+ * const user = await getUser('u-1');
+ * console.log(getUser.breaker.state);
+ * // Output: closed
+ * ```
+ */
 export type CircuitBreakerFunction<A extends unknown[], R> = ((
   ...args: A
 ) => Promise<Awaited<R>>) & {

@@ -1,6 +1,18 @@
 import { WorkerPoolError } from './worker-pool-error';
 
-/** A task was submitted after shutdown began. */
+/**
+ * A task was submitted after shutdown began.
+ *
+ * ## Example
+ * ```ts
+ * import { PoolClosedError } from 'rxjs-worker-pool';
+ * void pool.shutdown();
+ * await pool.submit(input, { id: 'late' }).catch((error) => {
+ *   if (error instanceof PoolClosedError) console.log(error.taskId, '-', error.message);
+ * });
+ * // Output: late - The pool is shutting down: task late refused
+ * ```
+ */
 export class PoolClosedError extends WorkerPoolError {
   constructor(readonly taskId?: string) {
     super(

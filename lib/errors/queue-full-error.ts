@@ -1,6 +1,20 @@
 import { WorkerPoolError } from './worker-pool-error';
 
-/** A task was refused (or evicted by `'drop-lowest'`) because the queue was full. */
+/**
+ * A task was refused (or evicted by `'drop-lowest'`) because the queue was full.
+ *
+ * ## Example
+ * ```ts
+ * import { WorkerPool, QueueFullError } from 'rxjs-worker-pool';
+ * const pool = new WorkerPool({ handler: async (n: number) => n, queue: { capacity: 1 } });
+ * pool.pause(); // nothing starts: the first task fills the queue
+ * void pool.submit(1);
+ * await pool.submit(2, { id: 'b' }).catch((error) => {
+ *   if (error instanceof QueueFullError) console.log(error.capacity, error.taskId, error.evicted);
+ * });
+ * // Output: 1 b false
+ * ```
+ */
 export class QueueFullError extends WorkerPoolError {
   constructor(
     /** The queue's capacity (waiting tasks). */

@@ -1,9 +1,35 @@
 import { WorkerPoolError } from './worker-pool-error';
 
-/** Why a task was cancelled. */
+/**
+ * Why a task was cancelled: `'caller'` (its `signal` was aborted), `'unsubscribed'` (its
+ * `process()` stream was unsubscribed) or `'shutdown'` (the shutdown deadline passed).
+ *
+ * ## Example
+ * ```ts
+ * import { TaskCancelledError, type CancelReason } from 'rxjs-worker-pool';
+ * const cancelled: Record<CancelReason, number> = { caller: 0, unsubscribed: 0, shutdown: 0 };
+ * pool.results$.subscribe(({ error }) => {
+ *   if (error instanceof TaskCancelledError) cancelled[error.reason]++;
+ * });
+ * ```
+ */
 export type CancelReason = 'caller' | 'unsubscribed' | 'shutdown';
 
-/** A task was cancelled before it could finish: by its caller, an unsubscribe or shutdown. */
+/**
+ * A task was cancelled before it could finish: by its caller, an unsubscribe or shutdown.
+ *
+ * ## Example
+ * ```ts
+ * import { TaskCancelledError } from 'rxjs-worker-pool';
+ * const controller = new AbortController();
+ * const result = pool.submit(input, { id: 'report', signal: controller.signal });
+ * controller.abort();
+ * await result.catch((error) => {
+ *   if (error instanceof TaskCancelledError) console.log(error.reason, error.taskId);
+ * });
+ * // Output: caller report
+ * ```
+ */
 export class TaskCancelledError extends WorkerPoolError {
   constructor(
     readonly reason: CancelReason,

@@ -12,7 +12,20 @@ import {
 } from 'rxjs';
 import { CircuitBreaker, type CircuitBreakerOptions } from '../resilience/circuit-breaker';
 
-/** Options of the {@link circuitBreaker} operator. */
+/**
+ * Options of the {@link circuitBreaker} operator.
+ *
+ * ## Example
+ * ```ts
+ * import { circuitBreaker, type CircuitBreakerOperatorOptions } from 'rxjs-worker-pool';
+ * const options: CircuitBreakerOperatorOptions = {
+ *   failureThreshold: 5,
+ *   resetTimeoutMs: 30_000,
+ *   onOpen: 'skip', // while open, readings are dropped instead of erroring the stream
+ * };
+ * readings$.pipe(circuitBreaker((reading) => upload(reading), options)).subscribe();
+ * ```
+ */
 export interface CircuitBreakerOperatorOptions extends CircuitBreakerOptions {
   /**
    * What happens to a value that arrives while the breaker is open: `'error'` errors the stream

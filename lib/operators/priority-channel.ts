@@ -8,7 +8,23 @@ import { PriorityChannel, type QueueOptions } from '../channel/priority-channel'
 import { QueueFullError } from '../errors/queue-full-error';
 import { Priority, toPriority, type PriorityLike } from '../task/priority';
 
-/** Options of {@link priorityChannel}. */
+/**
+ * Options of {@link priorityChannel}.
+ *
+ * ## Example
+ * ```ts
+ * import { BehaviorSubject } from 'rxjs';
+ * import { priorityChannel, type PriorityChannelOptions } from 'rxjs-worker-pool';
+ * const demand$ = new BehaviorSubject(4); // four at first, then one more per job done
+ * const options: PriorityChannelOptions<Job> = {
+ *   demand: demand$,
+ *   priority: (job) => (job.paid ? 'high' : 'low'),
+ *   capacity: 100,
+ *   onOverflow: (job, error) => console.warn(`dropped ${job.id}: ${error.message}`),
+ * };
+ * jobs$.pipe(priorityChannel(options)).subscribe((job) => run(job).then(() => demand$.next(1)));
+ * ```
+ */
 export interface PriorityChannelOptions<T> extends QueueOptions {
   /** Each emission `n` asks for `n` more values. */
   demand: Observable<number>;

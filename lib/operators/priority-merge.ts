@@ -14,7 +14,23 @@ import { QueueFullError } from '../errors/queue-full-error';
 import { Priority, toPriority, type PriorityLike } from '../task/priority';
 import { priorityMergeInternals } from './priority-merge-internals';
 
-/** Options of {@link priorityMerge}. */
+/**
+ * Options of {@link priorityMerge}.
+ *
+ * ## Example
+ * ```ts
+ * import { BehaviorSubject } from 'rxjs';
+ * import { priorityMerge, type PriorityMergeOptions } from 'rxjs-worker-pool';
+ * const limit$ = new BehaviorSubject(4);
+ * const options: PriorityMergeOptions<Job> = {
+ *   concurrency: limit$,
+ *   priority: (job) => (job.paid ? 'high' : 'low'),
+ *   queue: { capacity: 1_000, agingMs: 30_000 },
+ * };
+ * jobs$.pipe(priorityMerge((job) => render(job), options)).subscribe(console.log);
+ * limit$.next(8); // raise the limit while it runs
+ * ```
+ */
 export interface PriorityMergeOptions<T> {
   /** The limit of concurrent inner subscriptions: a number (>= 1) or a stream of limits. */
   concurrency: number | Observable<number>;

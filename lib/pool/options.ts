@@ -8,7 +8,17 @@ import type { RateLimitOptions } from '../resilience/token-bucket';
 import type { AutoscaleOptions } from '../scaling/autoscale-options';
 import type { UsageSource } from '../scaling/usage-source';
 
-/** A concurrency range; with `autoscale`, a scaler moves the limit within it. */
+/**
+ * A concurrency range; with `autoscale`, a scaler moves the limit within it.
+ *
+ * ## Example
+ * ```ts
+ * import { WorkerPool, type ConcurrencyRange } from 'rxjs-worker-pool';
+ * const concurrency: ConcurrencyRange = { min: 2, max: 16, initial: 4, autoscale: true };
+ * const pool = new WorkerPool({ handler, concurrency });
+ * pool.setConcurrency(8); // pins the limit until pool.resumeAutoscale()
+ * ```
+ */
 export interface ConcurrencyRange {
   /** Lowest limit. Defaults to 1. */
   min?: number;
@@ -20,7 +30,23 @@ export interface ConcurrencyRange {
   autoscale?: AutoscaleOptions | boolean;
 }
 
-/** Options of the `WorkerPool` constructor. Every key but `handler` is optional. */
+/**
+ * Options of the `WorkerPool` constructor. Every key but `handler` is optional.
+ *
+ * ## Example
+ * ```ts
+ * import { WorkerPool, type WorkerPoolOptions } from 'rxjs-worker-pool';
+ * const options: WorkerPoolOptions<string, number> = {
+ *   handler: async (url, { signal }) => (await fetch(url, { signal })).status,
+ *   concurrency: { min: 2, max: 32, autoscale: true },
+ *   queue: { capacity: 10_000, overflow: 'drop-lowest', agingMs: 5_000 },
+ *   timeoutMs: 10_000,
+ *   retry: { maxAttempts: 5, backoff: { strategy: 'linear', initialMs: 200, maxMs: 2_000 } },
+ *   shutdown: { timeoutMs: 30_000 },
+ * };
+ * const pool = new WorkerPool(options);
+ * ```
+ */
 export interface WorkerPoolOptions<I = unknown, O = unknown> {
   /** Runs each submitted input. Needed for `submit()` and `process()`, not for `run()`. */
   handler?: Handler<I, O>;

@@ -1,6 +1,19 @@
 import type { Priority } from '../task/priority';
 
-/** Every kind of event on `events$`. */
+/**
+ * Every kind of event on `events$`.
+ *
+ * ## Example
+ * ```ts
+ * import { filter } from 'rxjs';
+ * import type { PoolEventType } from 'rxjs-worker-pool';
+ * const ends: PoolEventType[] = ['succeeded', 'failed', 'cancelled', 'rejected'];
+ * pool.events$
+ *   .pipe(filter((event) => ends.includes(event.type)))
+ *   .subscribe((event) => console.log(event.type, event.taskId));
+ * // Output: succeeded 1
+ * ```
+ */
 export type PoolEventType =
   | 'queued'
   | 'started'
@@ -11,7 +24,26 @@ export type PoolEventType =
   | 'rejected'
   | 'concurrency-changed';
 
-/** One transition, as emitted by `events$`. */
+/**
+ * One transition, as emitted by `events$`.
+ *
+ * ## Example
+ * ```ts
+ * import type { PoolEvent } from 'rxjs-worker-pool';
+ * const describe = (e: PoolEvent): string =>
+ *   e.type === 'retrying'
+ *     ? `task ${e.taskId}: attempt ${e.attempt} failed, retry in ${e.delayMs} ms`
+ *     : e.type === 'concurrency-changed'
+ *       ? `limit ${e.previous} -> ${e.concurrency}`
+ *       : `task ${e.taskId}: ${e.type}`;
+ * pool.events$.subscribe((event) => console.log(describe(event)));
+ * // Output:
+ * // task 1: queued
+ * // task 1: started
+ * // task 1: attempt 1 failed, retry in 87 ms
+ * // limit 4 -> 8
+ * ```
+ */
 export interface PoolEvent {
   type: PoolEventType;
   taskId?: string;

@@ -10,7 +10,17 @@ import { checkNumber, optionPath } from '../backoff/check-option';
 import { CircuitOpenError } from '../errors/circuit-open-error';
 import { describe } from '../task/priority';
 
-/** Opens on a failure ratio over the last `size` calls instead of consecutive failures. */
+/**
+ * Opens on a failure ratio over the last `size` calls instead of consecutive failures.
+ *
+ * ## Example
+ * ```ts
+ * import { CircuitBreaker, type CircuitBreakerWindow } from 'rxjs-worker-pool';
+ * // Open when half of the last 20 calls failed, once at least 10 were made.
+ * const window: CircuitBreakerWindow = { size: 20, minimumCalls: 10, failureRatio: 0.5 };
+ * const breaker = new CircuitBreaker({ failureThreshold: 1, resetTimeoutMs: 10_000, window });
+ * ```
+ */
 export interface CircuitBreakerWindow {
   /** Number of most recent calls considered (an integer >= 1). */
   size: number;
@@ -20,7 +30,21 @@ export interface CircuitBreakerWindow {
   failureRatio: number;
 }
 
-/** Options of {@link CircuitBreaker}. */
+/**
+ * Options of {@link CircuitBreaker}.
+ *
+ * ## Example
+ * ```ts
+ * import { WorkerPool, type CircuitBreakerOptions } from 'rxjs-worker-pool';
+ * // Open after 5 failures in a row; after 30 s, let 2 probe tasks through.
+ * const circuitBreaker: CircuitBreakerOptions = {
+ *   failureThreshold: 5,
+ *   resetTimeoutMs: 30_000,
+ *   halfOpenMax: 2,
+ * };
+ * const pool = new WorkerPool({ handler, circuitBreaker }); // dispatch pauses while open
+ * ```
+ */
 export interface CircuitBreakerOptions {
   /** Consecutive failures that open the breaker (an integer >= 1); unused with `window`. */
   failureThreshold: number;
@@ -32,7 +56,21 @@ export interface CircuitBreakerOptions {
   window?: CircuitBreakerWindow;
 }
 
-/** `closed`: calls pass; `open`: calls are refused; `half-open`: a few probe calls pass. */
+/**
+ * `closed`: calls pass; `open`: calls are refused; `half-open`: a few probe calls pass.
+ *
+ * ## Example
+ * ```ts
+ * import { withCircuitBreaker, type CircuitState } from 'rxjs-worker-pool';
+ * const quote = withCircuitBreaker(fetchQuote, { failureThreshold: 3, resetTimeoutMs: 10_000 });
+ * quote.breaker.state$.subscribe((state: CircuitState) => console.log('quotes:', state));
+ * // Output:
+ * // quotes: closed
+ * // quotes: open        (after 3 failures in a row)
+ * // quotes: half-open   (10 s later)
+ * // quotes: closed      (a probe succeeded)
+ * ```
+ */
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
 /**

@@ -2,7 +2,18 @@ import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { checkNumber, optionPath } from '../backoff/check-option';
 import { describe } from '../task/priority';
 
-/** At most `limit` starts in any `intervalMs` window. */
+/**
+ * At most `limit` starts in any `intervalMs` window.
+ *
+ * ## Example
+ * ```ts
+ * import { WorkerPool, rateLimit, withRateLimit, type RateLimitOptions } from 'rxjs-worker-pool';
+ * const tenPerSecond: RateLimitOptions = { limit: 10, intervalMs: 1_000 };
+ * const pool = new WorkerPool({ handler, rateLimit: tenPerSecond }); // task starts
+ * const send = withRateLimit(sendSms, tenPerSecond); // calls of one function
+ * messages$.pipe(rateLimit(tenPerSecond)).subscribe(console.log); // values of a stream
+ * ```
+ */
 export interface RateLimitOptions {
   /** Starts allowed per interval (an integer >= 1). */
   limit: number;

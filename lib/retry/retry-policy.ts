@@ -11,9 +11,11 @@ import type { RetryOptions } from './retry-options';
  *
  * ## Example
  * ```ts
- * import { DEFAULT_RETRY, resolveRetry } from 'rxjs-worker-pool';
- * resolveRetry(DEFAULT_RETRY, { maxAttempts: 5 }).maxAttempts;
- * // Output: 5
+ * import { DEFAULT_RETRY, WorkerPool } from 'rxjs-worker-pool';
+ * console.log(DEFAULT_RETRY.maxAttempts);
+ * // Output: 3
+ * // Pool options override it key by key:
+ * new WorkerPool({ handler, retry: { ...DEFAULT_RETRY, maxAttempts: 5 } });
  * ```
  */
 export const DEFAULT_RETRY: RetryOptions = Object.freeze({

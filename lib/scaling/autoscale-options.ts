@@ -1,7 +1,21 @@
 import type { ScalingPolicy } from './scaling-policy';
 import type { UsageSource } from './usage-source';
 
-/** Options of the autoscaler (`concurrency: { autoscale }`). */
+/**
+ * Options of the autoscaler (`concurrency: { autoscale }`).
+ *
+ * ## Example
+ * ```ts
+ * import { WorkerPool, type AutoscaleOptions } from 'rxjs-worker-pool';
+ * const autoscale: AutoscaleOptions = {
+ *   policy: 'resource',
+ *   intervalMs: 2_000,
+ *   targetCpuPercent: 60,
+ *   maxRssBytes: 512 * 1024 ** 2,
+ * };
+ * const pool = new WorkerPool({ handler, concurrency: { min: 2, max: 64, autoscale } });
+ * ```
+ */
 export interface AutoscaleOptions {
   /** `'resource'` (CPU/RSS), `'latency'` (adaptive limit), a custom policy, or several (lowest wins). Defaults to `'resource'`. */
   policy?: 'resource' | 'latency' | ScalingPolicy | ('resource' | 'latency' | ScalingPolicy)[];

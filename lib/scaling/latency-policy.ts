@@ -1,6 +1,16 @@
 import type { ScalingDecision, ScalingPolicy, ScalingSignals } from './scaling-policy';
 
-/** Options of {@link LatencyPolicy}. */
+/**
+ * Options of {@link LatencyPolicy}.
+ *
+ * ## Example
+ * ```ts
+ * import { LatencyPolicy, WorkerPool } from 'rxjs-worker-pool';
+ * // Accept latency up to 1.1x the best seen; back off harder on errors.
+ * const policy = new LatencyPolicy({ tolerance: 1.1, backoffRatio: 0.8 });
+ * new WorkerPool({ handler, concurrency: { min: 1, max: 128, autoscale: { policy } } });
+ * ```
+ */
 export interface LatencyPolicyOptions {
   /**
    * How far recent latency may rise above the baseline before the limit shrinks: the gradient

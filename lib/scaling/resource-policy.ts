@@ -1,6 +1,15 @@
 import type { ScalingDecision, ScalingPolicy, ScalingSignals } from './scaling-policy';
 
-/** Options of {@link ResourcePolicy}. */
+/**
+ * Options of {@link ResourcePolicy}.
+ *
+ * ## Example
+ * ```ts
+ * import { ResourcePolicy, WorkerPool } from 'rxjs-worker-pool';
+ * const policy = new ResourcePolicy({ targetCpuPercent: 60, maxRssBytes: 1.5 * 2 ** 30, step: 2 });
+ * new WorkerPool({ handler, concurrency: { min: 1, max: 32, autoscale: { policy } } });
+ * ```
+ */
 export interface ResourcePolicyOptions {
   /** Grow only while process CPU is below this percent; shrink above it. Defaults to 75. */
   targetCpuPercent?: number;

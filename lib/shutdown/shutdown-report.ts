@@ -1,6 +1,20 @@
 import type { Task } from '../task/task';
 
-/** How one `onShutdown` cleanup callback ended. */
+/**
+ * How one `onShutdown` cleanup callback ended.
+ *
+ * ## Example
+ * ```ts
+ * import type { CleanupOutcome } from 'rxjs-worker-pool';
+ * pool.onShutdown(async function closeDb() {
+ *   await db.close();
+ * });
+ * const { cleanup } = await pool.shutdown();
+ * const failed: CleanupOutcome[] = cleanup.filter((outcome) => outcome.status !== 'ok');
+ * console.log(cleanup.map(({ index, name, status }) => `${index} ${name} ${status}`), failed);
+ * // Output: [ '0 closeDb ok' ] []
+ * ```
+ */
 export interface CleanupOutcome {
   /** Registration order, from 0. Callbacks run last registered first. */
   index: number;
@@ -11,7 +25,19 @@ export interface CleanupOutcome {
   durationMs: number;
 }
 
-/** What `shutdown()` resolves with: an account of every task the pool ever accepted. */
+/**
+ * What `shutdown()` resolves with: an account of every task the pool ever accepted.
+ *
+ * ## Example
+ * ```ts
+ * import type { ShutdownReport } from 'rxjs-worker-pool';
+ * const report: ShutdownReport<Email> = await pool.shutdown({ timeoutMs: 10_000 });
+ * const { completed, rejected, withdrawn, timedOut, durationMs } = report;
+ * console.log({ completed, rejected, withdrawn, timedOut, durationMs });
+ * if (timedOut) await outbox.saveForLater([...report.cancelled, ...report.aborted]);
+ * // Output: { completed: 120, rejected: 0, withdrawn: 2, timedOut: true, durationMs: 10004 }
+ * ```
+ */
 export interface ShutdownReport<I> {
   /** Tasks that ran to their end, succeeded or failed. */
   completed: number;
@@ -35,10 +61,34 @@ export interface ShutdownReport<I> {
   cleanup: CleanupOutcome[];
 }
 
-/** What cleanup callbacks receive: the report as it stands after the drain. */
+/**
+ * What cleanup callbacks receive: the report as it stands after the drain.
+ *
+ * ## Example
+ * ```ts
+ * import type { DrainReport } from 'rxjs-worker-pool';
+ * pool.onShutdown(async (report: DrainReport<Job>) => {
+ *   const unfinished = [...report.cancelled, ...report.aborted];
+ *   if (unfinished.length > 0) await jobs.requeue(unfinished.map((task) => task.input));
+ *   console.log(`drained: ${report.completed} completed, ${unfinished.length} requeued`);
+ * });
+ * ```
+ */
 export type DrainReport<I> = Omit<ShutdownReport<I>, 'durationMs' | 'cleanup'>;
 
-/** Options of `shutdown()`. */
+/**
+ * Options of `shutdown()`.
+ *
+ * ## Example
+ * ```ts
+ * import type { ShutdownOptions } from 'rxjs-worker-pool';
+ * const graceful: ShutdownOptions = { timeoutMs: 30_000 };
+ * const done = pool.shutdown(graceful);
+ * // A second Ctrl-C skips the rest of the drain: same promise, cut short.
+ * process.once('SIGINT', () => void pool.shutdown({ force: true }));
+ * const report = await done;
+ * ```
+ */
 export interface ShutdownOptions {
   /**
    * Drain deadline in ms: then running tasks are aborted and queued ones cancelled.

@@ -10,13 +10,45 @@
 export const Priority = { LOW: 0, NORMAL: 1, HIGH: 2, CRITICAL: 3 } as const;
 export type Priority = (typeof Priority)[keyof typeof Priority];
 
-/** The lower-case name of a priority, accepted wherever a {@link Priority} is. */
+/**
+ * The lower-case name of a priority, accepted wherever a {@link Priority} is.
+ *
+ * ## Example
+ * ```ts
+ * import type { PriorityName } from 'rxjs-worker-pool';
+ * const byPlan: Record<string, PriorityName> = { free: 'low', pro: 'normal', team: 'high' };
+ * await pool.submit(job, { priority: byPlan[customer.plan] });
+ * ```
+ */
 export type PriorityName = 'low' | 'normal' | 'high' | 'critical';
 
-/** A priority given either as a {@link Priority} value or as its {@link PriorityName}. */
+/**
+ * A priority given either as a {@link Priority} value or as its {@link PriorityName}.
+ *
+ * ## Example
+ * ```ts
+ * import { Priority, toPriority, type PriorityLike } from 'rxjs-worker-pool';
+ * const levels: PriorityLike[] = [Priority.HIGH, 'high', 'low'];
+ * levels.map((level) => toPriority(level));
+ * // Output: [2, 2, 0]
+ * ```
+ */
 export type PriorityLike = Priority | PriorityName;
 
-/** Priority names indexed by value: `PRIORITY_NAMES[Priority.HIGH] === 'high'`. */
+/**
+ * Priority names indexed by value: `PRIORITY_NAMES[Priority.HIGH] === 'high'`.
+ *
+ * ## Example
+ * ```ts
+ * import { PRIORITY_NAMES } from 'rxjs-worker-pool';
+ * PRIORITY_NAMES.forEach((name, level) => console.log(level, name));
+ * // Output:
+ * // 0 low
+ * // 1 normal
+ * // 2 high
+ * // 3 critical
+ * ```
+ */
 export const PRIORITY_NAMES: readonly PriorityName[] = ['low', 'normal', 'high', 'critical'];
 
 /** Number of priority levels. */
@@ -27,6 +59,16 @@ const BY_NAME: Record<string, Priority> = { low: 0, normal: 1, high: 2, critical
 /**
  * Turns a priority value or name into its numeric {@link Priority}; `undefined` is NORMAL.
  * Throws a `TypeError` naming `path` and the value when it is neither.
+ *
+ * ## Example
+ * ```ts
+ * import { toPriority } from 'rxjs-worker-pool';
+ * [toPriority('HIGH'), toPriority(3), toPriority(undefined)];
+ * // Output: [2, 3, 1]
+ * toPriority('urgent', 'job.priority');
+ * // throws TypeError: Expected `job.priority` to be one of 0..3 or 'low' | 'normal' | 'high' |
+ * // 'critical', got `urgent` (string)
+ * ```
  */
 export function toPriority(value: unknown, path = 'priority'): Priority {
   if (value === undefined) return Priority.NORMAL;
@@ -42,7 +84,19 @@ export function toPriority(value: unknown, path = 'priority'): Priority {
   );
 }
 
-/** The {@link PriorityName} of a numeric priority. */
+/**
+ * The {@link PriorityName} of a numeric priority.
+ *
+ * ## Example
+ * ```ts
+ * import { priorityName } from 'rxjs-worker-pool';
+ * pool.results$.subscribe(({ task, status }) => {
+ *   console.log(task.id, priorityName(task.priority), status);
+ * });
+ * await pool.submit(input, { priority: 'high' });
+ * // Output: 1 high succeeded
+ * ```
+ */
 export function priorityName(priority: Priority): PriorityName {
   return PRIORITY_NAMES[priority];
 }

@@ -3,7 +3,18 @@ import type { Logger } from 'pino';
 import type { Priority, PriorityLike } from './priority';
 import type { RetryOptions } from '../retry/retry-options';
 
-/** A unit of work accepted by the pool. */
+/**
+ * A unit of work accepted by the pool.
+ *
+ * ## Example
+ * ```ts
+ * import type { Task } from 'rxjs-worker-pool';
+ * const report = await pool.shutdown({ timeoutMs: 10_000 });
+ * const unfinished: Task<Email>[] = [...report.cancelled, ...report.aborted];
+ * for (const task of unfinished) console.log(task.id, task.priority, task.submittedAt);
+ * await outbox.saveForLater(unfinished.map((task) => task.input));
+ * ```
+ */
 export interface Task<I> {
   /** Unique within the pool: the caller's `id` or a generated one. */
   readonly id: string;
@@ -14,7 +25,19 @@ export interface Task<I> {
   readonly submittedAt: number;
 }
 
-/** What a handler receives besides its input. */
+/**
+ * What a handler receives besides its input.
+ *
+ * ## Example
+ * ```ts
+ * import { WorkerPool, type TaskContext } from 'rxjs-worker-pool';
+ * async function download(url: string, { signal, attempt, logger }: TaskContext<string>) {
+ *   logger.info({ url, attempt }, 'downloading');
+ *   return (await fetch(url, { signal })).text();
+ * }
+ * const pool = new WorkerPool({ handler: download, timeoutMs: 10_000 });
+ * ```
+ */
 export interface TaskContext<I> {
   /** Aborted when the attempt times out, the caller cancels or shutdown gives up on it. */
   readonly signal: AbortSignal;
@@ -25,10 +48,39 @@ export interface TaskContext<I> {
   readonly logger: Logger;
 }
 
-/** Runs one task: may return a value, a Promise, or an Observable (its last value counts). */
+/**
+ * Runs one task: may return a value, a Promise, or an Observable (its last value counts).
+ *
+ * ## Example
+ * ```ts
+ * import { of, delay } from 'rxjs';
+ * import { WorkerPool, type Handler } from 'rxjs-worker-pool';
+ * const double: Handler<number, number> = (n) => n * 2; // a value
+ * const later: Handler<number, number> = async (n) => n * 2; // a Promise
+ * const stream: Handler<number, number> = (n) => of(n, n * 2).pipe(delay(10)); // an Observable
+ * const pool = new WorkerPool({ handler: stream });
+ * console.log(await pool.submit(21));
+ * // Output: 42
+ * ```
+ */
 export type Handler<I, O> = (input: I, ctx: TaskContext<I>) => Promise<O> | Observable<O> | O;
 
-/** Per-task options of `submit()` and `run()`. */
+/**
+ * Per-task options of `submit()` and `run()`.
+ *
+ * ## Example
+ * ```ts
+ * import type { TaskOptions } from 'rxjs-worker-pool';
+ * const options: TaskOptions<string> = {
+ *   id: 'invoice-42',
+ *   priority: 'high',
+ *   timeoutMs: 2_000,
+ *   retry: { maxAttempts: 5 },
+ *   signal: AbortSignal.timeout(60_000),
+ * };
+ * await pool.submit('invoice-42.pdf', options);
+ * ```
+ */
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- I keeps the contract's shape
 export interface TaskOptions<I> {
   /** Defaults to a generated id. */
@@ -43,15 +95,55 @@ export interface TaskOptions<I> {
   signal?: AbortSignal;
 }
 
-/** Options of `process()` and `runInPool()`: a priority may be computed from each input. */
+/**
+ * Options of `process()` and `runInPool()`: a priority may be computed from each input.
+ *
+ * ## Example
+ * ```ts
+ * import { from } from 'rxjs';
+ * import type { ProcessOptions } from 'rxjs-worker-pool';
+ * const options: ProcessOptions<{ path: string; size: number }> = {
+ *   priority: (file) => (file.size > 1_000_000 ? 'low' : 'normal'),
+ *   timeoutMs: 30_000,
+ * };
+ * pool.process(from(files), options).subscribe((result) => console.log(result.status));
+ * ```
+ */
 export interface ProcessOptions<I> extends Omit<TaskOptions<I>, 'id' | 'priority'> {
   priority?: PriorityLike | ((input: I) => PriorityLike);
 }
 
-/** How a task ended. */
+/**
+ * How a task ended.
+ *
+ * ## Example
+ * ```ts
+ * import type { TaskStatus } from 'rxjs-worker-pool';
+ * const counts = new Map<TaskStatus, number>();
+ * pool.results$.subscribe(({ status }) => counts.set(status, (counts.get(status) ?? 0) + 1));
+ * await pool.onIdle();
+ * console.log(counts);
+ * // Output: Map(2) { 'succeeded' => 98, 'failed' => 2 }
+ * ```
+ */
 export type TaskStatus = 'succeeded' | 'failed' | 'cancelled' | 'rejected';
 
-/** The one terminal result of every accepted task. */
+/**
+ * The one terminal result of every accepted task.
+ *
+ * ## Example
+ * ```ts
+ * import type { TaskResult } from 'rxjs-worker-pool';
+ * pool.results$.subscribe((result: TaskResult<string, number>) => {
+ *   const { task, status, attempts, waitMs, runMs } = result;
+ *   if (status === 'succeeded') console.log(task.id, result.value, `${waitMs + runMs} ms`);
+ *   else console.log(task.id, status, `after ${attempts} attempts:`, result.error?.message);
+ * });
+ * // Output:
+ * // 1 200 35 ms
+ * // 2 failed after 3 attempts: fetch failed
+ * ```
+ */
 export interface TaskResult<I, O> {
   task: Task<I>;
   status: TaskStatus;
