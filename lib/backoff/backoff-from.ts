@@ -3,7 +3,7 @@ import { ExponentialBackoff } from './exponential-backoff';
 import { FixedBackoff } from './fixed-backoff';
 import { LinearBackoff } from './linear-backoff';
 import { RandomBackoff } from './random-backoff';
-import { optionPath } from './check-option';
+import { optionPath } from '../options/check-option';
 import { describe } from '../task/priority';
 
 /**

@@ -1,5 +1,5 @@
 import type { JitterName } from './backoff';
-import { checkFunction, checkNumber, optionPath } from './check-option';
+import { checkFunction, checkNumber, optionPath } from '../options/check-option';
 import { jitterFrom, type Jitter } from './jitter';
 
 /**

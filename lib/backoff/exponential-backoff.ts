@@ -1,6 +1,6 @@
 import { normalizeAttempt, type Backoff, type JitterName } from './backoff';
 import { backoffSettings, type BackoffSettings } from './backoff-settings';
-import { checkNumber, optionPath } from './check-option';
+import { checkNumber, optionPath } from '../options/check-option';
 import { applyJitter, type Jitter } from './jitter';
 
 /**

@@ -1,4 +1,5 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import { checkNumber, type NumberRule } from '../options/check-option';
 import { PRIORITY_LEVELS, Priority, describe } from '../task/priority';
 import { RingDeque } from './ring-deque';
 
@@ -87,28 +88,20 @@ export type OfferResult<E> = { accepted: true; evicted?: E } | { accepted: false
 const ACCEPTED: OfferResult<never> = { accepted: true };
 const REFUSED: OfferResult<never> = { accepted: false };
 
+// Infinity passes both: an unbounded queue, and aging that never lifts a task.
+const CAPACITY: NumberRule = { min: 1, integer: true, infinite: true, expected: 'from 1' };
+const AGING_MS: NumberRule = { min: 0, exclusiveMin: true, infinite: true, expected: 'above 0' };
+
 /** Checks queue options, naming `path` and the value in the message. */
 export function checkQueueOptions(options: QueueOptions, path = 'queue'): void {
   const { capacity, overflow, agingMs } = options;
-  if (
-    capacity !== undefined &&
-    capacity !== Infinity &&
-    !(Number.isInteger(capacity) && capacity >= 1)
-  ) {
-    throw new TypeError(
-      `Expected \`${path}.capacity\` to be an integer from 1, got ${describe(capacity)}`,
-    );
-  }
+  if (capacity !== undefined) checkNumber(capacity, `${path}.capacity`, CAPACITY);
   if (overflow !== undefined && overflow !== 'reject' && overflow !== 'drop-lowest') {
     throw new TypeError(
       `Expected \`${path}.overflow\` to be 'reject' or 'drop-lowest', got ${describe(overflow)}`,
     );
   }
-  if (agingMs !== undefined && !(typeof agingMs === 'number' && agingMs > 0)) {
-    throw new TypeError(
-      `Expected \`${path}.agingMs\` to be a number above 0, got ${describe(agingMs)}`,
-    );
-  }
+  if (agingMs !== undefined) checkNumber(agingMs, `${path}.agingMs`, AGING_MS);
 }
 
 /**

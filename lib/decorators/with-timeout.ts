@@ -1,5 +1,5 @@
 import { asyncScheduler, defer, finalize, firstValueFrom, throwError, timeout } from 'rxjs';
-import { checkNumber } from '../backoff/check-option';
+import { checkNumber } from '../options/check-option';
 import { TaskTimeoutError } from '../errors/task-timeout-error';
 import {
   fromResult,

@@ -23,6 +23,7 @@ import {
 import { eachValueFrom } from 'rxjs-for-await';
 import type { Logger } from 'pino';
 import { checkQueueOptions } from '../channel/priority-channel';
+import { checkNumber, type NumberRule } from '../options/check-option';
 import { ConfigError } from '../errors/config-error';
 import { PoolClosedError } from '../errors/pool-closed-error';
 import { validateOptionsData } from '../config/validate';
@@ -54,6 +55,14 @@ import { PoolTask, StreamGroup, type TaskSettings } from './pool-task';
 import { Scaler } from '../scaling/scaler';
 
 const DEFAULT_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+
+const TASK_TIMEOUT_MS: NumberRule = {
+  min: 0,
+  exclusiveMin: true,
+  infinite: true,
+  expected: 'above 0',
+};
+const SHUTDOWN_TIMEOUT_MS: NumberRule = { min: 0, infinite: true, expected: 'from 0' };
 
 /**
  * A concurrent worker pool: tasks go through a bounded four-level priority queue into a merge
@@ -125,7 +134,7 @@ export class WorkerPool<I = unknown, O = unknown> {
     this.#retry = resolveRetry(DEFAULT_RETRY, options.retry);
     this.#defaults = {
       handler: options.handler,
-      timeoutMs: options.timeoutMs,
+      timeoutMs: finite(options.timeoutMs),
       retry: this.#retry,
       signal: undefined,
       epoch,
@@ -461,7 +470,9 @@ export class WorkerPool<I = unknown, O = unknown> {
    * ```
    */
   shutdown(options: ShutdownOptions = {}): Promise<ShutdownReport<I>> {
-    checkShutdownOptions(options);
+    if (options.timeoutMs !== undefined) {
+      checkNumber(options.timeoutMs, 'timeoutMs', SHUTDOWN_TIMEOUT_MS);
+    }
     if (this.#shutdown) {
       if (options.force || options.timeoutMs === 0) this.#forceCut?.();
       return this.#shutdown;
@@ -473,7 +484,10 @@ export class WorkerPool<I = unknown, O = unknown> {
   async #runShutdown(options: ShutdownOptions): Promise<ShutdownReport<I>> {
     const scheduler = this.#scheduler;
     const startedAt = scheduler.now();
-    const timeoutMs = options.force ? 0 : (options.timeoutMs ?? this.#options.shutdown?.timeoutMs);
+    // Infinity means no deadline (a timer of Infinity ms would fire after 1 ms in Node).
+    const timeoutMs = options.force
+      ? 0
+      : finite(options.timeoutMs ?? this.#options.shutdown?.timeoutMs);
     this.#closing = true;
     this.#logger.info(
       { timeoutMs, queued: this.#engine.channel.size, active: this.#engine.active },
@@ -579,13 +593,13 @@ export class WorkerPool<I = unknown, O = unknown> {
     handler: Handler<I, O> | undefined,
   ): TaskSettings<I, O> {
     const { timeoutMs, retry, signal } = options;
-    if (timeoutMs !== undefined) checkPositive(timeoutMs, 'timeoutMs');
+    if (timeoutMs !== undefined) checkNumber(timeoutMs, 'timeoutMs', TASK_TIMEOUT_MS);
     if (signal !== undefined && !(signal instanceof AbortSignal)) {
       throw new TypeError(`Expected \`signal\` to be an AbortSignal, got ${describe(signal)}`);
     }
     return {
       handler,
-      timeoutMs: timeoutMs ?? this.#options.timeoutMs,
+      timeoutMs: finite(timeoutMs ?? this.#options.timeoutMs),
       retry: retry
         ? resolveRetry(DEFAULT_RETRY, { ...this.#options.retry, ...retry })
         : this.#retry,
@@ -662,6 +676,11 @@ export class WorkerPool<I = unknown, O = unknown> {
       { advance },
     );
   }
+}
+
+/** `Infinity` as "none": Node runs a timer of Infinity ms after 1 ms. */
+function finite(ms: number | undefined): number | undefined {
+  return ms === Infinity ? undefined : ms;
 }
 
 /** The task whose promise is being made; the executor runs synchronously inside `new Promise`. */
@@ -851,21 +870,4 @@ function checkOptions<I, O>(options: WorkerPoolOptions<I, O>): void {
   }
   if (problems.length > 0) throw new ConfigError(problems, 'options');
   if (options.queue) checkQueueOptions(options.queue);
-}
-
-function checkPositive(value: unknown, path: string): void {
-  if (!(typeof value === 'number' && value > 0)) {
-    throw new TypeError(`Expected \`${path}\` to be a number above 0, got ${describe(value)}`);
-  }
-}
-
-function checkShutdownOptions(options: ShutdownOptions): void {
-  if (
-    options.timeoutMs !== undefined &&
-    !(typeof options.timeoutMs === 'number' && options.timeoutMs >= 0)
-  ) {
-    throw new TypeError(
-      `Expected \`timeoutMs\` to be a number from 0, got ${describe(options.timeoutMs)}`,
-    );
-  }
 }

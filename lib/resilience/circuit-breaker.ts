@@ -6,7 +6,7 @@ import {
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
-import { checkNumber, optionPath } from '../backoff/check-option';
+import { checkNumber, optionPath } from '../options/check-option';
 import { CircuitOpenError } from '../errors/circuit-open-error';
 import { describe } from '../task/priority';
 

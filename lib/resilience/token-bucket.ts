@@ -1,5 +1,5 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
-import { checkNumber, optionPath } from '../backoff/check-option';
+import { checkNumber, optionPath } from '../options/check-option';
 import { describe } from '../task/priority';
 
 /**

@@ -1,6 +1,6 @@
 import type { Backoff } from '../backoff/backoff';
 import { backoffFrom } from '../backoff/backoff-from';
-import { checkFunction, checkNumber, optionPath } from '../backoff/check-option';
+import { checkFunction, checkNumber, optionPath } from '../options/check-option';
 import { NonRetryableError } from '../errors/non-retryable-error';
 import { TaskCancelledError } from '../errors/task-cancelled-error';
 import type { RetryOptions } from './retry-options';

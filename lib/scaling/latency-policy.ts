@@ -1,3 +1,4 @@
+import { checkFunction, checkNumberOr, type NumberRule } from '../options/check-option';
 import type { ScalingDecision, ScalingPolicy, ScalingSignals } from './scaling-policy';
 
 /**
@@ -93,48 +94,25 @@ export class LatencyPolicy implements ScalingPolicy {
   #baseline = NaN;
 
   constructor(options: LatencyPolicyOptions = {}) {
-    this.#tolerance = check(options.tolerance, 'tolerance', 1.25, (v) => v >= 1, 'a number from 1');
-    this.#minGradient = check(
-      options.minGradient,
-      'minGradient',
-      0.5,
-      (v) => v > 0 && v <= 1,
-      'a number in (0, 1]',
-    );
-    this.#smoothing = check(
-      options.smoothing,
-      'smoothing',
-      0.2,
-      (v) => v > 0 && v <= 1,
-      'a number in (0, 1]',
-    );
-    this.#backoffRatio = check(
+    // Infinity passes: the gradient then stays at 1, so only errors cut the limit.
+    const fromOne: NumberRule = { min: 1, infinite: true, expected: 'from 1' };
+    const fraction: NumberRule = { min: 0, exclusiveMin: true, max: 1 };
+    const share: NumberRule = { min: 0, max: 1, exclusiveMax: true };
+    this.#tolerance = checkNumberOr(options.tolerance, 'tolerance', fromOne, 1.25);
+    this.#minGradient = checkNumberOr(options.minGradient, 'minGradient', fraction, 0.5);
+    this.#smoothing = checkNumberOr(options.smoothing, 'smoothing', fraction, 0.2);
+    this.#backoffRatio = checkNumberOr(
       options.backoffRatio,
       'backoffRatio',
+      { ...fraction, exclusiveMax: true },
       0.9,
-      (v) => v > 0 && v < 1,
-      'a number in (0, 1)',
     );
-    this.#maxErrorRate = check(
-      options.maxErrorRate,
-      'maxErrorRate',
-      0.05,
-      (v) => v >= 0 && v < 1,
-      'a number in [0, 1)',
-    );
-    this.#baselineDecay = check(
-      options.baselineDecay,
-      'baselineDecay',
-      0.001,
-      (v) => v >= 0 && v < 1,
-      'a number in [0, 1)',
-    );
-    if (options.queueAllowance !== undefined && typeof options.queueAllowance !== 'function') {
-      throw new TypeError(
-        `Expected \`queueAllowance\` to be a function, got \`${String(options.queueAllowance)}\``,
-      );
-    }
-    this.#queueAllowance = options.queueAllowance ?? Math.sqrt;
+    this.#maxErrorRate = checkNumberOr(options.maxErrorRate, 'maxErrorRate', share, 0.05);
+    this.#baselineDecay = checkNumberOr(options.baselineDecay, 'baselineDecay', share, 0.001);
+    this.#queueAllowance =
+      options.queueAllowance === undefined
+        ? Math.sqrt
+        : checkFunction(options.queueAllowance, 'queueAllowance');
     this.#slowStart = options.slowStart ?? true;
   }
 
@@ -199,20 +177,4 @@ export class LatencyPolicy implements ScalingPolicy {
 
 function ms(value: number): string {
   return value.toFixed(1);
-}
-
-function check(
-  value: number | undefined,
-  name: string,
-  fallback: number,
-  valid: (value: number) => boolean,
-  expected: string,
-): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value) || !valid(value)) {
-    throw new TypeError(
-      `Expected \`${name}\` to be ${expected}, got \`${String(value)}\` (${typeof value})`,
-    );
-  }
-  return value;
 }

@@ -1,3 +1,4 @@
+import { checkNumberOr, type NumberRule } from '../options/check-option';
 import type { ScalingDecision, ScalingPolicy, ScalingSignals } from './scaling-policy';
 
 /**
@@ -20,6 +21,9 @@ export interface ResourcePolicyOptions {
   /** How much one change moves the limit. Defaults to 1. */
   step?: number;
 }
+
+/** Every bound of the policy: above 0; Infinity means none (the default of `maxRssBytes`). */
+const POSITIVE: NumberRule = { min: 0, exclusiveMin: true, infinite: true, expected: 'above 0' };
 
 /**
  * Sets the limit from what the process uses: grows while work waits, every slot is busy and
@@ -56,14 +60,20 @@ export class ResourcePolicy implements ScalingPolicy {
   readonly step: number;
 
   constructor(options: ResourcePolicyOptions = {}) {
-    this.targetCpuPercent = checkPositive(options.targetCpuPercent, 'targetCpuPercent', 75);
-    this.maxRssBytes = checkPositive(options.maxRssBytes, 'maxRssBytes', Infinity);
-    this.maxEventLoopDelayMs = checkPositive(
+    this.targetCpuPercent = checkNumberOr(
+      options.targetCpuPercent,
+      'targetCpuPercent',
+      POSITIVE,
+      75,
+    );
+    this.maxRssBytes = checkNumberOr(options.maxRssBytes, 'maxRssBytes', POSITIVE, Infinity);
+    this.maxEventLoopDelayMs = checkNumberOr(
       options.maxEventLoopDelayMs,
       'maxEventLoopDelayMs',
+      POSITIVE,
       100,
     );
-    this.step = checkPositive(options.step, 'step', 1);
+    this.step = checkNumberOr(options.step, 'step', POSITIVE, 1);
   }
 
   /** The next limit for these signals, with a reason that quotes the readings. */
@@ -104,14 +114,4 @@ function fixed(value: number): string {
 
 function megabytes(bytes: number): string {
   return (bytes / 2 ** 20).toFixed(1);
-}
-
-function checkPositive(value: number | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value > 0)) {
-    throw new TypeError(
-      `Expected \`${name}\` to be a number above 0, got \`${String(value)}\` (${typeof value})`,
-    );
-  }
-  return value;
 }

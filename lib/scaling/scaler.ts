@@ -14,6 +14,7 @@ import {
 } from 'rxjs';
 import type { Logger } from 'pino';
 import { TaskTimeoutError } from '../errors/task-timeout-error';
+import { checkNumberOr } from '../options/check-option';
 import type { TaskResult } from '../task/task';
 import type { AutoscaleOptions } from './autoscale-options';
 import { policyFrom } from './policy-from';
@@ -105,19 +106,17 @@ export class Scaler {
    * @param host The pool side: scheduler, usage source, limit subject, bounds, logger, live state.
    */
   constructor(options: AutoscaleOptions, host: ScalerHost) {
-    this.#intervalMs = checkNumber(
+    this.#intervalMs = checkNumberOr(
       options.intervalMs,
       'autoscale.intervalMs',
+      { min: 0, exclusiveMin: true, expected: 'above 0' },
       1000,
-      (v) => v > 0,
-      'above 0',
     );
-    this.#cooldownMs = checkNumber(
+    this.#cooldownMs = checkNumberOr(
       options.cooldownMs,
       'autoscale.cooldownMs',
+      { min: 0, expected: 'from 0' },
       this.#intervalMs,
-      (v) => v >= 0,
-      'from 0',
     );
     this.policies = policyFrom(options.policy, options);
     this.#host = host;
@@ -251,20 +250,4 @@ export class Scaler {
 
 function isPromiseLike(value: unknown): value is PromiseLike<ProcessUsage> {
   return typeof (value as Partial<PromiseLike<unknown>> | null)?.then === 'function';
-}
-
-function checkNumber(
-  value: number | undefined,
-  name: string,
-  fallback: number,
-  valid: (value: number) => boolean,
-  expected: string,
-): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || !valid(value)) {
-    throw new TypeError(
-      `Expected \`${name}\` to be a number ${expected}, got \`${String(value)}\` (${typeof value})`,
-    );
-  }
-  return value;
 }

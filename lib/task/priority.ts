@@ -105,7 +105,11 @@ export function priorityName(priority: Priority): PriorityName {
 export function describe(value: unknown): string {
   let shown: string;
   try {
-    shown = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+    // JSON would show NaN and the infinities as `null`.
+    shown =
+      typeof value === 'string' || typeof value === 'number'
+        ? String(value)
+        : (JSON.stringify(value) ?? String(value));
   } catch {
     shown = String(value);
   }

@@ -2,23 +2,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { expect } from 'chai';
-import { ConfigError } from '../../lib/errors/config-error';
 import { loadConfig, type SourcedConfigProblem } from '../../lib/config/load-config';
 import { schemaDefaults } from '../../lib/config/validate';
-
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).to.be.instanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  expect.fail('expected a ConfigError');
-}
-
-function lines(error: ConfigError): string[] {
-  return error.problems.map((p) => `${p.path}: ${p.message}`);
-}
+import { configError, lines } from '../support/config-fixtures';
 
 describe('config/load-config', () => {
   let dir: string;

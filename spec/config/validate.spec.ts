@@ -1,26 +1,11 @@
 import { expect } from 'chai';
-import { ConfigError } from '../../lib/errors/config-error';
 import {
   checkConfig,
   schemaDefaults,
   validateConfig,
   validateOptionsData,
 } from '../../lib/config/validate';
-
-/** The ConfigError thrown by `fn`, or a failed expectation. */
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).to.be.instanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  expect.fail('expected a ConfigError');
-}
-
-function lines(error: ConfigError): string[] {
-  return error.problems.map((p) => `${p.path}: ${p.message}`);
-}
+import { configError, lines } from '../support/config-fixtures';
 
 describe('config/validate', () => {
   describe('schemaDefaults', () => {

@@ -9,32 +9,8 @@ import {
   type ProcessUsage,
   type UsageSource,
 } from '../../lib/scaling/usage-source';
-
-/**
- * Runs the virtual clock up to `frame` one due action at a time, letting promise callbacks run
- * before and after each, as they would between real timer callbacks.
- */
-async function advanceTo(scheduler: TestScheduler, frame: number): Promise<void> {
-  await settle();
-  for (let next = scheduler.actions[0]; next && next.delay <= frame; next = scheduler.actions[0]) {
-    scheduler.maxFrames = next.delay;
-    scheduler.flush();
-    await settle();
-  }
-}
-
-/** Drains pending promise callbacks (no timers involved). */
-function settle(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-/** A source whose samples stay pending until the spec resolves or rejects them by hand. */
-class ManualSource implements UsageSource {
-  readonly pending: { resolve: (u: ProcessUsage) => void; reject: (e: Error) => void }[] = [];
-  sample(): Promise<ProcessUsage> {
-    return new Promise((resolve, reject) => this.pending.push({ resolve, reject }));
-  }
-}
+import { newTestScheduler } from '../support/pool-fixtures';
+import { ManualSource, advanceTo, settle } from '../support/usage-fixtures';
 
 const usage = (cpuPercent: number): ProcessUsage => ({ ...ZERO_USAGE, cpuPercent });
 
@@ -43,9 +19,7 @@ describe('SystemSampler', () => {
   let sampler: SystemSampler | undefined;
 
   beforeEach(() => {
-    scheduler = new TestScheduler((actual, expected) => {
-      expect(actual).to.deep.equal(expected);
-    });
+    scheduler = newTestScheduler();
   });
   afterEach(() => sampler?.stop());
 

@@ -292,6 +292,17 @@ describe('WorkerPool shutdown', () => {
     expect((await report).completed).to.equal(2);
   });
 
+  it('treats Infinity as no deadline for a task timeout and a shutdown timeout', async () => {
+    const pool = new WorkerPool<number, number>({ logger: silent, handler: sleepy(200) });
+    const value = pool.submit(1, { timeoutMs: Infinity });
+    const report = pool.shutdown({ timeoutMs: Infinity });
+    await clock.tickAsync(199);
+    expect(pool.metrics().active).to.equal(1); // no 1 ms timer fired
+    await clock.tickAsync(1);
+    expect(await value).to.equal(1);
+    expect(await report).to.deep.include({ completed: 1, timedOut: false });
+  });
+
   it('shuts down a pool that never ran a task', async () => {
     const pool = new WorkerPool({ logger: silent });
     await pool.onIdle();

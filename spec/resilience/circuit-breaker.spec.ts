@@ -303,7 +303,7 @@ describe('CircuitBreaker', () => {
       'Expected `circuitBreaker.window.minimumCalls` to be an integer from 1 to 5, got `6` (number)',
     );
     expect(build({ window: { size: 5, failureRatio: 0 } })).to.throw(
-      'Expected `circuitBreaker.window.failureRatio` to be a number from 0 to 1, got `0` (number)',
+      'Expected `circuitBreaker.window.failureRatio` to be a number in (0, 1], got `0` (number)',
     );
     expect(build({ window: 3 as unknown as CircuitBreakerOptions['window'] })).to.throw(
       'Expected `circuitBreaker.window` to be an object',

@@ -1,30 +1,15 @@
 import { expect } from 'chai';
 import pino from 'pino';
 import { map, timer } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { WorkerPool } from '../../lib/pool/worker-pool';
 import { ScriptedUsageSource } from '../../lib/scaling/usage-source';
 import type { TaskResult } from '../../lib/task/task';
-
-/** Drains pending promise callbacks (no timers involved). */
-function settle(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-async function advanceTo(scheduler: TestScheduler, frame: number): Promise<void> {
-  await settle();
-  for (let next = scheduler.actions[0]; next && next.delay <= frame; next = scheduler.actions[0]) {
-    scheduler.maxFrames = next.delay;
-    scheduler.flush();
-    await settle();
-  }
-}
+import { newTestScheduler } from '../support/pool-fixtures';
+import { advanceTo } from '../support/usage-fixtures';
 
 describe('WorkerPool with autoscale (resource policy, scripted usage)', () => {
   it('follows the scripted readings, never aborts running tasks when lowering, and obeys a manual pin', async () => {
-    const scheduler = new TestScheduler((actual, expected) => {
-      expect(actual).to.deep.equal(expected);
-    });
+    const scheduler = newTestScheduler();
     // Ticks at 1 s, 2 s, 3 s grow; 4 s and 5 s shrink; then hold at the target.
     const usageSource = new ScriptedUsageSource([
       { cpuPercent: 10 },

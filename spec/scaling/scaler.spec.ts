@@ -13,32 +13,8 @@ import {
   type UsageSource,
 } from '../../lib/scaling/usage-source';
 import type { TaskResult } from '../../lib/task/task';
-
-/** Drains pending promise callbacks (no timers involved). */
-function settle(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-/**
- * Runs the virtual clock up to `frame` one due action at a time, letting promise callbacks (the
- * usage samples) run after each, as they would between real timer callbacks.
- */
-async function advanceTo(scheduler: TestScheduler, frame: number): Promise<void> {
-  await settle();
-  for (let next = scheduler.actions[0]; next && next.delay <= frame; next = scheduler.actions[0]) {
-    scheduler.maxFrames = next.delay;
-    scheduler.flush();
-    await settle();
-  }
-}
-
-/** A source whose samples stay pending until the spec resolves them. */
-class ManualSource implements UsageSource {
-  readonly pending: { resolve: (u: ProcessUsage) => void; reject: (e: Error) => void }[] = [];
-  sample(): Promise<ProcessUsage> {
-    return new Promise((resolve, reject) => this.pending.push({ resolve, reject }));
-  }
-}
+import { newTestScheduler } from '../support/pool-fixtures';
+import { ManualSource, advanceTo, settle } from '../support/usage-fixtures';
 
 interface Fixture {
   scheduler: TestScheduler;
@@ -57,9 +33,7 @@ function setup(
   usage: UsageSource,
   range: { min?: number; max?: number; initial?: number } = {},
 ): Fixture {
-  const scheduler = new TestScheduler((actual, expected) => {
-    expect(actual).to.deep.equal(expected);
-  });
+  const scheduler = newTestScheduler();
   const limit$ = new BehaviorSubject(range.initial ?? 1);
   const results$ = new Subject<TaskResult<unknown, unknown>>();
   const logs: Record<string, unknown>[] = [];
@@ -361,9 +335,7 @@ describe('Scaler', () => {
   });
 
   it('decides at the tick itself when the source answers synchronously', () => {
-    const scheduler = new TestScheduler((actual, expected) => {
-      expect(actual).to.deep.equal(expected);
-    });
+    const scheduler = newTestScheduler();
     scheduler.run(({ expectObservable }) => {
       const limit$ = new BehaviorSubject(1);
       const readings = [10, 10, 90, 10];

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { checkFunction, checkNumber, optionPath } from '../../lib/backoff/check-option';
+import { checkFunction, checkNumber, optionPath } from '../../lib/options/check-option';
 
 describe('check-option', () => {
   describe('optionPath', () => {
@@ -45,9 +45,37 @@ describe('check-option', () => {
       );
     });
 
+    it('shows a range with an exclusive bound in interval notation', () => {
+      expect(() => checkNumber(0, 'smoothing', { min: 0, exclusiveMin: true, max: 1 })).to.throw(
+        'Expected `smoothing` to be a number in (0, 1], got `0` (number)',
+      );
+      expect(() => checkNumber(1, 'decay', { min: 0, max: 1, exclusiveMax: true })).to.throw(
+        'Expected `decay` to be a number in [0, 1), got `1` (number)',
+      );
+      expect(
+        checkNumber(0.5, 'ratio', { min: 0, exclusiveMin: true, max: 1, exclusiveMax: true }),
+      ).to.equal(0.5);
+    });
+
+    it('words the range as told by `expected`', () => {
+      expect(() =>
+        checkNumber(0, 'step', { min: 0, exclusiveMin: true, expected: 'above 0' }),
+      ).to.throw('Expected `step` to be a number above 0, got `0` (number)');
+    });
+
+    it('accepts Infinity only when the rule says so, and never with a maximum', () => {
+      expect(checkNumber(Infinity, 'capacity', { min: 1, integer: true, infinite: true })).to.equal(
+        Infinity,
+      );
+      expect(() => checkNumber(-Infinity, 'x', { min: 0, infinite: true })).to.throw(TypeError);
+      expect(() => checkNumber(Infinity, 'x', { min: 0, max: 1, infinite: true })).to.throw(
+        TypeError,
+      );
+    });
+
     it('refuses NaN, infinities and non-numbers', () => {
-      expect(() => checkNumber(NaN, 'x', { min: 0 })).to.throw('got `null` (number)');
-      expect(() => checkNumber(Infinity, 'x', { min: 0 })).to.throw(TypeError);
+      expect(() => checkNumber(NaN, 'x', { min: 0 })).to.throw('got `NaN` (number)');
+      expect(() => checkNumber(Infinity, 'x', { min: 0 })).to.throw('got `Infinity` (number)');
       expect(() => checkNumber('3', 'x', { min: 0 })).to.throw('got `3` (string)');
       expect(() => checkNumber(undefined, 'x', { min: 0 })).to.throw('got `undefined` (undefined)');
     });

@@ -1,0 +1,95 @@
+import { describe } from '../task/priority';
+
+/**
+ * What a numeric option must satisfy; see {@link checkNumber}.
+ * @internal
+ */
+export interface NumberRule {
+  /** Lowest accepted value. */
+  min: number;
+  /** When true, `min` itself is refused (`> min`). Defaults to false. */
+  exclusiveMin?: boolean;
+  /** Highest accepted value. Defaults to none. */
+  max?: number;
+  /** When true, `max` itself is refused (`< max`). Defaults to false. */
+  exclusiveMax?: boolean;
+  /** When true, only integers pass. Defaults to false. */
+  integer?: boolean;
+  /** When true, `Infinity` passes too (an option where it means "no bound"). Defaults to false. */
+  infinite?: boolean;
+  /** Shown instead of `min` in the message, e.g. `` `initialMs` (100) ``. Defaults to `min`. */
+  minLabel?: string;
+  /**
+   * Shown instead of the range made from the rule, where a message words it otherwise:
+   * `above 0` gives ``Expected `step` to be a number above 0``. Defaults to the made range.
+   */
+  expected?: string;
+}
+
+/**
+ * Joins an option path prefix and a key: `optionPath('retry', 'maxAttempts')` is `retry.maxAttempts`.
+ * @internal
+ */
+export function optionPath(prefix: string | undefined, key: string): string {
+  return prefix ? `${prefix}.${key}` : key;
+}
+
+/**
+ * Returns `value` when it is a finite number (or `Infinity`, if the rule allows it) satisfying
+ * `rule`, else throws a `TypeError` in the p-queue template:
+ * ``Expected `initialMs` to be a number >= 0, got `-1` (number)``.
+ * @internal
+ */
+export function checkNumber(value: unknown, path: string, rule: NumberRule): number {
+  if (typeof value !== 'number' || !satisfies(value, rule)) {
+    const kind = rule.integer ? 'an integer' : 'a number';
+    throw new TypeError(
+      `Expected \`${path}\` to be ${kind} ${rule.expected ?? range(rule)}, got ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * {@link checkNumber} for an optional option: returns `fallback` when `value` is `undefined`.
+ * @internal
+ */
+export function checkNumberOr(
+  value: unknown,
+  path: string,
+  rule: NumberRule,
+  fallback: number,
+): number {
+  return value === undefined ? fallback : checkNumber(value, path, rule);
+}
+
+function satisfies(value: number, rule: NumberRule): boolean {
+  if (value === Infinity) return rule.infinite === true && rule.max === undefined;
+  if (!Number.isFinite(value) || (rule.integer && !Number.isInteger(value))) return false;
+  const aboveMin = rule.exclusiveMin ? value > rule.min : value >= rule.min;
+  const belowMax =
+    rule.max === undefined || (rule.exclusiveMax ? value < rule.max : value <= rule.max);
+  return aboveMin && belowMax;
+}
+
+/** `>= 0`, `> 0`, `from 1 to 5`, or `in (0, 1]` once a bound of a closed range is exclusive. */
+function range(rule: NumberRule): string {
+  const min = rule.minLabel ?? String(rule.min);
+  if (rule.max === undefined) return `${rule.exclusiveMin ? '>' : '>='} ${min}`;
+  if (!rule.exclusiveMin && !rule.exclusiveMax) return `from ${min} to ${rule.max}`;
+  return `in ${rule.exclusiveMin ? '(' : '['}${min}, ${rule.max}${rule.exclusiveMax ? ')' : ']'}`;
+}
+
+/**
+ * Returns `value` when it is a function, else throws a `TypeError` naming `path`.
+ * @internal
+ */
+export function checkFunction<F extends (...args: never[]) => unknown>(
+  value: unknown,
+  path: string,
+): F {
+  if (typeof value !== 'function') {
+    throw new TypeError(`Expected \`${path}\` to be a function, got ${describe(value)}`);
+  }
+  return value as F;
+}
