@@ -42,6 +42,13 @@ describe('WorkerPool shutdown', () => {
     const values = [1, 2, 3].map((n) => pool.submit(n));
     const report = pool.shutdown();
     expect(await pool.submit(4).catch((e: unknown) => e)).to.be.instanceOf(PoolClosedError);
+    const named = (await pool
+      .submit(5, { id: 'late-5' })
+      .catch((e: unknown) => e)) as PoolClosedError;
+    expect([named.taskId, named.message]).to.deep.equal([
+      'late-5',
+      'The pool is shutting down: task late-5 refused',
+    ]);
     await clock.tickAsync(30);
     const r = await report;
     expect(await Promise.all(values)).to.deep.equal([1, 2, 3]);
