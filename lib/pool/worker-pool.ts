@@ -182,7 +182,15 @@ export class WorkerPool<I = unknown, O = unknown> {
     if (source$) {
       this.#subscriptions.push(
         source$.subscribe({
-          next: (limit) => this.#applyLimit(limit, 'concurrency$'),
+          next: (limit) => {
+            // A bad value arrives long after construction: throwing here would surface as an
+            // uncaught error, so it is logged and the limit in force is kept.
+            try {
+              this.#applyLimit(limit, 'concurrency');
+            } catch (error) {
+              this.#logger.error({ err: error, concurrency: limit }, 'concurrency value ignored');
+            }
+          },
           error: (error: unknown) =>
             this.#logger.error({ err: error }, 'concurrency stream failed'),
         }),

@@ -183,6 +183,19 @@ describe('WorkerPool', () => {
       });
     });
 
+    it('ignores (and logs) a bad value from a concurrency Observable, keeping the limit', () => {
+      const scheduler = newTestScheduler();
+      scheduler.run(({ hot }) => {
+        const limit$ = hot('a-b-c', { a: 2, b: 0, c: 1.5 });
+        const pool = poolOn<number, number>(scheduler, {
+          concurrency: limit$,
+          handler: (n) => n,
+        });
+        scheduler.flush();
+        expect(pool.metrics().concurrency).to.equal(2);
+      });
+    });
+
     it('pause() stops dispatch; resume() restarts it; running tasks go on', () => {
       const scheduler = newTestScheduler();
       scheduler.run(({ cold }) => {
