@@ -4,6 +4,7 @@ import {
   Observable,
   Subject,
   asyncScheduler,
+  EMPTY,
   combineLatest,
   defer,
   finalize,
@@ -107,6 +108,7 @@ export class WorkerPool<I = unknown, O = unknown> {
   #nextId = 0;
   readonly #epoch: number;
   #closing = false;
+  #tornDown = false;
   #shutdown: Promise<ShutdownReport<I>> | undefined;
   #forceCut: (() => void) | undefined;
   #removeSignalHandlers: (() => void) | undefined;
@@ -201,6 +203,8 @@ export class WorkerPool<I = unknown, O = unknown> {
     const intervalMs = options.metrics?.intervalMs ?? 1000;
     // Process sampling (a pidusage call per tick) runs only while someone watches metrics$.
     this.metrics$ = defer(() => {
+      // Subscribed after shutdown: complete at once rather than start a timer nobody stops.
+      if (this.#tornDown) return EMPTY;
       this.#systemSampler(intervalMs).start();
       return interval(intervalMs, scheduler).pipe(
         map(() => this.#snapshot(true)),
@@ -567,6 +571,7 @@ export class WorkerPool<I = unknown, O = unknown> {
   }
 
   #teardown(): void {
+    this.#tornDown = true;
     this.#closed$.next();
     this.#closed$.complete();
     this.#engine.dispose();

@@ -310,6 +310,15 @@ describe('WorkerPool shutdown', () => {
     expect(await report).to.deep.include({ completed: 1, timedOut: false });
   });
 
+  it('metrics$ subscribed after shutdown completes at once (no timer left running)', async () => {
+    const pool = new WorkerPool({ logger: silent, metrics: { intervalMs: 10 } });
+    await pool.shutdown();
+    let completed = false;
+    pool.metrics$.subscribe({ complete: () => (completed = true) });
+    expect(completed).to.equal(true);
+    expect(clock.countTimers()).to.equal(0);
+  });
+
   it('shuts down a pool that never ran a task', async () => {
     const pool = new WorkerPool({ logger: silent });
     await pool.onIdle();
