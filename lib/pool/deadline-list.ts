@@ -20,6 +20,7 @@ export class DeadlineList<N extends DeadlineNode> {
   #head: N | undefined;
   #tail: N | undefined;
   #timer: Subscription | undefined;
+  #firing = false;
 
   constructor(
     readonly durationMs: number,
@@ -38,7 +39,7 @@ export class DeadlineList<N extends DeadlineNode> {
     if (this.#tail) this.#tail.nextDeadline = node;
     else this.#head = node;
     this.#tail = node;
-    if (this.#timer === undefined) this.#arm(node.deadline);
+    if (this.#timer === undefined && !this.#firing) this.#arm(node.deadline);
   }
 
   /** Stops the clock for `node`. */
@@ -52,6 +53,8 @@ export class DeadlineList<N extends DeadlineNode> {
     if (next) next.prevDeadline = prev;
     else this.#tail = prev;
     node.prevDeadline = node.nextDeadline = undefined;
+    // Nothing left to time: drop the timer, or it would keep the process alive until it fired.
+    if (this.#head === undefined && !this.#firing) this.dispose();
   }
 
   /** Cancels the timer (pool teardown). */
@@ -67,12 +70,19 @@ export class DeadlineList<N extends DeadlineNode> {
   #fire(): void {
     this.#timer = undefined;
     const now = this.clock();
-    let node = this.#head;
-    while (node !== undefined && node.deadline <= now) {
-      this.remove(node);
-      this.expire(node);
-      node = this.#head;
+    // Expiring an attempt can start another (its slot frees): it joins the list, but the
+    // timer is armed once, below, for whichever deadline is then first.
+    this.#firing = true;
+    try {
+      let node = this.#head;
+      while (node !== undefined && node.deadline <= now) {
+        this.remove(node);
+        this.expire(node);
+        node = this.#head;
+      }
+    } finally {
+      this.#firing = false;
     }
-    if (node !== undefined) this.#arm(node.deadline);
+    if (this.#head !== undefined) this.#arm(this.#head.deadline);
   }
 }

@@ -1,0 +1,75 @@
+import { expect } from 'chai';
+import sinon from 'sinon';
+import { VirtualTimeScheduler, asyncScheduler } from 'rxjs';
+import { DeadlineList, type DeadlineNode } from '../../lib/pool/deadline-list';
+
+interface Node extends DeadlineNode {
+  name: string;
+}
+const node = (name: string): Node => ({
+  name,
+  deadline: 0,
+  prevDeadline: undefined,
+  nextDeadline: undefined,
+  inDeadlineList: false,
+});
+
+describe('DeadlineList', () => {
+  it('expires each node exactly durationMs after it was added, in order', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const expired: string[] = [];
+    const list = new DeadlineList<Node>(10, scheduler, (n) =>
+      expired.push(`${n.name}@${scheduler.now()}`),
+    );
+    list.add(node('a'));
+    scheduler.schedule(() => list.add(node('b')), 3);
+    scheduler.schedule(() => list.add(node('c')), 3);
+    scheduler.flush();
+    expect(expired).to.deep.equal(['a@10', 'b@13', 'c@13']);
+  });
+
+  it('does not expire a removed node, and re-arms for the next head', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const expired: string[] = [];
+    const list = new DeadlineList<Node>(10, scheduler, (n) =>
+      expired.push(`${n.name}@${scheduler.now()}`),
+    );
+    const a = node('a');
+    list.add(a);
+    scheduler.schedule(() => list.add(node('b')), 5);
+    scheduler.schedule(() => list.remove(a), 6);
+    scheduler.flush();
+    expect(expired).to.deep.equal(['b@15']);
+    expect(a.inDeadlineList).to.equal(false);
+    list.remove(a); // twice is harmless
+  });
+
+  it('arms for the head when expiring one node starts another', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const expired: string[] = [];
+    const list: DeadlineList<Node> = new DeadlineList<Node>(10, scheduler, (n) => {
+      expired.push(`${n.name}@${scheduler.now()}`);
+      if (n.name === 'a') list.add(node('a2')); // like a freed slot starting the next attempt
+    });
+    list.add(node('a'));
+    scheduler.schedule(() => list.add(node('b')), 4);
+    scheduler.flush();
+    // b's deadline (14) comes before a2's (20): it must not wait for a2's timer.
+    expect(expired).to.deep.equal(['a@10', 'b@14', 'a2@20']);
+  });
+
+  it('keeps one timer however many nodes, and none once the list is empty', () => {
+    const clock = sinon.useFakeTimers();
+    try {
+      const list = new DeadlineList<Node>(30_000, asyncScheduler, () => undefined);
+      const nodes = Array.from({ length: 100 }, (_, i) => node(String(i)));
+      nodes.forEach((n) => list.add(n));
+      expect(clock.countTimers()).to.equal(1);
+      nodes.forEach((n) => list.remove(n));
+      // A leftover 30 s timer would keep a finished process alive.
+      expect(clock.countTimers()).to.equal(0);
+    } finally {
+      clock.restore();
+    }
+  });
+});
