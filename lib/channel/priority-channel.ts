@@ -227,11 +227,11 @@ export class PriorityChannel<E extends ChannelEntry> {
     return true;
   }
 
-  /** Removes every entry matching `predicate` and returns them (O(n)). */
+  /** Removes every entry matching `predicate` and returns them, highest level first (O(n)). */
   removeWhere(predicate: (entry: E) => boolean): E[] {
     const removed: E[] = [];
-    for (const deque of this.#levels) {
-      deque.filter((entry) => {
+    for (let level = PRIORITY_LEVELS - 1; level >= 0; level--) {
+      this.#levels[level].filter((entry) => {
         if (entry.removed) return false;
         if (!predicate(entry)) return true;
         removed.push(entry);

@@ -23,6 +23,8 @@ export interface MergeControl<E> {
   readonly active: number;
   /** The limit in force. */
   readonly limit: number;
+  /** Frees one slot: the same function `start` receives as `done`. */
+  release(): void;
 }
 
 /** What the shared merge loop needs from the operator or the pool that runs it. */
@@ -119,6 +121,7 @@ export function priorityMergeInternals<E extends ChannelEntry, R>(
     get limit() {
       return limit;
     },
+    release: done,
   };
   config.control?.(control);
 

@@ -140,10 +140,7 @@ export function priorityMerge<T, R>(
 }
 
 /** Turns a concurrency option into a stream of checked limits. */
-export function toLimit$(
-  concurrency: number | Observable<number>,
-  path: string,
-): Observable<number> {
+function toLimit$(concurrency: number | Observable<number>, path: string): Observable<number> {
   if (isObservable(concurrency)) return concurrency;
   if (!(typeof concurrency === 'number' && Number.isInteger(concurrency) && concurrency >= 1)) {
     throw new TypeError(

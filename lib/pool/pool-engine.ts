@@ -78,7 +78,6 @@ export class PoolEngine<I, O> {
   #idleWaiters: (() => void)[] = [];
   /** While a release runs the merge synchronously: its time, for the attempt it starts. */
   #releasedAt = -1;
-  #done: (() => void) | undefined;
   /** The pool's clock, relative to its epoch: small integers that V8 keeps unboxed. */
   readonly now: () => number;
 
@@ -97,7 +96,7 @@ export class PoolEngine<I, O> {
         limit$: this.dispatchLimit$,
         scheduler: config.scheduler,
         gate: config.gate,
-        start: (task, _out, done) => this.#start(task, done),
+        start: (task) => this.#start(task),
         overflow: (task, evicted) => this.#overflow(task, evicted),
         control: (control) => (this.#control = control),
       }),
@@ -176,12 +175,27 @@ export class PoolEngine<I, O> {
     }
   }
 
-  /** Ends tasks already taken out of the channel (by `removeWhere`) as cancelled. */
-  cancelRemoved(tasks: readonly PoolTask<I, O>[], reason: CancelReason): void {
-    withoutStacks(() => {
-      for (const task of tasks) {
-        this.#finish(task, 'cancelled', undefined, this.#cancelError(task, reason, undefined));
+  /**
+   * Cancels every task matching `predicate`: queued and backoff ones end at once, running ones
+   * are aborted through their signal. Returns both lists (for the shutdown report).
+   */
+  cancelWhere(
+    predicate: (task: PoolTask<I, O>) => boolean,
+    reason: CancelReason,
+  ): { cancelled: PoolTask<I, O>[]; aborted: PoolTask<I, O>[] } {
+    return withoutStacks(() => {
+      const cancelled = [...this.backoff].filter(predicate);
+      cancelled.push(...this.channel.removeWhere(predicate));
+      for (const task of cancelled) this.cancel(task, reason);
+      const aborted: PoolTask<I, O>[] = [];
+      for (const attempt of this.running.toArray()) {
+        if (attempt.outcome !== Outcome.Pending || !predicate(attempt.task)) continue;
+        aborted.push(attempt.task);
+        this.cancel(attempt.task, reason);
       }
+      // Nothing may be left to free a slot: let the merge see whether it is drained.
+      this.#control.pump();
+      return { cancelled, aborted };
     });
   }
 
@@ -191,37 +205,10 @@ export class PoolEngine<I, O> {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  /**
-   * The shutdown deadline: ends queued and backoff tasks as cancelled and aborts running
-   * attempts through their signal. Returns both lists for the report.
-   */
+  /** The shutdown deadline: cancels everything left, and no retry starts after it. */
   cutOffAll(): { cancelled: PoolTask<I, O>[]; aborted: PoolTask<I, O>[] } {
-    return withoutStacks(() => this.#cutOffAll());
-  }
-
-  #cutOffAll(): { cancelled: PoolTask<I, O>[]; aborted: PoolTask<I, O>[] } {
     this.cutOff = true;
-    const cancelled = [...this.backoff, ...this.channel.drain()];
-    for (const task of cancelled) {
-      if (task.state === TaskState.Queued) {
-        this.#finish(task, 'cancelled', undefined, this.#cancelError(task, 'shutdown', undefined));
-      } else {
-        this.cancel(task, 'shutdown');
-      }
-    }
-    const aborted: PoolTask<I, O>[] = [];
-    for (const attempt of this.running.toArray()) {
-      if (attempt.outcome !== Outcome.Pending) continue;
-      aborted.push(attempt.task);
-      this.#abortAttempt(
-        attempt,
-        Outcome.Cancelled,
-        this.#cancelError(attempt.task, 'shutdown', undefined),
-      );
-    }
-    // Nothing may be left to free a slot: let the merge see it is drained.
-    this.#control.pump();
-    return { cancelled, aborted };
+    return this.cancelWhere(() => true, 'shutdown');
   }
 
   /** Stops every timer the engine owns (after the drain). */
@@ -230,7 +217,7 @@ export class PoolEngine<I, O> {
     this.#deadlines.clear();
   }
 
-  #start(task: PoolTask<I, O>, done: () => void): void {
+  #start(task: PoolTask<I, O>): void {
     const { metrics } = this.#config;
     const now = this.#releasedAt >= 0 ? this.#releasedAt : this.now();
     const previous = task.attempt;
@@ -242,8 +229,6 @@ export class PoolEngine<I, O> {
       previous,
     );
     attempt.waitMs += now - task.queuedAt;
-    // The merge's slot release is one function for every attempt: kept once, not per attempt.
-    this.#done ??= done;
     task.attempt = attempt;
     this.running.add(attempt);
     metrics.started++;
@@ -342,11 +327,11 @@ export class PoolEngine<I, O> {
     attempt.runMs += now - attempt.startedAt;
     this.#next(attempt);
     // Freeing the slot last lets a retry re-queued above compete before the merge pumps. The
-    // next task starts synchronously inside done(), at this same instant: it reuses `now`.
+    // next task starts synchronously inside release(), at this same instant: it reuses `now`.
     const outer = this.#releasedAt;
     this.#releasedAt = now;
     try {
-      (this.#done as () => void)();
+      this.#control.release();
     } finally {
       this.#releasedAt = outer;
     }

@@ -23,7 +23,7 @@ import {
 } from 'rxjs';
 import { eachValueFrom } from 'rxjs-for-await';
 import type { Logger } from 'pino';
-import { checkQueueOptions } from '../channel/priority-channel';
+import { isBackoff } from '../backoff/backoff-from';
 import { checkNumber, type NumberRule } from '../options/check-option';
 import { ConfigError } from '../errors/config-error';
 import { PoolClosedError } from '../errors/pool-closed-error';
@@ -624,14 +624,7 @@ export class WorkerPool<I = unknown, O = unknown> {
   }
 
   #cancelGroup(group: StreamGroup<I, O>): void {
-    const queued = this.#engine.channel.removeWhere((task) => task.group === group);
-    this.#engine.cancelRemoved(queued, 'unsubscribed');
-    for (const task of [...this.#engine.backoff])
-      if (task.group === group) this.#engine.cancel(task, 'unsubscribed');
-    for (const attempt of this.#engine.running.toArray()) {
-      if (attempt.task.group === group) this.#engine.cancel(attempt.task, 'unsubscribed');
-    }
-    this.#engine.pump();
+    this.#engine.cancelWhere((task) => task.group === group, 'unsubscribed');
   }
 
   #applyLimit(limit: number, path: string): void {
@@ -775,27 +768,14 @@ function resolveConcurrency(concurrency: WorkerPoolOptions['concurrency']): Reso
     };
   }
   if (isObservable(concurrency)) {
-    // Nothing runs until the stream gives a first limit.
+    // The limit is 1 until the stream gives its first value.
     return { min: 1, max: Infinity, initial: 1, source$: concurrency, autoscale: undefined };
   }
   const min = concurrency.min ?? 1;
   const initial = concurrency.initial ?? min;
+  // min <= initial <= max when max is given was checked by the schema; a defaulted max is
+  // at least both.
   const max = concurrency.max ?? Math.max(initial, min, cpus().length * 4);
-  const problems = [];
-  if (min > max)
-    problems.push({
-      path: 'concurrency.min',
-      message: `must be <= concurrency.max (${max}), got ${min}`,
-      value: min,
-    });
-  if (initial < min || initial > max) {
-    problems.push({
-      path: 'concurrency.initial',
-      message: `must be within ${min}..${max}, got ${initial}`,
-      value: initial,
-    });
-  }
-  if (problems.length > 0) throw new ConfigError(problems, 'options');
   const autoscale = concurrency.autoscale === true ? {} : concurrency.autoscale || undefined;
   return { min, max, initial, source$: undefined, autoscale };
 }
@@ -841,12 +821,15 @@ function checkOptions<I, O>(options: WorkerPoolOptions<I, O>): void {
   delete data.handler;
   delete data.logger;
   delete data.scheduler;
+  const checkUsageSource = (source: UsageSource | undefined, path: string): void => {
+    if (source !== undefined && typeof source?.sample !== 'function') {
+      problems.push({ path, message: `must have a sample() method, got ${describe(source)}` });
+    }
+  };
   if (options.metrics && typeof options.metrics === 'object') {
     const { usageSource, ...metrics } = options.metrics;
     data.metrics = metrics;
-    if (usageSource !== undefined && typeof usageSource?.sample !== 'function') {
-      problems.push({ path: 'metrics.usageSource', message: 'must have a sample() method' });
-    }
+    checkUsageSource(usageSource, 'metrics.usageSource');
   }
   if (Array.isArray(options.handleSignals)) delete data.handleSignals;
   if (isObservable(options.concurrency)) delete data.concurrency;
@@ -858,22 +841,15 @@ function checkOptions<I, O>(options: WorkerPoolOptions<I, O>): void {
         ...range,
         autoscale: typeof policy === 'string' ? { ...scale, policy } : scale,
       };
-      if (usageSource !== undefined && typeof usageSource?.sample !== 'function') {
-        problems.push({
-          path: 'concurrency.autoscale.usageSource',
-          message: 'must have a sample() method',
-        });
-      }
+      checkUsageSource(usageSource, 'concurrency.autoscale.usageSource');
     } else if (autoscale === true || autoscale === false) {
       data.concurrency = range;
     }
   }
   if (options.retry && typeof options.retry === 'object') {
     const { retryIf: _retryIf, backoff, ...retry } = options.retry;
-    data.retry =
-      backoff && typeof (backoff as { delayMs?: unknown }).delayMs === 'function'
-        ? retry
-        : { ...retry, ...(backoff ? { backoff } : {}) };
+    // A Backoff object is code, not data; a BackoffConfig goes through the schema.
+    data.retry = backoff === undefined || isBackoff(backoff) ? retry : { ...retry, backoff };
   }
   try {
     validateOptionsData(data, 'options');
@@ -882,5 +858,4 @@ function checkOptions<I, O>(options: WorkerPoolOptions<I, O>): void {
     else throw error;
   }
   if (problems.length > 0) throw new ConfigError(problems, 'options');
-  if (options.queue) checkQueueOptions(options.queue);
 }

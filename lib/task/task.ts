@@ -81,7 +81,7 @@ export type Handler<I, O> = (input: I, ctx: TaskContext<I>) => Promise<O> | Obse
  * await pool.submit('invoice-42.pdf', options);
  * ```
  */
-// eslint-disable-next-line @typescript-eslint/no-unused-vars -- I keeps the contract's shape
+// `I` is unused here but keeps the contract's shape (DESIGN.md: TaskOptions<I>).
 export interface TaskOptions<I> {
   /** Defaults to a generated id. */
   id?: string;
