@@ -185,7 +185,8 @@ export class PoolEngine<I, O> {
   ): { cancelled: PoolTask<I, O>[]; aborted: PoolTask<I, O>[] } {
     return withoutStacks(() => {
       const cancelled = [...this.backoff].filter(predicate);
-      cancelled.push(...this.channel.removeWhere(predicate));
+      // A loop, not push(...removed): spread arguments overflow the stack past ~120k tasks.
+      for (const task of this.channel.removeWhere(predicate)) cancelled.push(task);
       for (const task of cancelled) this.cancel(task, reason);
       const aborted: PoolTask<I, O>[] = [];
       for (const attempt of this.running.toArray()) {

@@ -125,6 +125,23 @@ describe('WorkerPool shutdown', () => {
     expect([calls, r.aborted.length, r.cancelled.length]).to.deep.equal([0, 0, 3]);
   });
 
+  it('cancels a backlog larger than a call stack holds arguments (300k queued)', async () => {
+    // Spreading the removed tasks into push() overflowed the stack past ~120k.
+    const pool = new WorkerPool<number, number>({
+      logger: silent,
+      concurrency: 4,
+      handler: async (n) => n,
+    });
+    pool.pause();
+    const n = 300_000;
+    const errors = { count: 0 };
+    for (let i = 0; i < n; i++) void pool.submit(i).catch(() => errors.count++);
+    const r = await pool.shutdown({ force: true });
+    expect([r.cancelled.length, r.cancelled[n - 1].input]).to.deep.equal([n, n - 1]);
+    await clock.runAllAsync();
+    expect(errors.count).to.equal(n);
+  });
+
   it('counts tasks their caller cancelled before shutdown as withdrawn, not completed', async () => {
     const pool = new WorkerPool<number, number>({ logger: silent, handler: async (n) => n });
     const controller = new AbortController();
