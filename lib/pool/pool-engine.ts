@@ -26,7 +26,7 @@ import { priorityName } from '../task/priority';
 import { DeadlineList } from './deadline-list';
 import { RunningList } from './running-list';
 import type { PoolEvent } from './pool-events';
-import { Attempt, Outcome, PoolTask, TaskState } from './pool-task';
+import { Attempt, Outcome, PoolTask, Rejection, TaskState } from './pool-task';
 
 /** What the engine needs, already checked by the public class. */
 export interface EngineConfig {
@@ -470,8 +470,7 @@ export class PoolEngine<I, O> {
       });
     }
     if (task.resolve !== undefined) {
-      if (status === 'succeeded') task.resolve(value as O);
-      else (task.reject as (error: Error) => void)(error as Error);
+      task.resolve(status === 'succeeded' ? (value as O) : new Rejection(error as Error));
     }
     if (this.#idleWaiters.length > 0 && this.#isIdle()) {
       const waiters = this.#idleWaiters;

@@ -85,8 +85,12 @@ export class PoolTask<I, O> implements Task<I>, ChannelEntry {
   #flags: number = TaskState.Queued;
   /** The latest attempt, which carries the task's totals; undefined until it first starts. */
   attempt: Attempt<I, O> | undefined = undefined;
-  resolve: ((value: O) => void) | undefined = undefined;
-  reject: ((error: Error) => void) | undefined = undefined;
+  /**
+   * Settles the `submit()` promise, both ways: an error is passed as a {@link Rejection}.
+   * Keeping the promise's `reject` function alive as well would cost about 56 bytes per
+   * queued task (a fifth of what a queued `submit()` holds).
+   */
+  resolve: ((value: O | PromiseLike<O>) => void) | undefined = undefined;
 
   constructor(
     /** The caller's id, or the acceptance number a generated id is made from when first read. */
@@ -150,6 +154,24 @@ export class PoolTask<I, O> implements Task<I>, ChannelEntry {
 
   [inspect.custom](): string {
     return `Task ${inspect(this.toJSON())}`;
+  }
+}
+
+/**
+ * A thenable that rejects whatever adopts it: `resolve(new Rejection(error))` rejects a promise
+ * with `error`, one microtask later than `reject(error)` would, and without the unhandled
+ * rejection bookkeeping a `Promise.reject(error)` would start.
+ */
+export class Rejection implements PromiseLike<never> {
+  constructor(private readonly error: Error) {}
+
+  then<R1 = never, R2 = never>(
+    _onFulfilled?: ((value: never) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): PromiseLike<R1 | R2> {
+    // Only a promise's own resolution job calls this, and it ignores what `then` returns.
+    onRejected?.(this.error);
+    return this;
   }
 }
 

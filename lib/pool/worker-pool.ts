@@ -691,19 +691,18 @@ function finite(ms: number | undefined): number | undefined {
 
 /** The task whose promise is being made; the executor runs synchronously inside `new Promise`. */
 let promisedTask: PoolTask<never, never> | undefined;
-/** One executor for every task: a closure per task would cost an allocation each. */
-const bindResolvers = (resolve: (value: never) => void, reject: (error: Error) => void): void => {
-  const task = promisedTask as PoolTask<never, never>;
-  task.resolve = resolve;
-  task.reject = reject;
+/**
+ * One executor for every task: a closure per task would cost an allocation each. It keeps
+ * `resolve` only (see {@link PoolTask.resolve}); the unused `reject` is garbage at once.
+ */
+const bindResolvers = (resolve: (value: unknown) => void): void => {
+  (promisedTask as PoolTask<never, never>).resolve = resolve;
 };
 
 function newTaskPromise<I, O>(task: PoolTask<I, O>): Promise<O> {
   promisedTask = task as unknown as PoolTask<never, never>;
   try {
-    return new Promise<O>(
-      bindResolvers as (resolve: (value: O) => void, reject: (error: Error) => void) => void,
-    );
+    return new Promise<O>(bindResolvers as (resolve: (value: O) => void) => void);
   } finally {
     promisedTask = undefined;
   }

@@ -49,6 +49,33 @@ describe('WorkerPool', () => {
       await pool.shutdown();
     });
 
+    it('rejects with the very error the handler threw, with no unhandled rejection on the way', async () => {
+      const boom = new Error('boom');
+      const pool = new WorkerPool<number, number>({
+        logger: silent,
+        retry: { maxAttempts: 1 },
+        handler: () => Promise.reject(boom),
+      });
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown): number => unhandled.push(reason);
+      process.on('unhandledRejection', onUnhandled);
+      try {
+        const outcome = pool.submit(1);
+        expect(
+          await outcome.then(
+            () => 'resolved',
+            (e: unknown) => e,
+          ),
+        ).to.equal(boom);
+        await pool.shutdown();
+        // Node reports unhandled rejections after the macrotask that made them.
+        await new Promise((resolve) => setImmediate(resolve));
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+      }
+      expect(unhandled).to.deep.equal([]);
+    });
+
     it('run() executes a function as a task with its context', async () => {
       const pool = new WorkerPool({ logger: silent });
       const seen = await pool.run(
