@@ -54,7 +54,13 @@ export const PRIORITY_NAMES: readonly PriorityName[] = ['low', 'normal', 'high',
 /** Number of priority levels. */
 export const PRIORITY_LEVELS = 4;
 
-const BY_NAME: Record<string, Priority> = { low: 0, normal: 1, high: 2, critical: 3 };
+// A Map, not an object literal: 'constructor' or 'toString' must not find Object.prototype's.
+const BY_NAME: ReadonlyMap<string, Priority> = new Map([
+  ['low', Priority.LOW],
+  ['normal', Priority.NORMAL],
+  ['high', Priority.HIGH],
+  ['critical', Priority.CRITICAL],
+]);
 
 /**
  * Turns a priority value or name into its numeric {@link Priority}; `undefined` is NORMAL.
@@ -76,7 +82,8 @@ export function toPriority(value: unknown, path = 'priority'): Priority {
     return value;
   }
   if (typeof value === 'string') {
-    const byName = BY_NAME[value.toLowerCase()];
+    // The exact name first: toLowerCase() allocates a string per call, on the submit path.
+    const byName = BY_NAME.get(value) ?? BY_NAME.get(value.toLowerCase());
     if (byName !== undefined) return byName;
   }
   throw new TypeError(
