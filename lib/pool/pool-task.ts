@@ -185,7 +185,12 @@ export class Attempt<I, O> implements TaskContext<I>, DeadlineNode, RunningNode 
   nextRunning: RunningNode | undefined = undefined;
   prevDeadline: DeadlineNode | undefined = undefined;
   nextDeadline: DeadlineNode | undefined = undefined;
-  deadline = 0;
+  /**
+   * Set by the deadline list before it is read. It starts as `undefined`, not 0: the clock's
+   * first readings are heap numbers, and a field that starts as a small integer then turns
+   * into a double field, which costs every attempt a 16-byte box.
+   */
+  deadline = undefined as unknown as number;
   /** Totals over this and the earlier attempts of the task. */
   waitMs: number;
   runMs: number;
@@ -228,7 +233,7 @@ export class Attempt<I, O> implements TaskContext<I>, DeadlineNode, RunningNode 
   }
 
   set settled(on: boolean) {
-    this.#flag(SETTLED, on);
+    this.flag(SETTLED, on);
   }
 
   /** Its slot has been freed. */
@@ -237,7 +242,7 @@ export class Attempt<I, O> implements TaskContext<I>, DeadlineNode, RunningNode 
   }
 
   set released(on: boolean) {
-    this.#flag(RELEASED, on);
+    this.flag(RELEASED, on);
   }
 
   /** An attempt of the task ignored its abort past the grace (carried to later attempts). */
@@ -246,7 +251,7 @@ export class Attempt<I, O> implements TaskContext<I>, DeadlineNode, RunningNode 
   }
 
   set abandoned(on: boolean) {
-    this.#flag(ABANDONED, on);
+    this.flag(ABANDONED, on);
   }
 
   get inDeadlineList(): boolean {
@@ -254,7 +259,7 @@ export class Attempt<I, O> implements TaskContext<I>, DeadlineNode, RunningNode 
   }
 
   set inDeadlineList(on: boolean) {
-    this.#flag(IN_DEADLINES, on);
+    this.flag(IN_DEADLINES, on);
   }
 
   get isRunning(): boolean {
@@ -262,7 +267,7 @@ export class Attempt<I, O> implements TaskContext<I>, DeadlineNode, RunningNode 
   }
 
   set isRunning(on: boolean) {
-    this.#flag(RUNNING, on);
+    this.flag(RUNNING, on);
   }
 
   /** Why it was aborted, if it was. */
@@ -298,7 +303,8 @@ export class Attempt<I, O> implements TaskContext<I>, DeadlineNode, RunningNode 
     this.subscription?.unsubscribe();
   }
 
-  #flag(bit: number, on: boolean): void {
+  // TypeScript-private, not `#flag`: a #private method adds a brand slot to every attempt.
+  private flag(bit: number, on: boolean): void {
     this.#bits = on ? this.#bits | bit : this.#bits & ~bit;
   }
 }
