@@ -58,16 +58,54 @@ describe('DeadlineList', () => {
     expect(expired).to.deep.equal(['a@10', 'b@14', 'a2@20']);
   });
 
-  it('keeps one timer however many nodes, and none once the list is empty', () => {
-    const clock = sinon.useFakeTimers();
+  it('keeps one timer however many nodes; an empty list keeps it unreferenced (real timers)', () => {
+    // Timers that keep the process alive; an unreferenced one is not listed.
+    const holding = (): number =>
+      process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    const before = holding();
+    const list = new DeadlineList<Node>(30_000, asyncScheduler, () => undefined);
     try {
-      const list = new DeadlineList<Node>(30_000, asyncScheduler, () => undefined);
       const nodes = Array.from({ length: 100 }, (_, i) => node(String(i)));
       nodes.forEach((n) => list.add(n));
-      expect(clock.countTimers()).to.equal(1);
+      expect(holding()).to.equal(before + 1);
       nodes.forEach((n) => list.remove(n));
-      // A leftover 30 s timer would keep a finished process alive.
-      expect(clock.countTimers()).to.equal(0);
+      // A held 30 s timer would keep a finished process alive.
+      expect(holding()).to.equal(before);
+      const again = node('again');
+      list.add(again);
+      expect(holding()).to.equal(before + 1);
+      list.remove(again);
+      expect(holding()).to.equal(before);
+    } finally {
+      list.dispose();
+    }
+    expect(holding()).to.equal(before);
+  });
+
+  it('disposes its timer when empty on a scheduler without Node timers', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const list = new DeadlineList<Node>(10, scheduler, () => undefined);
+    const a = node('a');
+    list.add(a);
+    expect(scheduler.actions).to.have.length(1);
+    list.remove(a);
+    expect(scheduler.actions.filter((action) => !action.closed)).to.have.length(0);
+  });
+
+  it('a timer left on an empty list fires once and is not re-armed', () => {
+    const clock = sinon.useFakeTimers();
+    try {
+      const expired: string[] = [];
+      const list = new DeadlineList<Node>(10, asyncScheduler, (n) => expired.push(n.name));
+      const a = node('a');
+      list.add(a);
+      list.remove(a);
+      expect(clock.countTimers()).to.equal(1); // kept, unreferenced
+      clock.tick(10);
+      expect([expired, clock.countTimers()]).to.deep.equal([[], 0]);
+      list.add(node('b'));
+      clock.tick(10);
+      expect([expired, clock.countTimers()]).to.deep.equal([['b'], 0]);
     } finally {
       clock.restore();
     }
