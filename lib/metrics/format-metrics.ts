@@ -31,12 +31,15 @@ function latency(label: string, summary: LatencySummary): string {
  * // run ms   p50 40  p90 81  p99 120  max 300
  * // process  cpu 35.2%  rss 85.3 MiB  heap 40.1 MiB  loop p99 1.3 ms
  * ```
+ * CPU and loop delay read `n/a` until the process has been sampled: the pool samples it only
+ * while `metrics$` has a subscriber.
  * @param snapshot a {@link PoolMetrics} from `metrics()` or `metrics$`.
  * @return six lines joined by `\n`, without a trailing newline.
  */
 export function formatMetrics(snapshot: PoolMetrics): string {
   const m = snapshot;
   const q = m.queuedByPriority;
+  const sampled = m.system.sampledAt !== undefined;
   const lines = [
     `tasks    submitted ${m.submitted}  started ${m.started}  succeeded ${m.succeeded}  failed ${m.failed}` +
       `  cancelled ${m.cancelled}  rejected ${m.rejected}  retries ${m.retries}  timeouts ${m.timeouts}`,
@@ -45,8 +48,9 @@ export function formatMetrics(snapshot: PoolMetrics): string {
       `  throughput ${Math.round(m.throughputPerSec * 10) / 10}/s`,
     latency('wait ms', m.latency.waitMs),
     latency('run ms ', m.latency.runMs),
-    `process  cpu ${m.system.cpuPercent.toFixed(1)}%  rss ${mib(m.system.rssBytes)}` +
-      `  heap ${mib(m.system.heapUsedBytes)}  loop p99 ${ms(m.system.eventLoopDelayMs)} ms` +
+    // CPU and loop delay come from samples, taken only while metrics$ is subscribed.
+    `process  cpu ${sampled ? `${m.system.cpuPercent.toFixed(1)}%` : 'n/a'}  rss ${mib(m.system.rssBytes)}` +
+      `  heap ${mib(m.system.heapUsedBytes)}  loop p99 ${sampled ? `${ms(m.system.eventLoopDelayMs)} ms` : 'n/a'}` +
       (m.system.diskFreeBytes !== undefined ? `  disk free ${mib(m.system.diskFreeBytes)}` : ''),
   ];
   return lines.join('\n');

@@ -112,7 +112,7 @@ export class SystemSampler {
       ([usage, diskFreeBytes]) => {
         if (generation !== this.#generation) return;
         this.#pending = false;
-        const reading: ProcessUsage = { ...usage };
+        const reading: ProcessUsage = { ...usage, sampledAt: this.#scheduler.now() };
         if (this.#diskPath !== undefined) {
           // A failed statfs keeps the previous disk reading rather than dropping the usage.
           const free = diskFreeBytes ?? this.#latest.diskFreeBytes;

@@ -21,6 +21,12 @@ export interface ProcessUsage {
   eventLoopDelayMs: number;
   /** Free bytes (for unprivileged users) on the configured disk path; absent unless asked for. */
   diskFreeBytes?: number;
+  /**
+   * In a pool's metrics: when `cpuPercent` and `eventLoopDelayMs` were read (the pool
+   * scheduler's ms). Absent before the first reading: the pool samples its process only while
+   * `metrics$` has a subscriber, so those two are zeros that mean "not measured".
+   */
+  sampledAt?: number;
 }
 
 /**

@@ -27,6 +27,7 @@ describe('formatMetrics', () => {
       rssBytes: 85.3 * 1024 * 1024,
       heapUsedBytes: 40 * 1024 * 1024,
       eventLoopDelayMs: 0.42,
+      sampledAt: 1_000,
     },
   });
 
@@ -56,5 +57,14 @@ describe('formatMetrics', () => {
     expect(text).to.include('wait ms  p50 0  p90 0  p99 0  max 0');
     expect(text).to.include('active 0/1');
     expect(text).to.include('disk free 2048.0 MiB');
+  });
+
+  it('shows n/a for CPU and loop delay until the process was sampled', () => {
+    const unsampled = metricsWith({
+      system: { cpuPercent: 0, rssBytes: 1024 ** 2, heapUsedBytes: 1024 ** 2, eventLoopDelayMs: 0 },
+    });
+    expect(formatMetrics(unsampled).split('\n')[5]).to.equal(
+      'process  cpu n/a  rss 1.0 MiB  heap 1.0 MiB  loop p99 n/a',
+    );
   });
 });

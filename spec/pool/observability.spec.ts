@@ -51,6 +51,7 @@ describe('WorkerPool observability', () => {
         metrics: { intervalMs: 100, usageSource: usage },
       });
       expect(usage.calls).to.equal(0);
+      expect(pool.metrics().system.sampledAt).to.equal(undefined); // zeros mean "not measured"
       const seen: number[] = [];
       const subscription = pool.metrics$.subscribe((m) => seen.push(m.system.cpuPercent));
       await clock.tickAsync(200);
@@ -59,6 +60,8 @@ describe('WorkerPool observability', () => {
       await clock.tickAsync(1000);
       expect(seen).to.deep.equal([42, 42]);
       expect(usage.calls).to.equal(calls);
+      // The latest reading stays, stamped with when it was taken; memory is read fresh.
+      expect(pool.metrics().system).to.include({ cpuPercent: 42, sampledAt: 200 });
       expect(pool.metrics().system.rssBytes).to.be.greaterThan(0);
       await pool.shutdown();
     } finally {
