@@ -124,12 +124,15 @@ export class PidusageSource implements UsageSource {
     };
   }
 
-  /** Stops the event-loop monitor and pidusage's history timer. Safe to call twice. */
+  /**
+   * Stops the event-loop monitor. Safe to call twice. It leaves pidusage's history alone: that
+   * is shared by every source in the process (clearing it would cost the others their CPU
+   * baseline), its entries expire by themselves and its timer does not hold the process.
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#loopDelay.disable();
-    pidusage.clear();
   }
 }
 

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import sinon from 'sinon';
+import pidusage from 'pidusage';
 import { PidusageSource, ScriptedUsageSource, ZERO_USAGE } from '../../lib/scaling/usage-source';
 
 describe('ScriptedUsageSource', () => {
@@ -49,6 +51,20 @@ describe('PidusageSource', () => {
       expect(second.rssBytes).to.be.above(0);
     } finally {
       source.close();
+    }
+  });
+
+  it("closing one source leaves pidusage's shared history to the others", async () => {
+    const closed = new PidusageSource();
+    const other = new PidusageSource();
+    const clear = sinon.spy(pidusage, 'clear');
+    try {
+      await other.sample();
+      closed.close();
+      expect(clear.called).to.equal(false);
+    } finally {
+      clear.restore();
+      other.close();
     }
   });
 
