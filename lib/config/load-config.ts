@@ -144,7 +144,10 @@ export function loadConfig(options: LoadConfigOptions = {}): PoolConfig {
   }
 
   if (problems.length > 0) {
-    const sources = [...new Set(problems.map((p) => p.source).filter((s) => s !== undefined))];
+    // In the order the sources are applied, whatever order the problems came in.
+    const sources = [file, ENVIRONMENT_SOURCE, OVERRIDES_SOURCE].filter(
+      (source) => source !== undefined && problems.some((p) => p.source === source),
+    );
     throw new ConfigError(problems, sources.join(', ') || undefined);
   }
   return checked.config as PoolConfig;

@@ -223,7 +223,7 @@ describe('config/load-config', () => {
           'queue.overflow: must be one of "reject", "drop-lowest", got "newest" (in overrides)',
         ],
       ]);
-      expect(error.source).to.include(file).and.include('environment').and.include('overrides');
+      expect(error.source).to.equal(`${file}, environment, overrides`); // the order they apply in
     });
 
     it('tags a missing key with the source of its object', () => {
