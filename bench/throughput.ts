@@ -782,7 +782,11 @@ async function main(): Promise<void> {
         : ''
     }`,
   ];
-  const out = resolve(args.out ?? resolve(__dirname, 'RESULTS.md'));
+  // Only a full run replaces the committed RESULTS.md; a quick or partial one goes beside it.
+  const partial = QUICK || args.only.length > 0 || args.rounds !== undefined;
+  const out = resolve(
+    args.out ?? resolve(__dirname, partial ? 'RESULTS.partial.md' : 'RESULTS.md'),
+  );
   writeFileSync(out, report.render(header));
   console.log(`\nwrote ${relative(process.cwd(), out)} in ${seconds.toFixed(0)} s`);
   // The pools are shut down; anything still holding the loop open (it should not) must not hang the suite.
