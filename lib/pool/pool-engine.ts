@@ -76,8 +76,11 @@ export class PoolEngine<I, O> {
   readonly #deadlines = new Map<number, DeadlineList<Attempt<I, O>>>();
   #control!: MergeControl<PoolTask<I, O>>;
   #idleWaiters: (() => void)[] = [];
-  /** While a release runs the merge synchronously: its time, for the attempt it starts. */
-  #releasedAt = -1;
+  /**
+   * While an acceptance or a release runs the merge synchronously: its time, for the attempts
+   * it starts (reading the clock costs ~80 ns here). -1 otherwise.
+   */
+  #instant = -1;
   /** The pool's clock, relative to its epoch: small integers that V8 keeps unboxed. */
   readonly now: () => number;
   /**
@@ -152,7 +155,14 @@ export class PoolEngine<I, O> {
     }
     if (this.events.observed)
       this.events.next({ type: 'queued', taskId: task.id, priority: task.priority });
-    this.#intake?.next(task);
+    // A task that starts at once starts at the instant it was accepted: one clock read fewer.
+    const outer = this.#instant;
+    this.#instant = task.queuedAt;
+    try {
+      this.#intake?.next(task);
+    } finally {
+      this.#instant = outer;
+    }
   }
 
   /** Completes the intake: queued tasks still run, then `drained` resolves. */
@@ -234,7 +244,7 @@ export class PoolEngine<I, O> {
 
   #start(task: PoolTask<I, O>): void {
     const { metrics } = this.#config;
-    const now = this.#releasedAt >= 0 ? this.#releasedAt : this.now();
+    const now = this.#instant >= 0 ? this.#instant : this.now();
     const previous = task.attempt;
     task.state = TaskState.Running;
     const attempt = new Attempt<I, O>(
@@ -340,12 +350,12 @@ export class PoolEngine<I, O> {
     this.#next(attempt);
     // Freeing the slot last lets a retry re-queued above compete before the merge pumps. The
     // next task starts synchronously inside release(), at this same instant: it reuses `now`.
-    const outer = this.#releasedAt;
-    this.#releasedAt = now;
+    const outer = this.#instant;
+    this.#instant = now;
     try {
       this.#control.release();
     } finally {
-      this.#releasedAt = outer;
+      this.#instant = outer;
     }
   }
 

@@ -1,5 +1,17 @@
 import { expect } from 'chai';
-import { BehaviorSubject, Subject, from, of, throwError, timer, NEVER, tap, map } from 'rxjs';
+import {
+  BehaviorSubject,
+  Subject,
+  asyncScheduler,
+  from,
+  of,
+  throwError,
+  timer,
+  NEVER,
+  tap,
+  map,
+  type SchedulerLike,
+} from 'rxjs';
 import { WorkerPool } from '../../lib/pool/worker-pool';
 import { Priority } from '../../lib/task/priority';
 import { ConfigError } from '../../lib/errors/config-error';
@@ -74,6 +86,26 @@ describe('WorkerPool', () => {
         process.off('unhandledRejection', onUnhandled);
       }
       expect(unhandled).to.deep.equal([]);
+    });
+
+    it('reads the clock twice for a task that starts at once: on acceptance and on release', async () => {
+      let reads = 0;
+      const scheduler: SchedulerLike = {
+        now: () => (reads++, asyncScheduler.now()),
+        schedule: asyncScheduler.schedule.bind(asyncScheduler),
+      };
+      const pool = new WorkerPool<number, number>({
+        logger: silent,
+        scheduler,
+        timeoutMs: 1000,
+        handler: async (n) => n,
+      });
+      await pool.submit(0); // the first one also builds the deadline list
+      const before = reads;
+      expect(await pool.submit(1)).to.equal(1);
+      // The start reuses the acceptance's reading (Date.now() costs ~80 ns on the CI VM).
+      expect(reads - before).to.equal(2);
+      await pool.shutdown();
     });
 
     it('run() executes a function as a task with its context', async () => {
