@@ -37,7 +37,6 @@ import {
   settle,
   type BenchCase,
   type Rate,
-  type Results,
 } from './harness';
 
 // p-queue 9 is ESM-only; Node >= 20.19 loads it with require(esm).
@@ -341,17 +340,29 @@ async function throughputSet(): Promise<void> {
   const ratio = (a: string, b: string, metric = 'tps'): number =>
     med(results, a, metric) / med(results, b, metric);
 
-  const vsPeers = (poolName: string): string =>
+  // One row per case: its rates, and its ratio to another case (`against` names the pair).
+  const rateTable = (
+    names: string[],
+    label: string,
+    against: (name: string) => [string, string],
+  ): string =>
     markdownTable(
-      ['Case', 'tasks/s', 'pool ÷ case', 'tasks/CPU-s', 'pool ÷ case (CPU)'],
-      [poolName, ...PEERS].map((name) => [
-        name,
-        fmtSummary(results.get(name)?.tps, fmtCount),
-        fmtRatio(ratio(poolName, name)),
-        fmtSummary(results.get(name)?.cpu, fmtCount),
-        fmtRatio(ratio(poolName, name, 'cpu')),
-      ]),
+      ['Case', 'tasks/s', label, 'tasks/CPU-s', `${label} (CPU)`],
+      names.map((name) => {
+        const [a, b] = against(name);
+        return [
+          name,
+          fmtSummary(results.get(name)?.tps, fmtCount),
+          fmtRatio(ratio(a, b)),
+          fmtSummary(results.get(name)?.cpu, fmtCount),
+          fmtRatio(ratio(a, b, 'cpu')),
+        ];
+      }),
     );
+  const vsPeers = (poolName: string): string =>
+    rateTable([poolName, ...PEERS], 'pool ÷ case', (name) => [poolName, name]);
+  const pair = (a: string, b: string, label: string): string =>
+    rateTable([a, b], label, (name) => [name, b]);
   report.add({
     title: 'W1 — full-featured pool vs peers',
     note: `${scope} Pool: timeoutMs 30000, retry (default 3 attempts, no failures), metrics on (metrics() read at the end). Peers have no timeout, retry or metrics; raw mergeMap has no priorities.`,
@@ -363,17 +374,6 @@ async function throughputSet(): Promise<void> {
     table: vsPeers(POOL_BARE),
   });
 
-  const pair = (a: string, b: string, label: string): string =>
-    markdownTable(
-      ['Case', 'tasks/s', label, 'tasks/CPU-s', `${label} (CPU)`],
-      [a, b].map((name) => [
-        name,
-        fmtSummary(results.get(name)?.tps, fmtCount),
-        fmtRatio(ratio(name, b)),
-        fmtSummary(results.get(name)?.cpu, fmtCount),
-        fmtRatio(ratio(name, b, 'cpu')),
-      ]),
-    );
   report.add({
     title: 'W6 — cost of timeoutMs',
     note: `${scope} Everything else as in W1.`,
@@ -563,7 +563,7 @@ async function memoryCase(kind: string, n: number): Promise<number> {
     }
     case 'p-queue': {
       const queue = new PQueue({ concurrency: CONCURRENCY, autoStart: false });
-      enqueue = (i) => queue.add(noop);
+      enqueue = () => queue.add(noop);
       cleanup = async () => queue.clear();
       break;
     }

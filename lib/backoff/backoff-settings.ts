@@ -1,6 +1,6 @@
-import type { JitterName } from './backoff';
+import { normalizeAttempt, type JitterName } from './backoff';
 import { checkFunction, checkNumber, optionPath } from '../options/check-option';
-import { jitterFrom, type Jitter } from './jitter';
+import { applyJitter, jitterFrom, type Jitter } from './jitter';
 
 /**
  * Options every built-in strategy shares, as given by the user.
@@ -51,4 +51,20 @@ export function backoffSettings(
       ? Math.random
       : checkFunction<() => number>(options.random, optionPath(path, 'random'));
   return { initialMs, maxMs, jitter, random };
+}
+
+/**
+ * The delay before retry `attempt` of a strategy whose un-jittered delay for retry `k` is
+ * `base(k)`: the jitter sees that delay and the previous one.
+ * @internal
+ */
+export function jitteredDelay(
+  settings: BackoffSettings,
+  attempt: number,
+  base: (k: number) => number,
+): number {
+  const n = normalizeAttempt(attempt);
+  const { initialMs, maxMs, jitter, random } = settings;
+  const previousMs = n === 1 ? initialMs : base(n - 1);
+  return applyJitter(jitter, base(n), { attempt: n, initialMs, maxMs, previousMs, random });
 }

@@ -1,7 +1,7 @@
-import { normalizeAttempt, type Backoff, type JitterName } from './backoff';
-import { backoffSettings, type BackoffSettings } from './backoff-settings';
+import type { Backoff, JitterName } from './backoff';
+import { backoffSettings, jitteredDelay, type BackoffSettings } from './backoff-settings';
 import { checkNumber, optionPath } from '../options/check-option';
-import { applyJitter, type Jitter } from './jitter';
+import type { Jitter } from './jitter';
 
 /**
  * Options of {@link ExponentialBackoff}.
@@ -63,13 +63,10 @@ export class ExponentialBackoff implements Backoff {
 
   /** The delay before retry number `attempt` (1 for the first), in ms. */
   delayMs(attempt: number): number {
-    const n = normalizeAttempt(attempt);
-    const { initialMs, maxMs, jitter, random } = this.#settings;
-    const previousMs = n === 1 ? initialMs : this.#base(n - 1);
-    return applyJitter(jitter, this.#base(n), { attempt: n, initialMs, maxMs, previousMs, random });
-  }
-
-  #base(n: number): number {
-    return Math.min(this.#settings.maxMs, this.#settings.initialMs * this.#factor ** (n - 1));
+    const { initialMs, maxMs } = this.#settings;
+    const factor = this.#factor;
+    return jitteredDelay(this.#settings, attempt, (k) =>
+      Math.min(maxMs, initialMs * factor ** (k - 1)),
+    );
   }
 }

@@ -1,6 +1,6 @@
-import { normalizeAttempt, type Backoff, type JitterName } from './backoff';
-import { backoffSettings, type BackoffSettings } from './backoff-settings';
-import { applyJitter, type Jitter } from './jitter';
+import type { Backoff, JitterName } from './backoff';
+import { backoffSettings, jitteredDelay, type BackoffSettings } from './backoff-settings';
+import type { Jitter } from './jitter';
 
 /**
  * Options of {@link FixedBackoff}.
@@ -52,14 +52,7 @@ export class FixedBackoff implements Backoff {
 
   /** The delay before retry number `attempt` (1 for the first), in ms. */
   delayMs(attempt: number): number {
-    const { initialMs, maxMs, jitter, random } = this.#settings;
-    const ctx = {
-      attempt: normalizeAttempt(attempt),
-      initialMs,
-      maxMs,
-      previousMs: initialMs,
-      random,
-    };
-    return applyJitter(jitter, initialMs, ctx);
+    const { initialMs } = this.#settings;
+    return jitteredDelay(this.#settings, attempt, () => initialMs);
   }
 }

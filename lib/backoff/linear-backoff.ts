@@ -1,6 +1,6 @@
-import { normalizeAttempt, type Backoff, type JitterName } from './backoff';
-import { backoffSettings, type BackoffSettings } from './backoff-settings';
-import { applyJitter, type Jitter } from './jitter';
+import type { Backoff, JitterName } from './backoff';
+import { backoffSettings, jitteredDelay, type BackoffSettings } from './backoff-settings';
+import type { Jitter } from './jitter';
 
 /**
  * Options of {@link LinearBackoff}.
@@ -53,10 +53,7 @@ export class LinearBackoff implements Backoff {
 
   /** The delay before retry number `attempt` (1 for the first), in ms. */
   delayMs(attempt: number): number {
-    const n = normalizeAttempt(attempt);
-    const { initialMs, maxMs, jitter, random } = this.#settings;
-    const base = (k: number): number => Math.min(maxMs, initialMs * k);
-    const previousMs = n === 1 ? initialMs : base(n - 1);
-    return applyJitter(jitter, base(n), { attempt: n, initialMs, maxMs, previousMs, random });
+    const { initialMs, maxMs } = this.#settings;
+    return jitteredDelay(this.#settings, attempt, (k) => Math.min(maxMs, initialMs * k));
   }
 }

@@ -92,13 +92,13 @@ export class PoolEngine<I, O> {
 
   constructor(config: EngineConfig) {
     this.#config = config;
-    const settle = (attempt: Attempt<I, O>, ok: boolean, result: unknown): void =>
-      this.#settle(attempt, ok, result);
+    // Inside these two, `this` is the attempt they are bound to; they call the shared method.
+    const engine = this;
     this.#onFulfilled = function (value) {
-      settle(this, true, value);
+      engine.#settle(this, true, value);
     };
     this.#onRejected = function (error) {
-      settle(this, false, error);
+      engine.#settle(this, false, error);
     };
     const { scheduler, epoch } = config;
     this.now = () => scheduler.now() - epoch;

@@ -37,7 +37,7 @@ import { evaluateHealth, type HealthStatus } from '../metrics/health';
 import type { DispatchGate } from '../operators/priority-merge-internals';
 import { CircuitBreaker, type CircuitState } from '../resilience/circuit-breaker';
 import { TokenBucket } from '../resilience/token-bucket';
-import { DEFAULT_RETRY, resolveRetry, type ResolvedRetry } from '../retry/retry-policy';
+import { DEFAULT_RETRY, resolveRetry } from '../retry/retry-policy';
 import {
   PidusageSource,
   ZERO_USAGE,
@@ -95,7 +95,6 @@ export class WorkerPool<I = unknown, O = unknown> {
   readonly #min: number;
   readonly #max: number;
   readonly #defaults: TaskSettings<I, O>;
-  readonly #retry: ResolvedRetry;
   readonly #options: WorkerPoolOptions<I, O>;
   readonly #cleanups: Cleanup<I>[] = [];
   readonly #subscriptions: Subscription[] = [];
@@ -106,7 +105,6 @@ export class WorkerPool<I = unknown, O = unknown> {
   readonly #givenUsageSource: UsageSource | undefined;
   readonly #scaler: Scaler | undefined;
   #nextId = 0;
-  readonly #epoch: number;
   #closing = false;
   #tornDown = false;
   #shutdown: Promise<ShutdownReport<I>> | undefined;
@@ -131,13 +129,12 @@ export class WorkerPool<I = unknown, O = unknown> {
     this.#options = options;
     const scheduler = (this.#scheduler = options.scheduler ?? asyncScheduler);
     this.#logger = options.logger ?? createLogger(options.logging);
-    const epoch = (this.#epoch = scheduler.now());
+    const epoch = scheduler.now();
     this.#metrics = new MetricsRecorder({ startedAt: epoch });
-    this.#retry = resolveRetry(DEFAULT_RETRY, options.retry);
     this.#defaults = {
       handler: options.handler,
       timeoutMs: finite(options.timeoutMs),
-      retry: this.#retry,
+      retry: resolveRetry(DEFAULT_RETRY, options.retry),
       signal: undefined,
       epoch,
       group: undefined,
@@ -611,15 +608,13 @@ export class WorkerPool<I = unknown, O = unknown> {
       throw new TypeError(`Expected \`signal\` to be an AbortSignal, got ${describe(signal)}`);
     }
     return {
+      ...this.#defaults,
       handler,
-      timeoutMs: finite(timeoutMs ?? this.#options.timeoutMs),
+      timeoutMs: timeoutMs === undefined ? this.#defaults.timeoutMs : finite(timeoutMs),
       retry: retry
         ? resolveRetry(DEFAULT_RETRY, { ...this.#options.retry, ...retry })
-        : this.#retry,
+        : this.#defaults.retry,
       signal,
-      epoch: this.#epoch,
-      group: undefined,
-      logger: this.#logger,
     };
   }
 

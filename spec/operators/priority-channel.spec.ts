@@ -19,7 +19,7 @@ describe('priorityChannel', () => {
   });
 
   it('emits only on demand, highest priority first', () => {
-    newScheduler().run(({ cold, hot, expectObservable }) => {
+    newScheduler().run(({ hot, expectObservable }) => {
       const source = hot('(abcd)-----|');
       const demand = hot('--1--2---1-', { 1: 1, 2: 2 });
       expectObservable(source.pipe(priorityChannel({ demand, priority }))).toBe('--c--(db)a-|');
