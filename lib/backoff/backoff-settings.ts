@@ -1,5 +1,11 @@
 import { normalizeAttempt, type JitterName } from './backoff';
-import { checkFunction, checkNumber, optionPath } from '../options/check-option';
+import {
+  checkFunction,
+  checkNumber,
+  optionPath,
+  checkDuration,
+  MAX_TIMER_MS,
+} from '../options/check-option';
 import { applyJitter, jitterFrom, type Jitter } from './jitter';
 
 /**
@@ -34,16 +40,14 @@ export function backoffSettings(
   defaults: { initialMs: number; maxMs: number; jitter: JitterName },
   path?: string,
 ): BackoffSettings {
-  const initialMs = checkNumber(
+  const initialMs = checkDuration(
     options.initialMs ?? defaults.initialMs,
     optionPath(path, 'initialMs'),
-    {
-      min: 0,
-    },
   );
   const maxMs = checkNumber(options.maxMs ?? defaults.maxMs, optionPath(path, 'maxMs'), {
     min: initialMs,
     minLabel: `\`${optionPath(path, 'initialMs')}\` (${initialMs})`,
+    max: MAX_TIMER_MS,
   });
   const jitter = jitterFrom(options.jitter ?? defaults.jitter, optionPath(path, 'jitter'));
   const random =

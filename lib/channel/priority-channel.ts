@@ -1,5 +1,5 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
-import { checkNumber, type NumberRule } from '../options/check-option';
+import { checkDuration, checkNumber, type NumberRule } from '../options/check-option';
 import { PRIORITY_LEVELS, Priority, describe } from '../task/priority';
 import { RingDeque } from './ring-deque';
 
@@ -90,7 +90,6 @@ const REFUSED: OfferResult<never> = { accepted: false };
 
 // Infinity passes both: an unbounded queue, and aging that never lifts a task.
 const CAPACITY: NumberRule = { min: 1, integer: true, infinite: true, expected: 'from 1' };
-const AGING_MS: NumberRule = { min: 0, exclusiveMin: true, infinite: true, expected: 'above 0' };
 
 /** Checks queue options, naming `path` and the value in the message. */
 export function checkQueueOptions(options: QueueOptions, path = 'queue'): void {
@@ -101,7 +100,9 @@ export function checkQueueOptions(options: QueueOptions, path = 'queue'): void {
       `Expected \`${path}.overflow\` to be 'reject' or 'drop-lowest', got ${describe(overflow)}`,
     );
   }
-  if (agingMs !== undefined) checkNumber(agingMs, `${path}.agingMs`, AGING_MS);
+  if (agingMs !== undefined) {
+    checkDuration(agingMs, `${path}.agingMs`, { exclusiveMin: true, infinite: true });
+  }
 }
 
 /**

@@ -21,6 +21,9 @@ import type { FromSchema } from 'json-schema-to-ts';
  *   npx prettier --write config/schema.json
  */
 
+/** Node timers hold at most 2^31-1 ms; a longer duration would fire after 1 ms. */
+const MAX_TIMER_MS = 2147483647;
+
 const SIGNALS = [
   'SIGINT',
   'SIGTERM',
@@ -107,6 +110,7 @@ export const POOL_CONFIG_SCHEMA = {
               description:
                 "How often the scaler samples and decides, in ms. Defaults to the policy's own.",
               type: 'number',
+              maximum: MAX_TIMER_MS,
               exclusiveMinimum: 0,
             },
             targetCpuPercent: {
@@ -131,6 +135,7 @@ export const POOL_CONFIG_SCHEMA = {
               description:
                 "Least time between two limit changes, in ms. Defaults to the policy's own.",
               type: 'number',
+              maximum: MAX_TIMER_MS,
               minimum: 0,
             },
             step: {
@@ -165,6 +170,7 @@ export const POOL_CONFIG_SCHEMA = {
           description:
             'A waiting task rises one priority level for each agingMs it has waited. Omit for no aging.',
           type: 'number',
+          maximum: MAX_TIMER_MS,
           exclusiveMinimum: 0,
         },
       },
@@ -173,12 +179,14 @@ export const POOL_CONFIG_SCHEMA = {
       description:
         'Timeout of each attempt, in ms; the attempt signal is aborted when it fires. Omit for none.',
       type: 'number',
+      maximum: MAX_TIMER_MS,
       exclusiveMinimum: 0,
     },
     abortGraceMs: {
       description:
         'How long an aborted attempt keeps its slot while its handler settles, in ms; past it the slot is freed.',
       type: 'number',
+      maximum: MAX_TIMER_MS,
       minimum: 0,
       default: 1000,
     },
@@ -217,6 +225,7 @@ export const POOL_CONFIG_SCHEMA = {
             maxMs: {
               description: 'Upper bound of every delay, in ms.',
               type: 'number',
+              maximum: MAX_TIMER_MS,
               minimum: 0,
               default: 30000,
             },
@@ -251,6 +260,7 @@ export const POOL_CONFIG_SCHEMA = {
         intervalMs: {
           description: 'Length of the interval, in ms.',
           type: 'number',
+          maximum: MAX_TIMER_MS,
           exclusiveMinimum: 0,
         },
       },
@@ -270,6 +280,7 @@ export const POOL_CONFIG_SCHEMA = {
         resetTimeoutMs: {
           description: 'How long the circuit stays open before letting probes through, in ms.',
           type: 'number',
+          maximum: MAX_TIMER_MS,
           minimum: 0,
         },
         halfOpenMax: {
@@ -315,6 +326,7 @@ export const POOL_CONFIG_SCHEMA = {
         intervalMs: {
           description: 'Time between two snapshots, in ms.',
           type: 'number',
+          maximum: MAX_TIMER_MS,
           exclusiveMinimum: 0,
           default: 1000,
         },
@@ -348,12 +360,14 @@ export const POOL_CONFIG_SCHEMA = {
           description:
             'Deadline of a signal-started shutdown and of shutdown() called without one, in ms; past it running tasks are aborted.',
           type: 'number',
+          maximum: MAX_TIMER_MS,
           exclusiveMinimum: 0,
           default: 30000,
         },
         cleanupTimeoutMs: {
           description: 'Longest time given to each onShutdown cleanup callback, in ms.',
           type: 'number',
+          maximum: MAX_TIMER_MS,
           exclusiveMinimum: 0,
           default: 5000,
         },

@@ -49,8 +49,38 @@ export function checkConfig(data: unknown, options: { useDefaults?: boolean } = 
   const validator: ValidateFunction = options.useDefaults
     ? validatePoolConfigWithDefaults
     : validatePoolConfig;
-  if (validator(config)) return { config, problems: [] };
+  // JSON cannot say Infinity: where it means "no limit" it is taken out for the schema (which
+  // then sees the option as unset) and put back after.
+  const unbounded = UNBOUNDED_OPTIONS.filter((path) => valueAt(config, path) === Infinity);
+  for (const path of unbounded) setAt(config, path, undefined);
+  const valid = validator(config);
+  for (const path of unbounded) setAt(config, path, Infinity);
+  if (valid) return { config, problems: [] };
   return { config, problems: toProblems(validator.errors ?? [], config) };
+}
+
+/**
+ * The options where `Infinity` is accepted and means "no limit" (DESIGN: durations up to
+ * 2^31-1 ms, or Infinity where none makes sense).
+ */
+const UNBOUNDED_OPTIONS: readonly (readonly string[])[] = [
+  ['concurrency'],
+  ['concurrency', 'max'],
+  ['queue', 'capacity'],
+  ['queue', 'agingMs'],
+  ['timeoutMs'],
+  ['abortGraceMs'],
+  ['shutdown', 'timeoutMs'],
+  ['shutdown', 'cleanupTimeoutMs'],
+];
+
+/** Sets (or with `undefined`, deletes) the value at `segments` when its parent object exists. */
+function setAt(root: unknown, segments: readonly string[], value: unknown): void {
+  const parent = valueAt(root, segments.slice(0, -1));
+  if (!isPlainObject(parent)) return;
+  const key = segments[segments.length - 1];
+  if (value === undefined) delete parent[key];
+  else parent[key] = value;
 }
 
 /**
@@ -201,7 +231,7 @@ function dotted(segments: string[]): string {
   return out;
 }
 
-function valueAt(root: unknown, segments: string[]): unknown {
+function valueAt(root: unknown, segments: readonly string[]): unknown {
   let node = root;
   for (const segment of segments) {
     if (node === null || typeof node !== 'object') return undefined;

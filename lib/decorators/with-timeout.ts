@@ -1,5 +1,5 @@
 import { asyncScheduler, defer, finalize, firstValueFrom, throwError, timeout } from 'rxjs';
-import { checkNumber } from '../options/check-option';
+import { checkDuration } from '../options/check-option';
 import { TaskTimeoutError } from '../errors/task-timeout-error';
 import {
   fromResult,
@@ -37,7 +37,7 @@ export function withTimeout<A extends unknown[], R>(
   timeoutMs: number,
   options: DecoratorOptions = {},
 ): (...args: A) => Promise<Awaited<R>> {
-  checkNumber(timeoutMs, 'timeoutMs', { min: 0, exclusiveMin: true });
+  checkDuration(timeoutMs, 'timeoutMs', { exclusiveMin: true });
   const scheduler = options.scheduler ?? asyncScheduler;
   return (...args: A) => {
     const ctx = signalContext(args);

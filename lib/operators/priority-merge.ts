@@ -6,13 +6,15 @@ import {
   of,
   type ObservableInput,
   type OperatorFunction,
+  map,
   type SchedulerLike,
-  type Subscription,
 } from 'rxjs';
 import { PriorityChannel, type QueueOptions } from '../channel/priority-channel';
 import { QueueFullError } from '../errors/queue-full-error';
-import { Priority, toPriority, type PriorityLike } from '../task/priority';
-import { priorityMergeInternals } from './priority-merge-internals';
+import { isLimit } from '../merge/is-limit';
+import { LinkedObserver } from '../merge/linked-observer';
+import { Priority, describe, toPriority, type PriorityLike } from '../task/priority';
+import { priorityMergeInternals } from '../merge/priority-merge-internals';
 
 /**
  * Options of {@link priorityMerge}.
@@ -32,8 +34,11 @@ import { priorityMergeInternals } from './priority-merge-internals';
  * ```
  */
 export interface PriorityMergeOptions<T> {
-  /** The limit of concurrent inner subscriptions: a number (>= 1) or a stream of limits. */
-  concurrency: number | Observable<number>;
+  /**
+   * The limit of concurrent inner subscriptions: an integer from 1, `Infinity`, or a stream of
+   * those (a bad value errors the stream). Defaults to `Infinity`, as in `mergeMap`.
+   */
+  concurrency?: number | Observable<number>;
   /** The priority of each value. Defaults to NORMAL for all (FIFO). */
   priority?: (value: T) => PriorityLike;
   /** The buffer of waiting values. Defaults to unbounded, no aging. */
@@ -83,9 +88,9 @@ interface MergeEntry<T> {
  */
 export function priorityMerge<T, R>(
   project: (value: T, index: number) => ObservableInput<R>,
-  options: PriorityMergeOptions<T>,
+  options: PriorityMergeOptions<T> = {},
 ): OperatorFunction<T, R> {
-  const limit$ = toLimit$(options.concurrency, 'concurrency');
+  const limit$ = toLimit$(options.concurrency ?? Infinity, 'concurrency');
   const priorityOf = options.priority;
   return (source) =>
     new Observable<R>((subscriber) => {
@@ -93,37 +98,52 @@ export function priorityMerge<T, R>(
       const channel = new PriorityChannel<MergeEntry<T>>(options.queue, scheduler);
       let index = 0;
       const entries = new Observable<MergeEntry<T>>((entrySubscriber) =>
-        source.subscribe({
-          next: (value) =>
-            entrySubscriber.next({
-              value,
-              index: index++,
-              priority: priorityOf ? toPriority(priorityOf(value)) : Priority.NORMAL,
-              queuedAt: 0,
-            }),
-          error: (err: unknown) => entrySubscriber.error(err),
-          complete: () => entrySubscriber.complete(),
-        }),
+        source.subscribe(
+          new LinkedObserver<T>(entrySubscriber, {
+            next(value) {
+              let priority: Priority = Priority.NORMAL;
+              if (priorityOf !== undefined) {
+                // A throwing priority function errors the stream, like a throwing project.
+                try {
+                  priority = toPriority(priorityOf(value));
+                } catch (error) {
+                  entrySubscriber.error(error);
+                  return;
+                }
+              }
+              entrySubscriber.next({ value, index: index++, priority, queuedAt: 0 });
+            },
+            error: (err: unknown) => entrySubscriber.error(err),
+            complete: () => entrySubscriber.complete(),
+          }),
+        ),
       );
-      const running = new Set<Subscription>();
-      const teardown = priorityMergeInternals(entries, subscriber, {
+      priorityMergeInternals(entries, subscriber, {
         channel,
         limit$,
         scheduler,
         start(entry, out, done) {
-          let finished = false;
-          let inner: Subscription | undefined;
-          inner = from(project(entry.value, entry.index)).subscribe({
-            next: (value) => out.next(value),
-            error: (err: unknown) => out.error(err),
-            complete: () => {
-              finished = true;
-              if (inner) running.delete(inner);
-              done();
-            },
-          });
-          // An inner that completed synchronously has nothing left to tear down.
-          if (!finished) running.add(inner);
+          let inner: Observable<R>;
+          try {
+            inner = from(project(entry.value, entry.index));
+          } catch (error) {
+            out.error(error);
+            done();
+            return;
+          }
+          // Linked to the downstream: an unsubscribe stops a synchronous inner mid-way. The
+          // inner is finalized before `done` lets the next one be subscribed.
+          inner.subscribe(
+            new LinkedObserver<R>(
+              out,
+              {
+                next: (value) => out.next(value),
+                error: (err: unknown) => out.error(err),
+                complete: done,
+              },
+              true,
+            ),
+          );
         },
         overflow(entry, evicted, out) {
           const error = new QueueFullError(channel.capacity, String(entry.index), evicted);
@@ -131,21 +151,25 @@ export function priorityMerge<T, R>(
           else out.error(error);
         },
       });
-      return () => {
-        teardown();
-        for (const inner of running) inner.unsubscribe();
-        running.clear();
-      };
     });
 }
 
-/** Turns a concurrency option into a stream of checked limits. */
+const LIMIT = 'an integer from 1, Infinity, or an Observable of those';
+
+/** Turns a concurrency option into a stream of checked limits: a bad value errors the stream. */
 function toLimit$(concurrency: number | Observable<number>, path: string): Observable<number> {
-  if (isObservable(concurrency)) return concurrency;
-  if (!(typeof concurrency === 'number' && Number.isInteger(concurrency) && concurrency >= 1)) {
-    throw new TypeError(
-      `Expected \`${path}\` to be an integer from 1 or an Observable<number>, got \`${String(concurrency)}\` (${typeof concurrency})`,
+  if (isObservable(concurrency)) {
+    return concurrency.pipe(
+      map((limit) => {
+        if (!isLimit(limit)) {
+          throw new TypeError(`Expected \`${path}\` to be ${LIMIT}, got ${describe(limit)}`);
+        }
+        return limit;
+      }),
     );
+  }
+  if (!isLimit(concurrency)) {
+    throw new TypeError(`Expected \`${path}\` to be ${LIMIT}, got ${describe(concurrency)}`);
   }
   return of(concurrency);
 }

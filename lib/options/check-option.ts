@@ -63,8 +63,44 @@ export function checkNumberOr(
   return value === undefined ? fallback : checkNumber(value, path, rule);
 }
 
+/**
+ * The longest delay a Node timer holds (a signed 32-bit count of ms, about 24.8 days): a longer
+ * one fires after 1 ms, so every duration option is checked against it.
+ * @internal
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * What a duration option must satisfy: from `min` (or above it) up to {@link MAX_TIMER_MS};
+ * `infinite` lets `Infinity` through where it means "no limit".
+ * @internal
+ */
+export interface DurationRule {
+  min?: number;
+  exclusiveMin?: boolean;
+  infinite?: boolean;
+}
+
+/**
+ * {@link checkNumber} for a duration in ms: the one place that holds durations to what a timer
+ * can wait:
+ * ``Expected `timeoutMs` to be a number of ms above 0, at most 2147483647, got `10000000000` (number)``.
+ * @internal
+ */
+export function checkDuration(value: unknown, path: string, rule: DurationRule = {}): number {
+  const min = rule.min ?? 0;
+  return checkNumber(value, path, {
+    min,
+    exclusiveMin: rule.exclusiveMin,
+    max: MAX_TIMER_MS,
+    infinite: rule.infinite,
+    expected: `of ms ${rule.exclusiveMin ? `above ${min}, at most` : `from ${min} to`} ${MAX_TIMER_MS}${rule.infinite ? ', or Infinity for none' : ''}`,
+  });
+}
+
 function satisfies(value: number, rule: NumberRule): boolean {
-  if (value === Infinity) return rule.infinite === true && rule.max === undefined;
+  // Infinity stands for "no bound" where the rule allows it, above any finite max.
+  if (value === Infinity) return rule.infinite === true;
   if (!Number.isFinite(value) || (rule.integer && !Number.isInteger(value))) return false;
   const aboveMin = rule.exclusiveMin ? value > rule.min : value >= rule.min;
   const belowMax =

@@ -13,12 +13,13 @@ import { QueueFullError } from '../errors/queue-full-error';
 import { TaskCancelledError, type CancelReason } from '../errors/task-cancelled-error';
 import { TaskTimeoutError } from '../errors/task-timeout-error';
 import { WorkerPoolError } from '../errors/worker-pool-error';
+import { toError } from '../errors/to-error';
 import type { MetricsRecorder } from '../metrics/metrics-recorder';
 import {
   priorityMergeInternals,
   type DispatchGate,
   type MergeControl,
-} from '../operators/priority-merge-internals';
+} from '../merge/priority-merge-internals';
 import type { CircuitBreaker } from '../resilience/circuit-breaker';
 import { shouldRetry } from '../retry/retry-policy';
 import type { TaskResult, TaskStatus } from '../task/task';
@@ -322,7 +323,10 @@ export class PoolEngine<I, O> {
     }
     const { abortGraceMs, scheduler } = this.#config;
     if (abortGraceMs === 0) this.#giveUp(attempt);
-    else attempt.timer = scheduler.schedule(() => this.#giveUp(attempt), abortGraceMs);
+    // Infinity: wait for the handler however long it takes (no timer: Node would fire it at once).
+    else if (abortGraceMs !== Infinity) {
+      attempt.timer = scheduler.schedule(() => this.#giveUp(attempt), abortGraceMs);
+    }
   }
 
   #giveUp(attempt: Attempt<I, O>): void {
@@ -579,12 +583,4 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
     (typeof value === 'object' || typeof value === 'function') &&
     typeof (value as PromiseLike<unknown>).then === 'function'
   );
-}
-
-/** Handlers may throw anything; results carry Errors. */
-export function toError(thrown: unknown): Error {
-  if (thrown instanceof Error) return thrown;
-  return new WorkerPoolError(`Handler threw a non-Error value: ${String(thrown)}`, {
-    cause: thrown,
-  });
 }

@@ -24,7 +24,7 @@ import {
 import { eachValueFrom } from 'rxjs-for-await';
 import type { Logger } from 'pino';
 import { isBackoff } from '../backoff/backoff-from';
-import { checkNumber, type NumberRule } from '../options/check-option';
+import { checkDuration } from '../options/check-option';
 import { ConfigError } from '../errors/config-error';
 import { PoolClosedError } from '../errors/pool-closed-error';
 import { validateOptionsData } from '../config/validate';
@@ -34,7 +34,7 @@ import { MetricsRecorder } from '../metrics/metrics-recorder';
 import type { PoolMetrics } from '../metrics/pool-metrics';
 import { SystemSampler } from '../metrics/system-sampler';
 import { evaluateHealth, type HealthStatus } from '../metrics/health';
-import type { DispatchGate } from '../operators/priority-merge-internals';
+import type { DispatchGate } from '../merge/priority-merge-internals';
 import { CircuitBreaker, type CircuitState } from '../resilience/circuit-breaker';
 import { TokenBucket } from '../resilience/token-bucket';
 import { DEFAULT_RETRY, resolveRetry } from '../retry/retry-policy';
@@ -50,20 +50,14 @@ import type { DrainReport, ShutdownOptions, ShutdownReport } from '../shutdown/s
 import { Priority, describe, toPriority } from '../task/priority';
 import type { Handler, ProcessOptions, TaskContext, TaskOptions, TaskResult } from '../task/task';
 import type { ConcurrencyRange, WorkerPoolOptions } from './options';
+import { LinkedObserver } from '../merge/linked-observer';
+import { isLimit } from '../merge/is-limit';
 import { PoolEngine } from './pool-engine';
 import type { PoolEvent } from './pool-events';
 import { PoolTask, StreamGroup, type TaskSettings } from './pool-task';
 import { Scaler } from '../scaling/scaler';
 
 const DEFAULT_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
-
-const TASK_TIMEOUT_MS: NumberRule = {
-  min: 0,
-  exclusiveMin: true,
-  infinite: true,
-  expected: 'above 0',
-};
-const SHUTDOWN_TIMEOUT_MS: NumberRule = { min: 0, infinite: true, expected: 'from 0' };
 
 /**
  * A concurrent worker pool: tasks go through a bounded four-level priority queue into a merge
@@ -345,15 +339,25 @@ export class WorkerPool<I = unknown, O = unknown> {
     const fixedPriority =
       typeof priority === 'function' ? Priority.NORMAL : toPriority(priority, 'priority');
     return new Observable<TaskResult<I, O>>((subscriber) => {
-      const group = new StreamGroup<I, O>(subscriber);
-      // One settings object per subscription carries its group: no per-task field for it.
-      const settings: TaskSettings<I, O> = { ...shared, group };
       if (this.#closing) {
         subscriber.error(new PoolClosedError());
         return;
       }
+      const group = new StreamGroup<I, O>(subscriber);
+      // One settings object per subscription carries its group: no per-task field for it.
+      const settings: TaskSettings<I, O> = { ...shared, group };
       this.#groups.add(group);
-      group.sourceSubscription = source$.subscribe({
+      // Registered before the source is subscribed, and the source's observer is linked to
+      // the subscriber: a downstream that unsubscribes while a synchronous source is still
+      // emitting (take(1) over range(0, 1e5)) stops it at once.
+      subscriber.add(() => {
+        this.#groups.delete(group);
+        group.sourceSubscription?.unsubscribe();
+        if (group.closed) return;
+        group.closed = true;
+        this.#cancelGroup(group);
+      });
+      const sourceObserver = new LinkedObserver<I>(subscriber, {
         next: (input) => {
           if (this.#closing) return;
           let task: PoolTask<I, O>;
@@ -372,13 +376,8 @@ export class WorkerPool<I = unknown, O = unknown> {
           group.completeIfDone();
         },
       });
-      return () => {
-        this.#groups.delete(group);
-        group.sourceSubscription?.unsubscribe();
-        if (group.closed) return;
-        group.closed = true;
-        this.#cancelGroup(group);
-      };
+      group.sourceSubscription = sourceObserver;
+      source$.subscribe(sourceObserver);
     });
   }
 
@@ -480,7 +479,7 @@ export class WorkerPool<I = unknown, O = unknown> {
    */
   shutdown(options: ShutdownOptions = {}): Promise<ShutdownReport<I>> {
     if (options.timeoutMs !== undefined) {
-      checkNumber(options.timeoutMs, 'timeoutMs', SHUTDOWN_TIMEOUT_MS);
+      checkDuration(options.timeoutMs, 'timeoutMs', { infinite: true });
     }
     if (this.#shutdown) {
       if (options.force || options.timeoutMs === 0) this.#forceCut?.();
@@ -603,7 +602,9 @@ export class WorkerPool<I = unknown, O = unknown> {
     handler: Handler<I, O> | undefined,
   ): TaskSettings<I, O> {
     const { timeoutMs, retry, signal } = options;
-    if (timeoutMs !== undefined) checkNumber(timeoutMs, 'timeoutMs', TASK_TIMEOUT_MS);
+    if (timeoutMs !== undefined) {
+      checkDuration(timeoutMs, 'timeoutMs', { exclusiveMin: true, infinite: true });
+    }
     if (signal !== undefined && !(signal instanceof AbortSignal)) {
       throw new TypeError(`Expected \`signal\` to be an AbortSignal, got ${describe(signal)}`);
     }
@@ -623,9 +624,13 @@ export class WorkerPool<I = unknown, O = unknown> {
   }
 
   #applyLimit(limit: number, path: string): void {
-    if (!(Number.isInteger(limit) && limit >= this.#min && limit <= this.#max)) {
+    if (!(isLimit(limit) && limit >= this.#min && limit <= this.#max)) {
+      const range =
+        this.#max === Infinity
+          ? `from ${this.#min}, or Infinity`
+          : `from ${this.#min} to ${this.#max}`;
       throw new RangeError(
-        `Expected \`${path}\` to be an integer from ${this.#min} to ${this.#max}, got ${describe(limit)}`,
+        `Expected \`${path}\` to be an integer ${range}, got ${describe(limit)}`,
       );
     }
     this.#limit$.next(limit);

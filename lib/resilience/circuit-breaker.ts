@@ -6,7 +6,7 @@ import {
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
-import { checkNumber, optionPath } from '../options/check-option';
+import { checkDuration, checkNumber, optionPath } from '../options/check-option';
 import { CircuitOpenError } from '../errors/circuit-open-error';
 import { describe } from '../task/priority';
 
@@ -138,7 +138,7 @@ export class CircuitBreaker {
       min: 1,
       integer: true,
     });
-    this.#resetTimeoutMs = checkNumber(options.resetTimeoutMs, at('resetTimeoutMs'), { min: 0 });
+    this.#resetTimeoutMs = checkDuration(options.resetTimeoutMs, at('resetTimeoutMs'));
     this.#halfOpenMax = checkNumber(options.halfOpenMax ?? 1, at('halfOpenMax'), {
       min: 1,
       integer: true,

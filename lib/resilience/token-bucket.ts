@@ -1,5 +1,5 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
-import { checkNumber, optionPath } from '../options/check-option';
+import { checkDuration, checkNumber, optionPath } from '../options/check-option';
 import { describe } from '../task/priority';
 
 /**
@@ -61,8 +61,7 @@ export class TokenBucket {
       );
     }
     this.limit = checkNumber(options.limit, optionPath(path, 'limit'), { min: 1, integer: true });
-    this.intervalMs = checkNumber(options.intervalMs, optionPath(path, 'intervalMs'), {
-      min: 0,
+    this.intervalMs = checkDuration(options.intervalMs, optionPath(path, 'intervalMs'), {
       exclusiveMin: true,
     });
     this.#scheduler = scheduler;

@@ -14,7 +14,7 @@ import {
 } from 'rxjs';
 import type { Logger } from 'pino';
 import { TaskTimeoutError } from '../errors/task-timeout-error';
-import { checkNumberOr } from '../options/check-option';
+import { checkDuration } from '../options/check-option';
 import type { TaskResult } from '../task/task';
 import type { AutoscaleOptions } from './autoscale-options';
 import { policyFrom } from './policy-from';
@@ -106,18 +106,14 @@ export class Scaler {
    * @param host The pool side: scheduler, usage source, limit subject, bounds, logger, live state.
    */
   constructor(options: AutoscaleOptions, host: ScalerHost) {
-    this.#intervalMs = checkNumberOr(
-      options.intervalMs,
-      'autoscale.intervalMs',
-      { min: 0, exclusiveMin: true, expected: 'above 0' },
-      1000,
-    );
-    this.#cooldownMs = checkNumberOr(
-      options.cooldownMs,
-      'autoscale.cooldownMs',
-      { min: 0, expected: 'from 0' },
-      this.#intervalMs,
-    );
+    this.#intervalMs =
+      options.intervalMs === undefined
+        ? 1000
+        : checkDuration(options.intervalMs, 'autoscale.intervalMs', { exclusiveMin: true });
+    this.#cooldownMs =
+      options.cooldownMs === undefined
+        ? this.#intervalMs
+        : checkDuration(options.cooldownMs, 'autoscale.cooldownMs');
     this.policies = policyFrom(options.policy, options);
     this.#host = host;
   }

@@ -1,7 +1,7 @@
 import { firstValueFrom, from, map, race, timer, type SchedulerLike } from 'rxjs';
 import type { Logger } from 'pino';
 import type { CleanupOutcome, DrainReport } from './shutdown-report';
-import { toError } from '../pool/pool-engine';
+import { toError } from '../errors/to-error';
 
 /** A function `onShutdown` registered; it gets the drain's outcome. */
 export type Cleanup<I> = (report: DrainReport<I>) => void | Promise<void>;
@@ -24,11 +24,12 @@ export async function runCleanups<I>(
     const startedAt = scheduler.now();
     let outcome: CleanupOutcome;
     try {
+      const ran$ = from(Promise.resolve(drained).then(cleanup)).pipe(map(() => 'ok' as const));
       const ended = await firstValueFrom(
-        race(
-          from(Promise.resolve(drained).then(cleanup)).pipe(map(() => 'ok' as const)),
-          timer(timeoutMs, scheduler).pipe(map(() => 'timed-out' as const)),
-        ),
+        // Infinity: no limit (a timer of Infinity ms would fire after 1 ms).
+        timeoutMs === Infinity
+          ? ran$
+          : race(ran$, timer(timeoutMs, scheduler).pipe(map(() => 'timed-out' as const))),
         { defaultValue: 'ok' as const },
       );
       outcome = { index, name, status: ended, durationMs: scheduler.now() - startedAt };

@@ -77,7 +77,9 @@ describe('backoffFrom', () => {
   it('names bad values under the path', () => {
     expect(() =>
       backoffFrom({ strategy: 'fixed', initialMs: -1, maxMs: 10 }, 'retry.backoff'),
-    ).to.throw('Expected `retry.backoff.initialMs` to be a number >= 0, got `-1` (number)');
+    ).to.throw(
+      'Expected `retry.backoff.initialMs` to be a number of ms from 0 to 2147483647, got `-1` (number)',
+    );
   });
 
   describe('isBackoff', () => {

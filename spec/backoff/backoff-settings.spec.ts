@@ -23,14 +23,14 @@ describe('backoffSettings', () => {
   it('refuses a negative initialMs', () => {
     expect(() => backoffSettings({ initialMs: -1 }, DEFAULTS)).to.throw(
       TypeError,
-      'Expected `initialMs` to be a number >= 0, got `-1` (number)',
+      'Expected `initialMs` to be a number of ms from 0 to 2147483647, got `-1` (number)',
     );
   });
 
   it('refuses a maxMs below initialMs, naming both', () => {
     expect(() => backoffSettings({ initialMs: 100, maxMs: 50 }, DEFAULTS)).to.throw(
       TypeError,
-      'Expected `maxMs` to be a number >= `initialMs` (100), got `50` (number)',
+      'Expected `maxMs` to be a number from `initialMs` (100) to 2147483647, got `50` (number)',
     );
   });
 

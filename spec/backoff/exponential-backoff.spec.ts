@@ -100,14 +100,14 @@ describe('ExponentialBackoff', () => {
   it('validates its options', () => {
     expect(() => new ExponentialBackoff({ initialMs: -1 })).to.throw(
       TypeError,
-      'Expected `initialMs` to be a number >= 0, got `-1` (number)',
+      'Expected `initialMs` to be a number of ms from 0 to 2147483647, got `-1` (number)',
     );
     expect(() => new ExponentialBackoff({ factor: 0.5 })).to.throw(
       TypeError,
       'Expected `factor` to be a number >= 1, got `0.5` (number)',
     );
     expect(() => new ExponentialBackoff({ initialMs: 100, maxMs: 10 })).to.throw(
-      'Expected `maxMs` to be a number >= `initialMs` (100), got `10` (number)',
+      'Expected `maxMs` to be a number from `initialMs` (100) to 2147483647, got `10` (number)',
     );
     expect(() => new ExponentialBackoff({ factor: NaN }, 'retry.backoff')).to.throw(
       'Expected `retry.backoff.factor` to be a number >= 1',

@@ -41,7 +41,7 @@ describe('FixedBackoff', () => {
   it('validates its options', () => {
     expect(() => new FixedBackoff({ initialMs: -1 })).to.throw(
       TypeError,
-      'Expected `initialMs` to be a number >= 0, got `-1` (number)',
+      'Expected `initialMs` to be a number of ms from 0 to 2147483647, got `-1` (number)',
     );
     expect(() => new FixedBackoff({ jitter: 'some' as 'none' })).to.throw(
       "Expected `jitter` to be one of 'none' | 'full' | 'equal' | 'decorrelated' or a function, got `some` (string)",

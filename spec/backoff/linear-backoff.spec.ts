@@ -47,10 +47,10 @@ describe('LinearBackoff', () => {
   it('validates its options', () => {
     expect(() => new LinearBackoff({ initialMs: -1 })).to.throw(
       TypeError,
-      'Expected `initialMs` to be a number >= 0, got `-1` (number)',
+      'Expected `initialMs` to be a number of ms from 0 to 2147483647, got `-1` (number)',
     );
     expect(() => new LinearBackoff({ maxMs: 'x' as unknown as number })).to.throw(
-      'Expected `maxMs` to be a number >= `initialMs` (100), got `x` (string)',
+      'Expected `maxMs` to be a number from `initialMs` (100) to 2147483647, got `x` (string)',
     );
   });
 });

@@ -31,10 +31,10 @@ describe('RandomBackoff', () => {
   it('validates its options', () => {
     expect(() => new RandomBackoff({ initialMs: 500, maxMs: 100 })).to.throw(
       TypeError,
-      'Expected `maxMs` to be a number >= `initialMs` (500), got `100` (number)',
+      'Expected `maxMs` to be a number from `initialMs` (500) to 2147483647, got `100` (number)',
     );
     expect(() => new RandomBackoff({ initialMs: -1 })).to.throw(
-      'Expected `initialMs` to be a number >= 0, got `-1` (number)',
+      'Expected `initialMs` to be a number of ms from 0 to 2147483647, got `-1` (number)',
     );
   });
 });

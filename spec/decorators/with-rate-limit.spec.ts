@@ -92,7 +92,7 @@ describe('withRateLimit', () => {
       'Expected `limit` to be an integer >= 1, got `0` (number)',
     );
     expect(() => withRateLimit(() => 1, { limit: 1, intervalMs: -5 })).to.throw(
-      'Expected `intervalMs` to be a number > 0, got `-5` (number)',
+      'Expected `intervalMs` to be a number of ms above 0, at most 2147483647, got `-5` (number)',
     );
   });
 });

@@ -139,7 +139,7 @@ describe('withTimeout', () => {
   it('validates timeoutMs', () => {
     expect(() => withTimeout(() => 1, 0)).to.throw(
       TypeError,
-      'Expected `timeoutMs` to be a number > 0, got `0` (number)',
+      'Expected `timeoutMs` to be a number of ms above 0, at most 2147483647, got `0` (number)',
     );
     expect(() => withTimeout(() => 1, Infinity)).to.throw(TypeError);
   });

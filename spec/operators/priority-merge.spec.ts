@@ -176,7 +176,7 @@ describe('priorityMerge', () => {
 
   it('rejects a bad concurrency with the option named', () => {
     expect(() => priorityMerge(() => of(1), { concurrency: 0 })).to.throw(
-      'Expected `concurrency` to be an integer from 1 or an Observable<number>, got `0` (number)',
+      'Expected `concurrency` to be an integer from 1, Infinity, or an Observable of those, got `0` (number)',
     );
     // delay keeps the import used in a real pipeline
     expect(typeof delay).to.equal('function');

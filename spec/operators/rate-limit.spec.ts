@@ -151,7 +151,7 @@ describe('rateLimit', () => {
       'Expected `limit` to be an integer >= 1, got `0` (number)',
     );
     expect(() => rateLimit({ limit: 1, intervalMs: 0 })).to.throw(
-      'Expected `intervalMs` to be a number > 0, got `0` (number)',
+      'Expected `intervalMs` to be a number of ms above 0, at most 2147483647, got `0` (number)',
     );
   });
 });

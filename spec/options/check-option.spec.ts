@@ -1,5 +1,11 @@
 import { expect } from 'chai';
-import { checkFunction, checkNumber, optionPath } from '../../lib/options/check-option';
+import {
+  MAX_TIMER_MS,
+  checkDuration,
+  checkFunction,
+  checkNumber,
+  optionPath,
+} from '../../lib/options/check-option';
 
 describe('check-option', () => {
   describe('optionPath', () => {
@@ -63,13 +69,29 @@ describe('check-option', () => {
       ).to.throw('Expected `step` to be a number above 0, got `0` (number)');
     });
 
-    it('accepts Infinity only when the rule says so, and never with a maximum', () => {
+    it('accepts Infinity only when the rule says so ("no bound", above any finite max)', () => {
       expect(checkNumber(Infinity, 'capacity', { min: 1, integer: true, infinite: true })).to.equal(
         Infinity,
       );
       expect(() => checkNumber(-Infinity, 'x', { min: 0, infinite: true })).to.throw(TypeError);
-      expect(() => checkNumber(Infinity, 'x', { min: 0, max: 1, infinite: true })).to.throw(
-        TypeError,
+      expect(checkNumber(Infinity, 'x', { min: 0, max: 1, infinite: true })).to.equal(Infinity);
+      expect(() => checkNumber(2, 'x', { min: 0, max: 1, infinite: true })).to.throw(TypeError);
+    });
+  });
+
+  describe('checkDuration', () => {
+    it('holds every duration to what a Node timer can wait (2^31-1 ms)', () => {
+      expect(checkDuration(MAX_TIMER_MS, 'timeoutMs')).to.equal(2 ** 31 - 1);
+      expect(() => checkDuration(2 ** 31, 'timeoutMs')).to.throw(
+        'Expected `timeoutMs` to be a number of ms from 0 to 2147483647, got `2147483648` (number)',
+      );
+      expect(() => checkDuration(1e10, 'shutdown.timeoutMs', { infinite: true })).to.throw(
+        'Expected `shutdown.timeoutMs` to be a number of ms from 0 to 2147483647, or Infinity for none, got `10000000000` (number)',
+      );
+      expect(checkDuration(Infinity, 'timeoutMs', { infinite: true })).to.equal(Infinity);
+      expect(() => checkDuration(Infinity, 'intervalMs')).to.throw(TypeError);
+      expect(() => checkDuration(0, 'intervalMs', { exclusiveMin: true })).to.throw(
+        'Expected `intervalMs` to be a number of ms above 0, at most 2147483647, got `0` (number)',
       );
     });
 

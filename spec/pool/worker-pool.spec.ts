@@ -143,7 +143,7 @@ describe('WorkerPool', () => {
         .submit(1, { timeoutMs: -5 })
         .catch((e: Error) => e)) as Error;
       expect(timeoutError.message).to.equal(
-        'Expected `timeoutMs` to be a number above 0, got `-5` (number)',
+        'Expected `timeoutMs` to be a number of ms above 0, at most 2147483647, or Infinity for none, got `-5` (number)',
       );
       await pool.shutdown();
     });

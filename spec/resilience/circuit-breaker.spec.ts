@@ -291,7 +291,7 @@ describe('CircuitBreaker', () => {
       'Expected `circuitBreaker.failureThreshold` to be an integer >= 1, got `0` (number)',
     );
     expect(build({ resetTimeoutMs: -1 })).to.throw(
-      'Expected `circuitBreaker.resetTimeoutMs` to be a number >= 0, got `-1` (number)',
+      'Expected `circuitBreaker.resetTimeoutMs` to be a number of ms from 0 to 2147483647, got `-1` (number)',
     );
     expect(build({ halfOpenMax: 0 })).to.throw(
       'Expected `circuitBreaker.halfOpenMax` to be an integer >= 1, got `0` (number)',

@@ -88,7 +88,7 @@ describe('TokenBucket', () => {
       'Expected `rateLimit.limit` to be an integer >= 1, got `1.5` (number)',
     );
     expect(() => new TokenBucket({ limit: 1, intervalMs: 0 })).to.throw(
-      'Expected `rateLimit.intervalMs` to be a number > 0, got `0` (number)',
+      'Expected `rateLimit.intervalMs` to be a number of ms above 0, at most 2147483647, got `0` (number)',
     );
     expect(() => new TokenBucket(null as unknown as RateLimitOptions)).to.throw(
       'Expected `rateLimit` to be an object { limit, intervalMs }, got `null` (null)',

@@ -90,7 +90,9 @@ describe('retry-policy', () => {
     it('names bad backoff values under retry.backoff', () => {
       expect(() =>
         resolveRetry(DEFAULT_RETRY, { backoff: { strategy: 'linear', initialMs: -5, maxMs: 10 } }),
-      ).to.throw('Expected `retry.backoff.initialMs` to be a number >= 0, got `-5` (number)');
+      ).to.throw(
+        'Expected `retry.backoff.initialMs` to be a number of ms from 0 to 2147483647, got `-5` (number)',
+      );
     });
 
     it('refuses a retryIf that is not a function', () => {

@@ -396,7 +396,7 @@ describe('Scaler', () => {
       });
     expect(build({ intervalMs: 0 })).to.throw(
       TypeError,
-      '`autoscale.intervalMs` to be a number above 0, got `0`',
+      '`autoscale.intervalMs` to be a number of ms above 0, at most 2147483647, got `0`',
     );
     expect(build({ cooldownMs: -1 })).to.throw(TypeError, '`autoscale.cooldownMs`');
     expect(build({ policy: 'fast' as 'latency' })).to.throw(

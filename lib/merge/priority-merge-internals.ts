@@ -1,5 +1,6 @@
 import type { Observable, SchedulerLike, Subscriber, Subscription } from 'rxjs';
 import type { ChannelEntry, PriorityChannel } from '../channel/priority-channel';
+import { LinkedObserver } from './linked-observer';
 
 /** Decides whether one more entry may start now (rate limits, circuit breakers). */
 export interface DispatchGate {
@@ -45,27 +46,29 @@ export interface MergeConfig<E extends ChannelEntry, R> {
  * The demand-driven merge loop shared by `priorityMerge` and the pool: it takes the next entry
  * from the channel only when a slot is free, so the channel decides the order, and completes
  * once its source has completed, the channel is empty, nothing runs and nothing is held.
- * Returns the teardown.
+ *
+ * The limit and the source are subscribed through observers linked to `subscriber`, and its
+ * own teardown is added to `subscriber` before anything is subscribed, so a downstream that
+ * unsubscribes while a synchronous source or inner is still emitting stops it there.
  */
 export function priorityMergeInternals<E extends ChannelEntry, R>(
   source: Observable<E>,
   subscriber: Subscriber<R>,
   config: MergeConfig<E, R>,
-): () => void {
+): void {
   const { channel, start, gate, scheduler } = config;
   let limit = 0;
   let active = 0;
   let held = 0;
   let sourceDone = false;
-  let closed = false;
   // Guards against unbounded recursion when handlers settle synchronously: a `done` called
   // while pumping only frees the slot, and the running loop goes on.
   let pumping = false;
   let wakeUp: Subscription | undefined;
+  subscriber.add(() => wakeUp?.unsubscribe());
 
   const checkComplete = (): void => {
-    if (sourceDone && !closed && active === 0 && held === 0 && channel.size === 0) {
-      closed = true;
+    if (sourceDone && !subscriber.closed && active === 0 && held === 0 && channel.size === 0) {
       subscriber.complete();
     }
   };
@@ -76,10 +79,10 @@ export function priorityMergeInternals<E extends ChannelEntry, R>(
   };
 
   const pump = (): void => {
-    if (pumping || closed) return;
+    if (pumping || subscriber.closed) return;
     pumping = true;
     try {
-      while (active < limit && channel.size > 0) {
+      while (active < limit && channel.size > 0 && !subscriber.closed) {
         if (gate !== undefined && !gate.tryPass()) {
           scheduleWake(gate.retryInMs());
           break;
@@ -125,39 +128,40 @@ export function priorityMergeInternals<E extends ChannelEntry, R>(
   };
   config.control?.(control);
 
-  const limitSubscription = config.limit$.subscribe({
-    next(value) {
-      // Raising the limit starts queued entries at once; lowering it starts none until
-      // running ones have finished below it.
-      limit = value;
-      pump();
-    },
-    error: (err: unknown) => subscriber.error(err),
-  });
+  config.limit$.subscribe(
+    new LinkedObserver<number>(subscriber, {
+      next(value) {
+        // Raising the limit starts queued entries at once; lowering it starts none until
+        // running ones have finished below it.
+        limit = value;
+        pump();
+      },
+      error: (err: unknown) => subscriber.error(err),
+      complete: noop,
+    }),
+  );
+  if (subscriber.closed) return;
 
-  const sourceSubscription = source.subscribe({
-    next(entry) {
-      // Every arrival goes through the channel, so a full queue refuses it the same way
-      // whether or not a slot happens to be free.
-      const offered = channel.offer(entry);
-      if (!offered.accepted) {
-        config.overflow(entry, false, subscriber);
-        return;
-      }
-      if (offered.evicted !== undefined) config.overflow(offered.evicted, true, subscriber);
-      if (active < limit) pump();
-    },
-    error: (err: unknown) => subscriber.error(err),
-    complete() {
-      sourceDone = true;
-      checkComplete();
-    },
-  });
-
-  return () => {
-    closed = true;
-    sourceSubscription.unsubscribe();
-    limitSubscription.unsubscribe();
-    wakeUp?.unsubscribe();
-  };
+  source.subscribe(
+    new LinkedObserver<E>(subscriber, {
+      next(entry) {
+        // Every arrival goes through the channel, so a full queue refuses it the same way
+        // whether or not a slot happens to be free.
+        const offered = channel.offer(entry);
+        if (!offered.accepted) {
+          config.overflow(entry, false, subscriber);
+          return;
+        }
+        if (offered.evicted !== undefined) config.overflow(offered.evicted, true, subscriber);
+        if (active < limit) pump();
+      },
+      error: (err: unknown) => subscriber.error(err),
+      complete() {
+        sourceDone = true;
+        checkComplete();
+      },
+    }),
+  );
 }
+
+function noop(): void {}
