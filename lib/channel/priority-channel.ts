@@ -85,6 +85,10 @@ export interface ChannelEntry {
  */
 export type OfferResult<E> = { accepted: true; evicted?: E } | { accepted: false };
 
+/** Removed entries a level may hold before it is compacted (when they outnumber live ones). */
+const COMPACT_AT = 32;
+const isLive = (entry: ChannelEntry): boolean => !entry.removed;
+
 const ACCEPTED: OfferResult<never> = { accepted: true };
 const REFUSED: OfferResult<never> = { accepted: false };
 
@@ -218,12 +222,20 @@ export class PriorityChannel<E extends ChannelEntry> {
     return entry;
   }
 
-  /** Marks an entry removed (O(1)); it is skipped when its turn comes. */
+  /**
+   * Marks an entry removed (O(1)); it is skipped when its turn comes. Once a level holds more
+   * removed entries than live ones it is compacted (amortised O(1)), so memory follows what is
+   * queued even when callers cancel most of their queued tasks.
+   */
   remove(entry: E): boolean {
     if (entry.removed) return false;
     entry.removed = true;
-    this.#live[entry.priority]--;
+    const level = entry.priority;
+    const live = --this.#live[level];
     this.#size--;
+    const deque = this.#levels[level];
+    const dead = deque.size - live;
+    if (dead > COMPACT_AT && dead > live) deque.filter(isLive);
     if (this.#capacityWaiters.length > 0) this.#notifyCapacity();
     return true;
   }
@@ -246,6 +258,15 @@ export class PriorityChannel<E extends ChannelEntry> {
     }
     if (removed.length > 0 && this.#capacityWaiters.length > 0) this.#notifyCapacity();
     return removed;
+  }
+
+  /** The first live entry, highest level first, for which `match` is true (O(n)). */
+  find(match: (entry: E) => boolean): E | undefined {
+    for (let level = PRIORITY_LEVELS - 1; level >= 0; level--) {
+      const found = this.#levels[level].find((entry) => !entry.removed && match(entry));
+      if (found !== undefined) return found;
+    }
+    return undefined;
   }
 
   /** Removes and returns every live entry, highest level first. */
@@ -271,6 +292,13 @@ export class PriorityChannel<E extends ChannelEntry> {
   whenCapacity(): Promise<void> {
     if (this.#size < this.capacity) return Promise.resolve();
     return new Promise((resolve) => this.#capacityWaiters.push(resolve));
+  }
+
+  /** Resolves every `whenCapacity()` waiter now (the pool is shutting down: none is left pending). */
+  releaseWaiters(): void {
+    const waiters = this.#capacityWaiters;
+    this.#capacityWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   #add(entry: E, front: boolean): void {

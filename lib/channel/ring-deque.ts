@@ -77,6 +77,15 @@ export class RingDeque<T> {
     this.#mask = kept.#mask;
   }
 
+  /** The first item, front to back, for which `match` is true (O(n)). */
+  find(match: (item: T) => boolean): T | undefined {
+    for (let i = 0; i < this.#size; i++) {
+      const item = this.#items[(this.#head + i) & this.#mask] as T;
+      if (match(item)) return item;
+    }
+    return undefined;
+  }
+
   /** Removes and returns every item, front to back. */
   drain(): T[] {
     const out: T[] = [];

@@ -5,10 +5,33 @@ export function cloneData(data: unknown): unknown {
   if (Array.isArray(data)) return data.map(cloneData);
   if (isPlainObject(data)) {
     const copy: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(data)) copy[key] = cloneData(value);
+    for (const [key, value] of Object.entries(data)) setOwn(copy, key, cloneData(value));
     return copy;
   }
   return data;
+}
+
+/**
+ * `target[key] = value` as an own data property, whatever the key: assigning `__proto__` would
+ * replace the object's prototype instead (and merging into it would pollute Object.prototype).
+ * Such a key stays an ordinary key, which the schema then reports as unknown.
+ */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else {
+    target[key] = value;
+  }
+}
+
+/** `target[key]` if it is an own property (never one inherited from Object.prototype). */
+export function getOwn(target: Record<string, unknown>, key: string): unknown {
+  return Object.prototype.hasOwnProperty.call(target, key) ? target[key] : undefined;
 }
 
 /** True for `{}`-like objects, the only kind a configuration is made of. */

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { ConfigError, type ConfigProblem } from '../errors/config-error';
-import { cloneData, isPlainObject } from './config-internals';
+import { cloneData, getOwn, isPlainObject, setOwn, showValue } from './config-internals';
 import { configFromEnv, envVarName } from './env';
 import type { PoolConfig, PoolConfigInput } from './schema';
 import { checkConfig } from './validate';
@@ -107,7 +107,21 @@ export const OVERRIDES_SOURCE = 'overrides';
  * @throws ConfigError listing every problem, each with its path, message and source.
  */
 export function loadConfig(options: LoadConfigOptions = {}): PoolConfig {
+  if (!isPlainObject(options as unknown)) {
+    throw new ConfigError([
+      {
+        path: '',
+        message: `loadConfig() takes an object { file?, env?, overrides? }, got ${showValue(options)}`,
+        value: options,
+      },
+    ]);
+  }
   const { file, env = process.env, overrides } = options;
+  if (file !== undefined && typeof file !== 'string') {
+    throw new ConfigError([
+      { path: 'file', message: `must be a path string, got ${showValue(file)}`, value: file },
+    ]);
+  }
   const problems: SourcedConfigProblem[] = [];
   const merged: Record<string, unknown> = {};
   const origin = new Map<string, string>(); // dotted path → source that last set it
@@ -159,6 +173,9 @@ interface FileRead {
   problems: ConfigProblem[];
 }
 
+/** Configuration files above this size are refused: a pool's options fit in a few KiB. */
+export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
+
 function readConfigFile(file: string): FileRead {
   const extension = path.extname(file).toLowerCase();
   if (!['.yaml', '.yml', '.json'].includes(extension)) {
@@ -174,7 +191,7 @@ function readConfigFile(file: string): FileRead {
   }
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readSmallRegularFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const message =
@@ -189,6 +206,25 @@ function readConfigFile(file: string): FileRead {
   if (parsed.value === null || parsed.value === undefined) return { data: {}, problems: [] };
   if (!isPlainObject(parsed.value)) return { problems: [notAnObject(parsed.value, file)] };
   return { data: parsed.value, problems: [] };
+}
+
+/**
+ * Reads a regular file of at most {@link MAX_CONFIG_FILE_BYTES}. A FIFO or a device named
+ * `pool.yaml` would block the read forever, and a huge file costs minutes of parsing: both are
+ * refused before anything is read. O_NONBLOCK keeps the open itself from waiting on a FIFO.
+ */
+function readSmallRegularFile(file: string): string {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  try {
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) throw new Error('not a regular file');
+    if (stat.size > MAX_CONFIG_FILE_BYTES) {
+      throw new Error(`${stat.size} bytes is over the limit of ${MAX_CONFIG_FILE_BYTES}`);
+    }
+    return fs.readFileSync(fd, 'utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 interface Parsed {
@@ -210,7 +246,14 @@ function parseYaml(text: string): Parsed {
       }),
     };
   }
-  return { value: document.toJS(), problems: [] };
+  try {
+    // yaml refuses documents whose aliases expand past its limit (a "billion laughs" bomb).
+    return { value: document.toJS({ maxAliasCount: 100 }), problems: [] };
+  } catch (error) {
+    return {
+      problems: [{ path: '', message: `YAML error: ${firstLine((error as Error).message)}` }],
+    };
+  }
 }
 
 function parseJson(text: string): Parsed {
@@ -291,14 +334,15 @@ function mergeInto(
   for (const [key, value] of Object.entries(source)) {
     const segments = [...at, key];
     origin.set(segments.join('.'), label);
-    const current = target[key];
+    const current = getOwn(target, key);
     if (isPlainObject(value) && isPlainObject(current)) {
       mergeInto(current, value, label, origin, segments);
     } else if (isPlainObject(value)) {
-      target[key] = {};
-      mergeInto(target[key] as Record<string, unknown>, value, label, origin, segments);
+      const child: Record<string, unknown> = {};
+      setOwn(target, key, child);
+      mergeInto(child, value, label, origin, segments);
     } else {
-      target[key] = cloneData(value);
+      setOwn(target, key, cloneData(value));
     }
   }
 }

@@ -1,6 +1,7 @@
 export { WorkerPoolError } from './worker-pool-error';
 export { QueueFullError } from './queue-full-error';
 export { PoolClosedError } from './pool-closed-error';
+export { DuplicateTaskIdError } from './duplicate-task-id-error';
 export { TaskTimeoutError } from './task-timeout-error';
 export { TaskCancelledError, type CancelReason } from './task-cancelled-error';
 export { NonRetryableError } from './non-retryable-error';

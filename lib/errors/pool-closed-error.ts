@@ -14,11 +14,17 @@ import { WorkerPoolError } from './worker-pool-error';
  * ```
  */
 export class PoolClosedError extends WorkerPoolError {
-  constructor(readonly taskId?: string) {
+  constructor(
+    readonly taskId?: string,
+    /** What was refused, when it is not a task. */
+    detail?: string,
+  ) {
     super(
-      taskId === undefined
-        ? 'The pool is shutting down: no new tasks are accepted'
-        : `The pool is shutting down: task ${taskId} refused`,
+      detail !== undefined
+        ? `The pool is shutting down: ${detail}`
+        : taskId === undefined
+          ? 'The pool is shutting down: no new tasks are accepted'
+          : `The pool is shutting down: task ${taskId} refused`,
     );
     this.name = 'PoolClosedError';
   }

@@ -107,6 +107,18 @@ function toMicros(ms: number): number {
   return ms > 0 ? Math.round(ms * 1000) : 0;
 }
 
+/**
+ * Percentiles in ms. HDR reports a percentile as the highest value equivalent to its bucket,
+ * which can exceed the largest value recorded (p99 31.007 over a max of 31): each is capped at
+ * the max, so every percentile is <= max as DESIGN.md promises.
+ */
+function summaryOf(h: ReturnType<typeof newHistogram>): LatencySummary {
+  const max = h.maxValue;
+  const at = (percentile: number): number =>
+    Math.min(h.getValueAtPercentile(percentile), max) / 1000;
+  return { p50: at(50), p90: at(90), p99: at(99), max: max / 1000 };
+}
+
 /** Cached percentiles of one histogram, recomputed only when it has new values. */
 class LatencyTrack {
   readonly histogram = newHistogram();
@@ -117,15 +129,7 @@ class LatencyTrack {
     const h = this.histogram;
     if (h.totalCount !== this.#countAtSummary) {
       this.#countAtSummary = h.totalCount;
-      this.#summary =
-        h.totalCount === 0
-          ? { p50: 0, p90: 0, p99: 0, max: 0 }
-          : {
-              p50: h.getValueAtPercentile(50) / 1000,
-              p90: h.getValueAtPercentile(90) / 1000,
-              p99: h.getValueAtPercentile(99) / 1000,
-              max: h.maxValue / 1000,
-            };
+      this.#summary = h.totalCount === 0 ? { p50: 0, p90: 0, p99: 0, max: 0 } : summaryOf(h);
     }
     return { ...this.#summary };
   }

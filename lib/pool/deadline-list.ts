@@ -52,6 +52,11 @@ export class DeadlineList<N extends DeadlineNode> {
     if (this.#timer === undefined && !this.#firing) this.#arm(node.deadline);
   }
 
+  /** True when no deadline is running. */
+  get isEmpty(): boolean {
+    return this.#head === undefined;
+  }
+
   /** Stops the clock for `node`. */
   remove(node: N): void {
     if (!node.inDeadlineList) return;

@@ -75,6 +75,8 @@ export class PoolEngine<I, O> {
    */
   readonly #watchers = new WeakMap<AbortSignal, SignalWatcher<I, O>>();
   readonly #deadlines = new Map<number, DeadlineList<Attempt<I, O>>>();
+  /** Live tasks whose id the caller chose; generated ids need no map (see {@link findLive}). */
+  readonly #callerIds = new Map<string, PoolTask<I, O>>();
   #control!: MergeControl<PoolTask<I, O>>;
   #idleWaiters: (() => void)[] = [];
   /**
@@ -136,10 +138,32 @@ export class PoolEngine<I, O> {
     return sizes;
   }
 
+  /** True when a live task has this caller-chosen id. */
+  hasCallerId(id: string): boolean {
+    return this.#callerIds.size > 0 && this.#callerIds.has(id);
+  }
+
+  /**
+   * The live task (queued, in backoff or running) with this id. Caller ids are in a map; a
+   * generated id is looked for only if it could be one (its serial was minted), by a scan:
+   * a map entry for every task would cost each queued task ~30 bytes.
+   */
+  findLive(id: string, mintedUpTo: number): PoolTask<I, O> | undefined {
+    const byCaller = this.#callerIds.get(id);
+    if (byCaller !== undefined) return byCaller;
+    if (!/^[1-9][0-9]*$/.test(id) || Number(id) > mintedUpTo) return undefined;
+    const serial = Number(id);
+    const match = (task: PoolTask<I, O>): boolean => task.serial === serial;
+    for (const attempt of this.running.toArray()) if (match(attempt.task)) return attempt.task;
+    for (const task of this.backoff) if (match(task)) return task;
+    return this.channel.find(match);
+  }
+
   /** Takes a task in: it ends in exactly one result from here on. */
   accept(task: PoolTask<I, O>): void {
     const { metrics } = this.#config;
     metrics.submitted++;
+    if (task.hasCallerId) this.#callerIds.set(task.id, task);
     if (task.group) task.group.pending++;
     const signal = task.settings.signal;
     if (signal !== undefined) {
@@ -237,6 +261,14 @@ export class PoolEngine<I, O> {
     return this.cancelWhere(() => true, 'shutdown');
   }
 
+  /** Settles every waiter at shutdown: none is left pending. */
+  releaseWaiters(): void {
+    this.channel.releaseWaiters();
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
   /** Stops every timer the engine owns (after the drain). */
   dispose(): void {
     for (const list of this.#deadlines.values()) list.dispose();
@@ -268,28 +300,28 @@ export class PoolEngine<I, O> {
     }
     const { handler, timeoutMs } = task.settings;
     if (timeoutMs !== undefined) this.#deadlineList(timeoutMs).add(attempt, now);
-    let output: unknown;
     try {
       if (handler === undefined) {
         throw new WorkerPoolError(
           'The pool has no handler: pass `handler` to the constructor, or use run()',
         );
       }
-      output = handler(task.input, attempt);
+      const output = handler(task.input, attempt);
+      // Inside the try: a thenable whose `then` getter or call throws fails the attempt (once:
+      // settling is idempotent) instead of escaping as an uncaught exception.
+      if (isPromiseLike(output)) {
+        output.then(this.#onFulfilled.bind(attempt), this.#onRejected.bind(attempt));
+      } else if (isObservable(output)) {
+        // Unsubscribing is how an Observable handler is stopped: abort() does it.
+        attempt.subscription = output.pipe(last(undefined, undefined)).subscribe({
+          next: (value) => this.#settle(attempt, true, value),
+          error: (error: unknown) => this.#settle(attempt, false, error),
+        });
+      } else {
+        this.#settle(attempt, true, output);
+      }
     } catch (error) {
       this.#settle(attempt, false, error);
-      return;
-    }
-    if (isPromiseLike(output)) {
-      output.then(this.#onFulfilled.bind(attempt), this.#onRejected.bind(attempt));
-    } else if (isObservable(output)) {
-      // Unsubscribing is how an Observable handler is stopped: abort() does it.
-      attempt.subscription = output.pipe(last(undefined, undefined)).subscribe({
-        next: (value) => this.#settle(attempt, true, value),
-        error: (error: unknown) => this.#settle(attempt, false, error),
-      });
-    } else {
-      this.#settle(attempt, true, output);
     }
   }
 
@@ -314,6 +346,8 @@ export class PoolEngine<I, O> {
     if (attempt.outcome !== Outcome.Pending || attempt.released) return;
     attempt.outcome = outcome;
     attempt.result = reason;
+    // Decided: its deadline can no longer count as a timeout during the abort grace.
+    this.#leaveDeadlineList(attempt);
     const observableHandler = attempt.subscription !== undefined;
     attempt.abort(reason);
     if (observableHandler) {
@@ -343,9 +377,7 @@ export class PoolEngine<I, O> {
   #release(attempt: Attempt<I, O>): void {
     attempt.released = true;
     const task = attempt.task;
-    const timeoutMs = task.settings.timeoutMs;
-    if (attempt.inDeadlineList && timeoutMs !== undefined)
-      this.#deadlines.get(timeoutMs)?.remove(attempt);
+    this.#leaveDeadlineList(attempt);
     attempt.timer?.unsubscribe();
     attempt.timer = undefined;
     this.running.delete(attempt);
@@ -451,6 +483,7 @@ export class PoolEngine<I, O> {
     error: Error | undefined,
   ): void {
     task.state = TaskState.Done;
+    if (task.hasCallerId) this.#callerIds.delete(task.id);
     if (task.settings.signal !== undefined) this.#unwatch(task.settings.signal, task);
     const metrics = this.#config.metrics;
     // A switch, not metrics[status]++: a keyed access with four names is polymorphic.
@@ -539,6 +572,24 @@ export class PoolEngine<I, O> {
     return new TaskCancelledError(reason, task.id, cause === undefined ? undefined : { cause });
   }
 
+  /**
+   * Takes the attempt off its deadline list. An emptied list is kept for reuse (a pool fed in
+   * bursts would otherwise re-arm a timer per burst), but only while there are few lists: with
+   * a distinct `timeoutMs` per task (`deadline - Date.now()`), one list per task would pile up
+   * until shutdown. So at most MAX_IDLE_DEADLINE_LISTS empty lists are ever kept.
+   */
+  #leaveDeadlineList(attempt: Attempt<I, O>): void {
+    const timeoutMs = attempt.task.settings.timeoutMs;
+    if (timeoutMs === undefined) return;
+    const list = this.#deadlines.get(timeoutMs);
+    if (list === undefined) return;
+    if (attempt.inDeadlineList) list.remove(attempt);
+    if (list.isEmpty && this.#deadlines.size > MAX_IDLE_DEADLINE_LISTS) {
+      list.dispose();
+      this.#deadlines.delete(timeoutMs);
+    }
+  }
+
   #deadlineList(timeoutMs: number): DeadlineList<Attempt<I, O>> {
     let list = this.#deadlines.get(timeoutMs);
     if (list === undefined) {
@@ -557,6 +608,9 @@ export class PoolEngine<I, O> {
     return list;
   }
 }
+
+/** Deadline lists kept for reuse beyond which every empty one is disposed. */
+const MAX_IDLE_DEADLINE_LISTS = 16;
 
 /**
  * Runs a bulk cancellation without capturing a stack per error: the stack of a cancellation

@@ -19,6 +19,8 @@ export enum TaskState {
 const STATE_MASK = 3;
 /** Flag bit: the task was taken out of the channel out of order. */
 const REMOVED = 4;
+/** Flag bit: the id is the caller's (generated ones are minted from a counter). */
+const CALLER_ID = 8;
 
 const OUTCOME_MASK = 3;
 const SETTLED = 4;
@@ -99,14 +101,26 @@ export class PoolTask<I, O> implements Task<I>, ChannelEntry {
     readonly priority: Priority,
     private readonly submittedRel: number,
     readonly settings: TaskSettings<I, O>,
-  ) {}
+  ) {
+    if (typeof key === 'string') this.#flags |= CALLER_ID;
+  }
 
   get state(): TaskState {
     return this.#flags & STATE_MASK;
   }
 
   set state(state: TaskState) {
-    this.#flags = (this.#flags & REMOVED) | state;
+    this.#flags = (this.#flags & ~STATE_MASK) | state;
+  }
+
+  /** True when the caller chose the id (the pool keeps those in a map to keep them unique). */
+  get hasCallerId(): boolean {
+    return (this.#flags & CALLER_ID) !== 0;
+  }
+
+  /** The acceptance number of a generated id, or undefined for a caller's id. */
+  get serial(): number | undefined {
+    return this.hasCallerId ? undefined : Number(this.key);
   }
 
   /** Set by the channel when the task is taken out of order (lazily skipped). */
@@ -115,7 +129,7 @@ export class PoolTask<I, O> implements Task<I>, ChannelEntry {
   }
 
   set removed(removed: boolean) {
-    this.#flags = removed ? this.#flags | REMOVED : this.#flags & STATE_MASK;
+    this.#flags = removed ? this.#flags | REMOVED : this.#flags & ~REMOVED;
   }
 
   /** When it last entered the queue: on acceptance, or when its retry was requeued. */

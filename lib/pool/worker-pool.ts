@@ -27,6 +27,8 @@ import { isBackoff } from '../backoff/backoff-from';
 import { checkDuration } from '../options/check-option';
 import { ConfigError } from '../errors/config-error';
 import { PoolClosedError } from '../errors/pool-closed-error';
+import { DuplicateTaskIdError } from '../errors/duplicate-task-id-error';
+import { closest } from '../config/config-internals';
 import { validateOptionsData } from '../config/validate';
 import type { PoolConfig } from '../config/schema';
 import { createLogger } from '../logging/logger';
@@ -100,6 +102,7 @@ export class WorkerPool<I = unknown, O = unknown> {
   readonly #scaler: Scaler | undefined;
   #nextId = 0;
   #closing = false;
+  #cleanupsStarted = false;
   #tornDown = false;
   #shutdown: Promise<ShutdownReport<I>> | undefined;
   #forceCut: (() => void) | undefined;
@@ -286,6 +289,11 @@ export class WorkerPool<I = unknown, O = unknown> {
    * ```
    */
   run<T>(fn: (ctx: TaskContext<void>) => Promise<T> | T, options?: TaskOptions<void>): Promise<T> {
+    if (typeof fn !== 'function') {
+      return Promise.reject(
+        new TypeError(`Expected \`fn\` of run() to be a function, got ${describe(fn)}`),
+      );
+    }
     const handler: Handler<void, T> = (_input, ctx) => fn(ctx);
     return (this as unknown as WorkerPool<void, T>).#enqueue(undefined, options, handler);
   }
@@ -298,6 +306,7 @@ export class WorkerPool<I = unknown, O = unknown> {
     if (this.#closing) return Promise.reject(new PoolClosedError(options?.id));
     let task: PoolTask<I, O>;
     try {
+      if (options !== undefined) checkTaskOptionKeys(options, TASK_OPTION_KEYS);
       // Tasks without options share the pool's settings object: no per-task copy.
       const settings =
         handler === this.#options.handler &&
@@ -333,6 +342,7 @@ export class WorkerPool<I = unknown, O = unknown> {
    * ```
    */
   process(source$: Observable<I>, options: ProcessOptions<I> = {}): Observable<TaskResult<I, O>> {
+    checkTaskOptionKeys(options, PROCESS_OPTION_KEYS);
     const { priority, ...taskOptions } = options;
     const shared = this.#settings(taskOptions, this.#options.handler);
     const priorityOf = typeof priority === 'function' ? priority : undefined;
@@ -463,6 +473,13 @@ export class WorkerPool<I = unknown, O = unknown> {
     if (typeof cleanup !== 'function') {
       throw new TypeError(`Expected \`cleanup\` to be a function, got ${describe(cleanup)}`);
     }
+    // Registered while draining, it still runs; once cleanups have started it never would.
+    if (this.#cleanupsStarted) {
+      throw new PoolClosedError(
+        undefined,
+        'its cleanups have already run: onShutdown() is too late',
+      );
+    }
     this.#cleanups.push(cleanup);
   }
 
@@ -478,8 +495,18 @@ export class WorkerPool<I = unknown, O = unknown> {
    * ```
    */
   shutdown(options: ShutdownOptions = {}): Promise<ShutdownReport<I>> {
-    if (options.timeoutMs !== undefined) {
-      checkDuration(options.timeoutMs, 'timeoutMs', { infinite: true });
+    try {
+      if (options === null || typeof options !== 'object') {
+        throw new TypeError(
+          `Expected \`options\` of shutdown() to be an object, got ${describe(options)}`,
+        );
+      }
+      if (options.timeoutMs !== undefined) {
+        checkDuration(options.timeoutMs, 'timeoutMs', { infinite: true });
+      }
+    } catch (error) {
+      // A promise-returning method reports bad arguments through its promise.
+      return Promise.reject(error);
     }
     if (this.#shutdown) {
       if (options.force || options.timeoutMs === 0) this.#forceCut?.();
@@ -502,6 +529,8 @@ export class WorkerPool<I = unknown, O = unknown> {
       'shutting down',
     );
     this.#scaler?.stop();
+    // Producers waiting for room go on (and get PoolClosedError from submit()).
+    this.#engine.releaseWaiters();
     // Stop taking items from process() sources: the intake completes behind them.
     for (const group of this.#groups) {
       group.sourceSubscription?.unsubscribe();
@@ -539,6 +568,7 @@ export class WorkerPool<I = unknown, O = unknown> {
       withdrawn: m.cancelled - cancelled.length - aborted.length,
       timedOut: cancelled.length + aborted.length > 0,
     };
+    this.#cleanupsStarted = true;
     // Cleanups see what never ran, so one can persist it (the only way to reach the report
     // when a signal started the shutdown and the process exits after it).
     const cleanup = await runCleanups(
@@ -571,6 +601,7 @@ export class WorkerPool<I = unknown, O = unknown> {
     this.#closed$.next();
     this.#closed$.complete();
     this.#engine.dispose();
+    this.#engine.releaseWaiters();
     this.#breaker?.dispose();
     this.#sampler?.stop();
     // Only a source the pool made is the pool's to close.
@@ -590,10 +621,17 @@ export class WorkerPool<I = unknown, O = unknown> {
     priority: Priority,
     settings: TaskSettings<I, O>,
   ): PoolTask<I, O> {
-    if (id !== undefined && typeof id !== 'string') {
-      throw new TypeError(`Expected \`id\` to be a string, got ${describe(id)}`);
+    if (id !== undefined) {
+      if (typeof id !== 'string') {
+        throw new TypeError(`Expected \`id\` to be a string, got ${describe(id)}`);
+      }
+      if (this.#engine.findLive(id, this.#nextId) !== undefined) throw new DuplicateTaskIdError(id);
+      return new PoolTask<I, O>(id, input, priority, this.#engine.now(), settings);
     }
-    return new PoolTask<I, O>(id ?? ++this.#nextId, input, priority, this.#engine.now(), settings);
+    let serial = ++this.#nextId;
+    // A generated id never takes one a caller is using.
+    while (this.#engine.hasCallerId(String(serial))) serial = ++this.#nextId;
+    return new PoolTask<I, O>(serial, input, priority, this.#engine.now(), settings);
   }
 
   /** Per-call settings; checked here so a bad option rejects that call only. */
@@ -682,6 +720,35 @@ export class WorkerPool<I = unknown, O = unknown> {
       { advance },
     );
   }
+}
+
+const TASK_OPTION_KEYS: readonly string[] = ['id', 'priority', 'timeoutMs', 'retry', 'signal'];
+const PROCESS_OPTION_KEYS: readonly string[] = ['priority', 'timeoutMs', 'retry', 'signal'];
+const RETRY_OPTION_KEYS: readonly string[] = ['maxAttempts', 'backoff', 'retryIf'];
+
+/**
+ * Per-task options are checked like pool options, for plain JavaScript callers: a typo
+ * (`priorty`) must not be ignored silently.
+ */
+function checkTaskOptionKeys(options: unknown, known: readonly string[]): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`Expected \`options\` to be an object, got ${describe(options)}`);
+  }
+  for (const key in options) checkKnown(key, known, '');
+  const retry = (options as { retry?: unknown }).retry;
+  if (retry === undefined) return;
+  if (retry === null || typeof retry !== 'object') {
+    throw new TypeError(`Expected \`retry\` to be an object, got ${describe(retry)}`);
+  }
+  for (const key in retry) checkKnown(key, RETRY_OPTION_KEYS, 'retry.');
+}
+
+function checkKnown(key: string, known: readonly string[], prefix: string): void {
+  if (known.includes(key)) return;
+  const suggestion = closest(key, known);
+  throw new TypeError(
+    `Unknown option \`${prefix}${key}\`${suggestion ? ` (did you mean \`${prefix}${suggestion}\`?)` : ''}; expected one of ${known.join(', ')}`,
+  );
 }
 
 /** `Infinity` as "none": Node runs a timer of Infinity ms after 1 ms. */
@@ -805,16 +872,6 @@ function checkOptions<I, O>(options: WorkerPoolOptions<I, O>): void {
       message: `must be an RxJS SchedulerLike, got ${describe(options.scheduler)}`,
     });
   }
-  if (Array.isArray(options.handleSignals)) {
-    for (const signal of options.handleSignals) {
-      if (typeof signal !== 'string' || !signal.startsWith('SIG')) {
-        problems.push({
-          path: 'handleSignals',
-          message: `must list signal names like 'SIGTERM', got ${describe(signal)}`,
-        });
-      }
-    }
-  }
   // Everything that can be plain data goes through the one schema, so messages match loadConfig's.
   const data: Record<string, unknown> = { ...options };
   delete data.handler;
@@ -830,7 +887,6 @@ function checkOptions<I, O>(options: WorkerPoolOptions<I, O>): void {
     data.metrics = metrics;
     checkUsageSource(usageSource, 'metrics.usageSource');
   }
-  if (Array.isArray(options.handleSignals)) delete data.handleSignals;
   if (isObservable(options.concurrency)) delete data.concurrency;
   else if (options.concurrency && typeof options.concurrency === 'object') {
     const { autoscale, ...range } = options.concurrency;

@@ -111,7 +111,7 @@ export class PidusageSource implements UsageSource {
 
   /** Takes one reading; the event-loop delay covers the time since the previous one. */
   async sample(): Promise<ProcessUsage> {
-    const stat = await pidusage(process.pid);
+    const stat = await readPidusage();
     const heapUsedBytes = process.memoryUsage().heapUsed;
     // The histogram is in nanoseconds; with no samples yet its percentiles are meaningless.
     const eventLoopDelayMs = this.#loopDelay.count > 0 ? this.#loopDelay.percentile(99) / 1e6 : 0;
@@ -174,5 +174,21 @@ export class ScriptedUsageSource implements UsageSource {
     const reading = this.#readings[Math.min(this.#next, this.#readings.length - 1)];
     if (this.#next < this.#readings.length) this.#next++;
     return Promise.resolve({ ...reading });
+  }
+}
+
+/**
+ * pidusage keeps one open descriptor of /proc/<pid>/stat in a process-wide history. Seen in a
+ * long test run: a read failing with EBADF once that descriptor had been closed behind its
+ * back. Its `clear()` forgets the history without closing anything, so one retry after it
+ * opens a fresh descriptor (the CPU baseline restarts from that sample).
+ */
+async function readPidusage(): Promise<pidusage.Status> {
+  try {
+    return await pidusage(process.pid);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EBADF') throw error;
+    pidusage.clear();
+    return pidusage(process.pid);
   }
 }

@@ -20,10 +20,97 @@ const realProcess: ProcessHooks = {
   exit: (code) => process.exit(code),
 };
 
+interface Registration {
+  signals: readonly NodeJS.Signals[];
+  timeoutMs: number;
+  logger: Logger;
+}
+
 /**
- * The first signal starts a shutdown with the deadline and exits 0 if everything drained, 1 if
- * the deadline cut work; a second signal forces it and exits with 128 + the signal number.
- * Returns the function that removes the handlers (called after shutdown).
+ * One per process (per set of hooks): every pool with `handleSignals` registers here, and the
+ * process gets one listener per signal however many pools there are (no MaxListeners warning).
+ *
+ * The first signal shuts every registered pool down with its own deadline; the process exits
+ * only once all of them have finished (cleanups included), with the worst code: 0 if all
+ * drained, 1 if a deadline cut work. A second signal forces every one of them and exits with
+ * 128 + the signal number once they have all returned.
+ */
+class SignalCoordinator {
+  readonly #targets = new Map<ShutdownTarget, Registration>();
+  readonly #listening = new Set<NodeJS.Signals>();
+  #inProgress: { target: ShutdownTarget; done: Promise<number> }[] | undefined;
+  #forcedCode: number | undefined;
+
+  constructor(private readonly hooks: ProcessHooks) {}
+
+  register(target: ShutdownTarget, registration: Registration): () => void {
+    this.#targets.set(target, registration);
+    for (const signal of registration.signals) {
+      if (this.#listening.has(signal)) continue;
+      this.#listening.add(signal);
+      this.hooks.on(signal, this.#onSignal);
+    }
+    return () => this.#unregister(target);
+  }
+
+  #unregister(target: ShutdownTarget): void {
+    this.#targets.delete(target);
+    // While a signal-started shutdown runs, a second signal must still be caught.
+    if (this.#inProgress !== undefined) return;
+    const wanted = new Set([...this.#targets.values()].flatMap((r) => r.signals));
+    for (const signal of [...this.#listening]) {
+      if (wanted.has(signal)) continue;
+      this.#listening.delete(signal);
+      this.hooks.off(signal, this.#onSignal);
+    }
+  }
+
+  readonly #onSignal = (signal: NodeJS.Signals): void => {
+    if (this.#inProgress === undefined) this.#start(signal);
+    else this.#force(signal);
+  };
+
+  #start(signal: NodeJS.Signals): void {
+    const started = [...this.#targets].map(([target, { timeoutMs, logger }]) => {
+      logger.info({ signal, timeoutMs }, 'signal received: shutting down');
+      const done = target.shutdown({ timeoutMs }).then(
+        (report) => (report.timedOut ? 1 : 0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          return 1;
+        },
+      );
+      return { target, done };
+    });
+    this.#inProgress = started;
+    void Promise.all(started.map((s) => s.done)).then((codes) => {
+      // A second signal may have forced these same shutdowns: its exit code wins.
+      if (this.#forcedCode === undefined) this.hooks.exit(Math.max(0, ...codes));
+    });
+  }
+
+  #force(signal: NodeJS.Signals): void {
+    if (this.#forcedCode !== undefined) return;
+    const code = (this.#forcedCode = 128 + (constants.signals[signal] ?? 0));
+    const inProgress = this.#inProgress ?? [];
+    for (const { target } of inProgress) {
+      this.#targets.get(target)?.logger.warn({ signal }, 'second signal: forcing shutdown');
+    }
+    // force: running tasks are aborted now; a pool returns the promise of its first shutdown,
+    // so this settles once each has finished (cleanups included).
+    void Promise.allSettled(inProgress.map(({ target }) => target.shutdown({ force: true }))).then(
+      () => this.hooks.exit(code),
+    );
+  }
+}
+
+const coordinators = new WeakMap<ProcessHooks, SignalCoordinator>();
+
+/**
+ * Registers `target` with the process-wide signal coordinator: the first of `signals` shuts it
+ * (and every other registered pool) down with the deadline and exits 0 if everything drained,
+ * 1 if a deadline cut work; a second signal forces it and exits with 128 + the signal number.
+ * Returns the function that unregisters it (called after its shutdown).
  */
 export function installSignalHandlers(
   target: ShutdownTarget,
@@ -32,29 +119,10 @@ export function installSignalHandlers(
   logger: Logger,
   hooks: ProcessHooks = realProcess,
 ): () => void {
-  let received = 0;
-  let forcedCode: number | undefined;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    received++;
-    if (received === 1) {
-      logger.info({ signal, timeoutMs }, 'signal received: shutting down');
-      target.shutdown({ timeoutMs }).then(
-        // A second signal may have forced this same shutdown: its exit code wins.
-        (report) => hooks.exit(forcedCode ?? (report.timedOut ? 1 : 0)),
-        (error: unknown) => {
-          logger.error({ err: error }, 'shutdown failed');
-          hooks.exit(1);
-        },
-      );
-      return;
-    }
-    logger.warn({ signal }, 'second signal: forcing shutdown');
-    const code = (forcedCode = 128 + (constants.signals[signal] ?? 0));
-    // force: running tasks are aborted now; the first shutdown's promise resolves with them.
-    target.shutdown({ force: true }).finally(() => hooks.exit(code));
-  };
-  for (const signal of signals) hooks.on(signal, onSignal);
-  return () => {
-    for (const signal of signals) hooks.off(signal, onSignal);
-  };
+  let coordinator = coordinators.get(hooks);
+  if (coordinator === undefined) {
+    coordinator = new SignalCoordinator(hooks);
+    coordinators.set(hooks, coordinator);
+  }
+  return coordinator.register(target, { signals, timeoutMs, logger });
 }

@@ -2,7 +2,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { expect } from 'chai';
-import { loadConfig, type SourcedConfigProblem } from '../../lib/config/load-config';
+import { execFileSync } from 'child_process';
+import {
+  MAX_CONFIG_FILE_BYTES,
+  loadConfig,
+  type SourcedConfigProblem,
+} from '../../lib/config/load-config';
 import { schemaDefaults } from '../../lib/config/validate';
 import { configError, lines } from '../support/config-fixtures';
 
@@ -255,6 +260,77 @@ describe('config/load-config', () => {
       );
       const missing = keys(schema).filter((k) => !new RegExp(`^\\s*#?\\s*${k}:`, 'm').test(text));
       expect(missing).to.deep.equal([]);
+    });
+  });
+
+  describe('hostile files and inputs', () => {
+    const polluted = (): unknown => (Object.prototype as Record<string, unknown>).polluted;
+
+    it('a __proto__ key in JSON, YAML or overrides is an unknown key, not a prototype write', () => {
+      const json = write(
+        'pool.json',
+        '{"__proto__": {"polluted": 1}, "queue": {"__proto__": {"polluted": 2}}}',
+      );
+      const yaml = write('pool.yaml', '__proto__:\n  polluted: 3\n');
+      for (const options of [
+        { file: json, env: {} },
+        { file: yaml, env: {} },
+        { env: {}, overrides: JSON.parse('{"__proto__": {"polluted": 4}}') as object },
+      ]) {
+        const error = configError(() => loadConfig(options));
+        expect(lines(error).join('\n')).to.contain('__proto__: unknown key');
+        expect(polluted()).to.equal(undefined);
+      }
+      // Later configurations are unaffected.
+      expect(loadConfig({ env: {} }).queue.capacity).to.equal(schemaDefaults().queue.capacity);
+    });
+
+    it('a YAML alias bomb is a ConfigError naming the file, not a raw ReferenceError', () => {
+      const rows = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+      for (const [name, ref] of [
+        ['b', 'a'],
+        ['c', 'b'],
+        ['d', 'c'],
+        ['e', 'd'],
+        ['f', 'e'],
+      ]) {
+        rows.push(`${name}: &${name} [${Array(9).fill(`*${ref}`).join(', ')}]`);
+      }
+      const file = write('bomb.yaml', rows.join('\n'));
+      const error = configError(() => loadConfig({ file, env: {} }));
+      expect(error.message).to.contain(file).and.contain('alias');
+    });
+
+    it('a file over 1 MiB is refused before it is parsed', () => {
+      const file = write('huge.yaml', `# ${'x'.repeat(MAX_CONFIG_FILE_BYTES)}\n`);
+      const error = configError(() => loadConfig({ file, env: {} }));
+      expect(error.message).to.contain('over the limit');
+    });
+
+    it('a FIFO named pool.yaml is refused at once instead of hanging', function () {
+      if (process.platform === 'win32') this.skip();
+      const file = path.join(dir, 'fifo.yaml');
+      execFileSync('mkfifo', [file]);
+      const error = configError(() => loadConfig({ file, env: {} }));
+      expect(error.message).to.contain('not a regular file');
+    });
+
+    it('loadConfig(null) and a non-string file are ConfigErrors', () => {
+      expect(configError(() => loadConfig(null as unknown as {})).message).to.contain(
+        'loadConfig()',
+      );
+      expect(lines(configError(() => loadConfig({ file: 42 as unknown as string })))).to.deep.equal(
+        ['file: must be a path string, got 42'],
+      );
+    });
+
+    it('durations above 2^31-1 ms are refused, Infinity in YAML (.inf) means none', () => {
+      const file = write('pool.yaml', 'timeoutMs: 2147483648\nshutdown:\n  timeoutMs: .inf\n');
+      const error = configError(() => loadConfig({ file, env: {} }));
+      expect(lines(error)).to.have.length(1);
+      expect(lines(error)[0]).to.contain('timeoutMs: must be <= 2147483647');
+      const fine = write('fine.yaml', 'shutdown:\n  timeoutMs: .inf\n');
+      expect(loadConfig({ file: fine, env: {} }).shutdown.timeoutMs).to.equal(Infinity);
     });
   });
 });

@@ -91,6 +91,83 @@ describe('installSignalHandlers', () => {
   });
 });
 
+describe('the process-wide signal coordinator', () => {
+  it('waits for every registered pool before exiting, with the worst code', async () => {
+    const { hooks, listeners, exits, exitedOnce } = fakeHooks();
+    const order: string[] = [];
+    let finishSlow!: () => void;
+    installSignalHandlers(
+      { shutdown: async () => (order.push('fast done'), report(false)) },
+      ['SIGTERM'],
+      1,
+      silent,
+      hooks,
+    );
+    installSignalHandlers(
+      {
+        shutdown: () =>
+          new Promise((resolve) => {
+            finishSlow = () => {
+              order.push('slow done');
+              resolve(report(true));
+            };
+          }),
+      },
+      ['SIGTERM'],
+      1,
+      silent,
+      hooks,
+    );
+    listeners.get('SIGTERM')?.('SIGTERM');
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(exits).to.deep.equal([]);
+    finishSlow();
+    expect(await exitedOnce).to.equal(1);
+    expect(order).to.deep.equal(['fast done', 'slow done']);
+    expect(exits).to.deep.equal([1]);
+  });
+
+  it('adds one process listener per signal however many pools register', () => {
+    const { hooks } = fakeHooks();
+    let added = 0;
+    const counting: ProcessHooks = { ...hooks, on: (s, l) => (added++, hooks.on(s, l)) };
+    const removers = Array.from({ length: 11 }, () =>
+      installSignalHandlers(
+        { shutdown: async () => report(false) },
+        ['SIGINT', 'SIGTERM'],
+        1,
+        silent,
+        counting,
+      ),
+    );
+    expect(added).to.equal(2);
+    removers.forEach((remove) => remove());
+  });
+
+  it('keeps listening until the last pool unregisters', () => {
+    const { hooks, listeners } = fakeHooks();
+    const first = installSignalHandlers(
+      { shutdown: async () => report(false) },
+      ['SIGINT'],
+      1,
+      silent,
+      hooks,
+    );
+    const second = installSignalHandlers(
+      { shutdown: async () => report(false) },
+      ['SIGINT'],
+      1,
+      silent,
+      hooks,
+    );
+    first();
+    expect(listeners.has('SIGINT')).to.equal(true);
+    second();
+    expect(listeners.has('SIGINT')).to.equal(false);
+  });
+});
+
 describe('handleSignals in a real process', function () {
   this.timeout(30_000);
   const fixture = path.join(__dirname, 'fixtures', 'signal-worker.ts');
@@ -100,9 +177,12 @@ describe('handleSignals in a real process', function () {
    * shutdown has started (signals sent together may be delivered in either order), and
    * gathers its output.
    */
-  function runWorker(signals: NodeJS.Signals[]): Promise<{ code: number | null; lines: string[] }> {
+  function runWorker(
+    signals: NodeJS.Signals[],
+    file = fixture,
+  ): Promise<{ code: number | null; lines: string[] }> {
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', fixture], {
+      const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', file], {
         cwd: path.join(__dirname, '..', '..'),
         stdio: ['ignore', 'pipe', 'inherit'],
       });
@@ -147,5 +227,19 @@ describe('handleSignals in a real process', function () {
     );
     expect(r.aborted.map((t: { input: number }) => t.input)).to.deep.equal([1, 2]);
     expect(code).to.equal(128 + 2);
+  });
+
+  it('two pools in one process: the process exits after both shut down and ran their cleanups', async () => {
+    const { code, lines } = await runWorker(
+      ['SIGTERM'],
+      path.join(__dirname, 'fixtures', 'two-pools-worker.ts'),
+    );
+    expect(lines).to.include('fast cleanup 0 0');
+    const slowLine = lines.find((l) => l.startsWith('slow cleanup '));
+    expect(slowLine, lines.join('\n')).to.be.a('string');
+    const [completed, cut] = (slowLine as string).split(' ').slice(2).map(Number);
+    expect(completed + cut).to.equal(10_000);
+    // The slow pool's deadline cut work: the worst code wins.
+    expect(code).to.equal(1);
   });
 });

@@ -1,0 +1,64 @@
+import { expect } from 'chai';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { WorkerPool } from '../../lib/pool/worker-pool';
+import { silent } from '../support/pool-fixtures';
+
+// A forced collection without starting node with --expose-gc: the flag is set at run time and
+// a fresh context hands out the `gc` function.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+function heapAfterGc(): number {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+const MB = 1024 * 1024;
+
+/** Memory follows what is live, not what has passed through (generous thresholds: no flakes). */
+describe('WorkerPool memory stays bounded', function () {
+  this.timeout(30_000);
+
+  it('a distinct timeoutMs per task (deadline - Date.now()) leaves no deadline list behind', async () => {
+    const pool = new WorkerPool<number, number>({ logger: silent, handler: (n) => n });
+    // Warm up, so lazily made structures are not counted.
+    for (let i = 0; i < 100; i++) await pool.submit(i, { timeoutMs: 5_000 + i });
+    const before = heapAfterGc();
+    const tasks = 30_000;
+    for (let i = 0; i < tasks; i++) void pool.submit(i, { timeoutMs: 10_000 + i });
+    await pool.onIdle();
+    const grown = heapAfterGc() - before;
+    // One list per task used to cost ~700 bytes each: ~20 MB here.
+    expect(grown, `${(grown / MB).toFixed(1)} MB`).to.be.below(4 * MB);
+    await pool.shutdown();
+  });
+
+  it('tasks cancelled by their caller while queued are freed without waiting for their turn', async () => {
+    const pool = new WorkerPool<{ payload: string }, number>({ logger: silent, handler: () => 1 });
+    pool.pause();
+    // One task stays queued at the same level, so nothing is ever dequeued.
+    const keeper = pool.submit({ payload: 'keep' }).catch(() => 0);
+    const before = heapAfterGc();
+    const tasks = 20_000;
+    const controllers: AbortController[] = [];
+    const settled: Promise<unknown>[] = [];
+    for (let i = 0; i < tasks; i++) {
+      const controller = new AbortController();
+      controllers.push(controller);
+      // ~1 KB of input per task: 20 MB held while queued.
+      const payload = `${i}`.padEnd(1024, '.');
+      settled.push(pool.submit({ payload }, { signal: controller.signal }).catch(() => 0));
+    }
+    for (const controller of controllers) controller.abort();
+    await Promise.all(settled);
+    controllers.length = 0;
+    settled.length = 0;
+    const grown = heapAfterGc() - before;
+    expect(pool.metrics().queued).to.equal(1);
+    expect(grown, `${(grown / MB).toFixed(1)} MB`).to.be.below(4 * MB);
+    await pool.shutdown({ timeoutMs: 0 });
+    await keeper;
+  });
+});
