@@ -124,10 +124,12 @@ class LatencyTrack {
   readonly histogram = newHistogram();
   #countAtSummary = -1;
   #summary: LatencySummary = { p50: 0, p90: 0, p99: 0, max: 0 };
+  /** Set by {@link freeze}: the histogram is gone, the last summary stays. */
+  frozen = false;
 
   summary(): LatencySummary {
     const h = this.histogram;
-    if (h.totalCount !== this.#countAtSummary) {
+    if (!this.frozen && h.totalCount !== this.#countAtSummary) {
       this.#countAtSummary = h.totalCount;
       this.#summary = h.totalCount === 0 ? { p50: 0, p90: 0, p99: 0, max: 0 } : summaryOf(h);
     }
@@ -135,8 +137,17 @@ class LatencyTrack {
   }
 
   reset(): void {
+    if (this.frozen) return;
     this.histogram.reset();
     this.#countAtSummary = -1;
+  }
+
+  /** Keeps the current summary and frees the histogram (WebAssembly memory is not the GC's). */
+  freeze(): void {
+    if (this.frozen) return;
+    this.summary();
+    this.frozen = true;
+    if (wasmReady) this.histogram.destroy();
   }
 }
 
@@ -190,6 +201,7 @@ export class MetricsRecorder {
   readonly #waitBy: LatencyTrack[] = PRIORITY_NAMES.map(() => new LatencyTrack());
   readonly #runBy: LatencyTrack[] = PRIORITY_NAMES.map(() => new LatencyTrack());
 
+  #closed = false;
   #intervalStart: number | undefined;
   #completedAtIntervalStart = 0;
   #throughput = 0;
@@ -201,6 +213,7 @@ export class MetricsRecorder {
       wasmHistograms.register(
         this,
         tracks.map((track) => track.histogram),
+        this,
       );
     }
   }
@@ -210,6 +223,7 @@ export class MetricsRecorder {
    * Call it once per task that ran, whatever its outcome.
    */
   recordLatency(priority: Priority, waitMs: number, runMs: number): void {
+    if (this.#closed) return;
     // Two records per task, per level only: the overall view is the levels merged when a
     // snapshot asks for it (recording dominates; snapshots are rare).
     const level = priority >= 0 && priority <= 3 ? priority : 1;
@@ -237,6 +251,7 @@ export class MetricsRecorder {
 
   /** The overall track as the sum of the per-level ones, merged again only when they changed. */
   #merged(overall: LatencyTrack, levels: readonly LatencyTrack[]): LatencySummary {
+    if (this.#closed) return overall.summary();
     let count = 0;
     for (const level of levels) count += level.histogram.totalCount;
     if (count !== overall.histogram.totalCount) {
@@ -282,6 +297,20 @@ export class MetricsRecorder {
       system: { ...live.system },
       timestamp: now,
     };
+  }
+
+  /**
+   * Freezes the latency summaries and frees the histograms: a pool calls it at shutdown, so a
+   * process that makes many pools does not wait for the GC to release their WebAssembly memory
+   * (thousands of pools made in a loop ran it out). Snapshots stay valid; recording stops.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#merged(this.#wait, this.#waitBy);
+    this.#merged(this.#run, this.#runBy);
+    this.#closed = true;
+    for (const track of [this.#wait, this.#run, ...this.#waitBy, ...this.#runBy]) track.freeze();
+    wasmHistograms.unregister(this);
   }
 
   /** Clears the latency histograms (counters and throughput are untouched). */

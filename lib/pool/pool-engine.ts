@@ -350,6 +350,9 @@ export class PoolEngine<I, O> {
     this.#leaveDeadlineList(attempt);
     const observableHandler = attempt.subscription !== undefined;
     attempt.abort(reason);
+    // A handler that settles synchronously on abort has already freed its slot (and may have
+    // started a backoff, which owns `attempt.timer` now): no grace timer for it.
+    if (attempt.settled) return;
     if (observableHandler) {
       // Unsubscribed: it cannot emit any more, so it has stopped.
       this.#settle(attempt, false, reason);

@@ -602,6 +602,7 @@ export class WorkerPool<I = unknown, O = unknown> {
     this.#closed$.complete();
     this.#engine.dispose();
     this.#engine.releaseWaiters();
+    this.#metrics.close();
     this.#breaker?.dispose();
     this.#sampler?.stop();
     // Only a source the pool made is the pool's to close.

@@ -220,4 +220,22 @@ describe('MetricsRecorder', () => {
       expect(result.offHeapDelta).to.be.below(1024 * 1024);
     });
   });
+
+  it('close() keeps the last latency summaries, stops recording and can be called twice', () => {
+    const recorder = new MetricsRecorder({ startedAt: 0 });
+    recorder.recordLatency(Priority.HIGH, 2, 40);
+    const live = {
+      active: 0,
+      abandoned: 0,
+      queuedByPriority: [0, 0, 0, 0] as [number, number, number, number],
+      concurrency: 1,
+      system: { cpuPercent: 0, rssBytes: 0, heapUsedBytes: 0, eventLoopDelayMs: 0 },
+    };
+    const before = recorder.snapshot(live, 1000, { advance: false }).latency;
+    recorder.close();
+    recorder.close();
+    recorder.recordLatency(Priority.HIGH, 500, 500);
+    recorder.reset();
+    expect(recorder.snapshot(live, 2000, { advance: false }).latency).to.deep.equal(before);
+  });
 });

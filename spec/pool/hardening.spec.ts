@@ -141,6 +141,41 @@ describe('WorkerPool hardening', () => {
     });
   });
 
+  describe('attempts that settle synchronously', () => {
+    it('a handler that settles synchronously on abort, then is cancelled in backoff, runs once and ends once', async () => {
+      // Its retry's backoff timer used to be overwritten by an abort-grace timer: cancelling the
+      // task in backoff stopped the wrong timer, and the task ran again with a second result.
+      const scheduler = new VirtualTimeScheduler();
+      const controller = new AbortController();
+      let calls = 0;
+      const pool = new WorkerPool<number, number>({
+        logger: silent,
+        scheduler,
+        timeoutMs: 10,
+        abortGraceMs: 100,
+        retry: { maxAttempts: 3, backoff: { strategy: 'fixed', initialMs: 50, maxMs: 50 } },
+        handler: (_n, { signal }) => {
+          calls++;
+          return {
+            then(_ok: (v: number) => void, fail: (e: unknown) => void) {
+              signal.addEventListener('abort', () => fail(signal.reason));
+            },
+          } as unknown as Promise<number>;
+        },
+      });
+      const results: string[] = [];
+      pool.results$.subscribe((r) => results.push(r.status));
+      const settled = pool.submit(1, { signal: controller.signal }).catch((e: unknown) => e);
+      scheduler.schedule(() => controller.abort(), 20);
+      scheduler.flush();
+      expect(await settled).to.be.instanceOf(TaskCancelledError);
+      expect(calls).to.equal(1);
+      expect(results).to.deep.equal(['cancelled']);
+      void pool.shutdown();
+      scheduler.flush();
+    });
+  });
+
   describe('waiters settle at shutdown', () => {
     it('every whenCapacity() and onIdle() waiter settles; none is left pending', async () => {
       const pool = new WorkerPool<number, number>({

@@ -7,6 +7,8 @@ import { PoolClosedError } from '../../lib/errors/pool-closed-error';
 import type { TaskResult } from '../../lib/task/task';
 import type { Priority } from '../../lib/task/priority';
 import { silent } from '../support/pool-fixtures';
+import { installSignalHandlers, type ProcessHooks } from '../../lib/shutdown/signal-handlers';
+import type { ShutdownOptions, ShutdownReport } from '../../lib/shutdown/shutdown-report';
 
 interface TaskPlan {
   at: number;
@@ -14,6 +16,9 @@ interface TaskPlan {
   durations: number[]; // per attempt
   failures: number; // attempts that fail before it succeeds
   stream: boolean; // through the process() stream instead of submit()
+  kind: 'observable' | 'thenable' | 'hostile'; // hostile: a thenable whose then() throws
+  ownTimeoutMs: number | undefined; // a per-task timeout: one deadline list per distinct value
+  cancelAt: number | undefined; // the caller aborts its signal then (submit() tasks)
 }
 
 const taskPlan = fc.record({
@@ -22,6 +27,9 @@ const taskPlan = fc.record({
   durations: fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 3, maxLength: 3 }),
   failures: fc.integer({ min: 0, max: 3 }),
   stream: fc.boolean(),
+  kind: fc.constantFrom<TaskPlan['kind']>('observable', 'observable', 'thenable', 'hostile'),
+  ownTimeoutMs: fc.option(fc.integer({ min: 3, max: 20 }), { nil: undefined }),
+  cancelAt: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
 });
 
 const workload = fc.record({
@@ -62,12 +70,42 @@ describe('WorkerPool invariants (property-based)', function () {
             maxAttempts: w.maxAttempts,
             backoff: new FixedBackoff({ initialMs: 3, jitter: 'none' }),
           },
-          handler: (n, { attempt }) => {
+          handler: (n, { attempt, signal }) => {
             // The limit in force as the pool sees it (a concurrency$ subscriber made here would
             // hear of a raise only after the pool has acted on it).
             if (running >= pool.metrics().concurrency) overLimit++;
             running++;
             const plan = plans.get(n) as TaskPlan;
+            if (plan.kind === 'hostile') {
+              running--;
+              return {
+                then() {
+                  throw new Error('then() threw');
+                },
+              } as unknown as Promise<number>;
+            }
+            if (plan.kind === 'thenable') {
+              // A well-behaved thenable: it settles on its own or as soon as it is aborted.
+              return {
+                then(ok: (v: number) => void, fail: (e: unknown) => void) {
+                  let done = false;
+                  const end = (settle: () => void): void => {
+                    if (done) return;
+                    done = true;
+                    running--;
+                    settle();
+                  };
+                  scheduler.schedule(
+                    () =>
+                      end(() =>
+                        attempt <= plan.failures ? fail(new Error(`fail ${attempt}`)) : ok(n),
+                      ),
+                    plan.durations[attempt - 1],
+                  );
+                  signal.addEventListener('abort', () => end(() => fail(signal.reason)));
+                },
+              } as unknown as Promise<number>;
+            }
             const work = timer(plan.durations[attempt - 1], scheduler).pipe(
               mergeMap(() =>
                 attempt <= plan.failures ? throwError(() => new Error(`fail ${attempt}`)) : [n],
@@ -102,7 +140,14 @@ describe('WorkerPool invariants (property-based)', function () {
               return;
             }
             submitted++;
-            pool.submit(n, { priority: plan.priority }).catch((e: unknown) => {
+            let signal: AbortSignal | undefined;
+            if (plan.cancelAt !== undefined) {
+              const controller = new AbortController();
+              signal = controller.signal;
+              scheduler.schedule(() => controller.abort(), plan.cancelAt);
+            }
+            const options = { priority: plan.priority, timeoutMs: plan.ownTimeoutMs, signal };
+            pool.submit(n, options).catch((e: unknown) => {
               if (e instanceof PoolClosedError) refusedAfterClose++;
             });
           }, plan.at);
@@ -133,7 +178,92 @@ describe('WorkerPool invariants (property-based)', function () {
         ).to.equal(accepted);
         for (const result of results) expect(result.attempts).to.be.at.most(w.maxAttempts);
       }),
-      { numRuns: 150 },
+      {
+        numRuns: Number(process.env.INVARIANT_RUNS ?? 150),
+        seed: process.env.INVARIANT_SEED ? Number(process.env.INVARIANT_SEED) : undefined,
+      },
+    );
+  });
+
+  it('two pools under one signal coordinator: exit comes once, after both drained, with the worst code', async () => {
+    const plan = fc.record({
+      tasks: fc.array(
+        fc.record({
+          pool: fc.integer({ min: 0, max: 1 }),
+          at: fc.integer({ min: 0, max: 30 }),
+          ms: fc.integer({ min: 1, max: 20 }),
+        }),
+        { maxLength: 30 },
+      ),
+      deadlines: fc.tuple(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 30 })),
+      signalAt: fc.integer({ min: 0, max: 40 }),
+      secondSignalAt: fc.option(fc.integer({ min: 0, max: 40 }), { nil: undefined }),
+    });
+    await fc.assert(
+      fc.asyncProperty(plan, async (p) => {
+        const scheduler = new VirtualTimeScheduler(undefined, Infinity);
+        const listeners = new Map<string, (signal: NodeJS.Signals) => void>();
+        const exits: number[] = [];
+        const reports: ShutdownReport<number>[] = [];
+        const hooks: ProcessHooks = {
+          on: (signal, listener) => listeners.set(signal, listener),
+          off: (signal) => listeners.delete(signal),
+          exit: (code) => exits.push(code),
+        };
+        const pools = p.deadlines.map(
+          () =>
+            new WorkerPool<number, number>({
+              logger: silent,
+              scheduler,
+              concurrency: 2,
+              abortGraceMs: 1,
+              handler: (ms) => timer(ms, scheduler).pipe(mergeMap(() => [ms])),
+            }),
+        );
+        const results = pools.map(() => 0);
+        pools.forEach((pool, index) => {
+          pool.results$.subscribe(() => results[index]++);
+          const shutdown = pool.shutdown.bind(pool);
+          const target = {
+            shutdown: (options?: ShutdownOptions) =>
+              shutdown(options).then((report) => {
+                if (!reports.includes(report)) reports.push(report);
+                return report;
+              }),
+          };
+          installSignalHandlers(target, ['SIGTERM', 'SIGINT'], p.deadlines[index], silent, hooks);
+        });
+        const accepted = pools.map(() => 0);
+        for (const task of p.tasks) {
+          scheduler.schedule(() => {
+            if (reports.length > 0 || listenersFired) return;
+            accepted[task.pool]++;
+            pools[task.pool].submit(task.ms).catch(() => undefined);
+          }, task.at);
+        }
+        let listenersFired = false;
+        scheduler.schedule(() => {
+          listenersFired = true;
+          listeners.get('SIGTERM')?.('SIGTERM');
+        }, p.signalAt);
+        if (p.secondSignalAt !== undefined) {
+          scheduler.schedule(
+            () => listeners.get('SIGINT')?.('SIGINT'),
+            p.signalAt + p.secondSignalAt,
+          );
+        }
+        // Virtual time and promise callbacks interleave until both pools have shut down.
+        for (let round = 0; round < 200 && exits.length === 0; round++) {
+          scheduler.flush();
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        expect(exits, 'exit exactly once').to.have.length(1);
+        expect(reports, 'both pools reported before the exit').to.have.length(2);
+        expect(results, 'one result per accepted task').to.deep.equal(accepted);
+        const worst = reports.some((r) => r.timedOut) ? 1 : 0;
+        expect(exits[0]).to.be.oneOf([worst, 128 + 2]);
+      }),
+      { numRuns: 60 },
     );
   });
 });
