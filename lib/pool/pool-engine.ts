@@ -23,7 +23,8 @@ import {
 import type { CircuitBreaker } from '../resilience/circuit-breaker';
 import { shouldRetry } from '../retry/retry-policy';
 import type { TaskResult, TaskStatus } from '../task/task';
-import { priorityName } from '../task/priority';
+import { describe, priorityName } from '../task/priority';
+import { MAX_TIMER_MS } from '../options/check-option';
 import { DeadlineList } from './deadline-list';
 import { RunningList } from './running-list';
 import type { PoolEvent } from './pool-events';
@@ -419,21 +420,35 @@ export class PoolEngine<I, O> {
     const error = toError(attempt.result);
     (attempt.errors ??= []).push(error);
     const retry = task.settings.retry;
-    if (this.cutOff || !shouldRetry(retry, error, attempt.attempt)) {
-      this.#config.logger.warn(
+    // A retry policy is user code: if `retryIf` or `delayMs` throws, or the delay is no
+    // duration a timer can wait, the task fails with that error rather than escaping the engine.
+    let delay: number | undefined;
+    let final = error;
+    if (!this.cutOff) {
+      try {
+        if (shouldRetry(retry, error, attempt.attempt)) {
+          delay = checkBackoffDelay(retry.backoff.delayMs(attempt.attempt, error), attempt.attempt);
+        }
+      } catch (policyError) {
+        final = toError(policyError);
+        if (final !== error) attempt.errors.push(final);
+      }
+    }
+    if (delay === undefined) {
+      // Expected task failures are data in results; the log line is for debugging.
+      this.#config.logger.debug(
         {
           taskId: task.id,
           priority: priorityName(task.priority),
           attempt: attempt.attempt,
           durationMs: attempt.runMs,
-          err: error,
+          err: final,
         },
         'task failed',
       );
-      this.#finish(task, 'failed', undefined, error);
+      this.#finish(task, 'failed', undefined, final);
       return;
     }
-    const delay = Math.max(0, retry.backoff.delayMs(attempt.attempt, error));
     this.#config.metrics.retries++;
     this.#config.logger.debug(
       {
@@ -610,6 +625,14 @@ export class PoolEngine<I, O> {
     }
     return list;
   }
+}
+
+/** A backoff's delay, checked: a timer of more than 2^31-1 ms (or NaN) would fire after 1 ms. */
+function checkBackoffDelay(delayMs: number, attempt: number): number {
+  if (typeof delayMs === 'number' && delayMs <= MAX_TIMER_MS) return Math.max(0, delayMs);
+  throw new RangeError(
+    `Expected \`retry.backoff.delayMs(${attempt})\` to return a number of ms up to ${MAX_TIMER_MS}, got ${describe(delayMs)}`,
+  );
 }
 
 /** Deadline lists kept for reuse beyond which every empty one is disposed. */
