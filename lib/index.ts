@@ -1,7 +1,7 @@
 /* Pool */
 export { WorkerPool } from './pool/worker-pool';
 export type { WorkerPoolOptions, ConcurrencyRange } from './pool/options';
-export type { PoolEvent, PoolEventType } from './pool/pool-events';
+export type { PoolEvent, PoolEventType, TaskEventBase } from './pool/pool-events';
 
 /* Tasks */
 export {
@@ -19,6 +19,9 @@ export type {
   TaskOptions,
   ProcessOptions,
   TaskResult,
+  TaskResultBase,
+  SucceededResult,
+  UnsuccessfulResult,
   TaskStatus,
 } from './task/task';
 
@@ -27,6 +30,7 @@ export {
   WorkerPoolError,
   QueueFullError,
   PoolClosedError,
+  DuplicateTaskIdError,
   TaskTimeoutError,
   TaskCancelledError,
   NonRetryableError,

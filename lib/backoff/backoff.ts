@@ -68,10 +68,10 @@ export type JitterName = 'none' | 'full' | 'equal' | 'decorrelated';
  */
 export interface BackoffConfig {
   strategy: BackoffStrategy;
-  /** First delay (exponential, linear, fixed) or lower bound (random), in ms. */
-  initialMs: number;
-  /** Upper bound of every delay, in ms. */
-  maxMs: number;
+  /** First delay (exponential, linear, fixed) or lower bound (random), in ms. Defaults to 100. */
+  initialMs?: number;
+  /** Upper bound of every delay, in ms. Defaults to 30 s. */
+  maxMs?: number;
   /** Growth factor of the exponential strategy. Defaults to 2. */
   factor?: number;
   /** Defaults to 'full' for exponential, 'none' otherwise. */

@@ -260,6 +260,22 @@ export class PriorityChannel<E extends ChannelEntry> {
     return removed;
   }
 
+  /**
+   * Moves a live entry to the back of `priority`'s level (ignoring capacity: it is already
+   * counted). Its `queuedAt` is kept, so its wait and aging still count from when it came.
+   */
+  move(entry: E & { priority: Priority }, priority: Priority): void {
+    if (entry.removed) return;
+    // Taken out of its deque for real (O(n), as in p-queue): a lazily removed entry that
+    // lives on elsewhere would be served twice.
+    const from = entry.priority;
+    this.#levels[from].filter((other) => other !== entry);
+    this.#live[from]--;
+    this.#size--;
+    entry.priority = priority;
+    this.#add(entry, false, true);
+  }
+
   /** The first live entry, highest level first, for which `match` is true (O(n)). */
   find(match: (entry: E) => boolean): E | undefined {
     for (let level = PRIORITY_LEVELS - 1; level >= 0; level--) {
@@ -301,8 +317,8 @@ export class PriorityChannel<E extends ChannelEntry> {
     for (const resolve of waiters) resolve();
   }
 
-  #add(entry: E, front: boolean): void {
-    if (this.#stamp) entry.queuedAt = this.#clock();
+  #add(entry: E, front: boolean, keepQueuedAt = false): void {
+    if (this.#stamp && !keepQueuedAt) entry.queuedAt = this.#clock();
     entry.removed = false;
     const deque = this.#levels[entry.priority];
     if (front) deque.unshift(entry);

@@ -7,16 +7,17 @@ import { WorkerPoolError } from './worker-pool-error';
  * ## Example
  * ```ts
  * import { TaskCancelledError, type CancelReason } from 'rxjs-worker-pool';
- * const cancelled: Record<CancelReason, number> = { caller: 0, unsubscribed: 0, shutdown: 0 };
+ * const cancelled: Record<CancelReason, number> = { caller: 0, unsubscribed: 0, shutdown: 0, cleared: 0 };
  * pool.results$.subscribe(({ error }) => {
  *   if (error instanceof TaskCancelledError) cancelled[error.reason]++;
  * });
  * ```
  */
-export type CancelReason = 'caller' | 'unsubscribed' | 'shutdown';
+export type CancelReason = 'caller' | 'unsubscribed' | 'shutdown' | 'cleared';
 
 /**
- * A task was cancelled before it could finish: by its caller, an unsubscribe or shutdown.
+ * A task was cancelled before it could finish: by its caller (its signal or `pool.cancel(id)`),
+ * an unsubscribe, shutdown, or `pool.clear()`.
  *
  * ## Example
  * ```ts

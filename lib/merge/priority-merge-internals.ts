@@ -8,6 +8,11 @@ export interface DispatchGate {
   tryPass(): boolean;
   /** When refused: ms until `tryPass` may succeed, or `undefined` if whoever refused will call `pump()`. */
   retryInMs(): number | undefined;
+  /**
+   * Called after a pump the gate did not stop (nothing waits for the gate now: the channel is
+   * empty or the limit is reached), so a gate tracking "tasks held back" can clear it.
+   */
+  idle?(): void;
 }
 
 /** Handles the pool keeps on a running merge, to feed it from outside its source. */
@@ -81,9 +86,11 @@ export function priorityMergeInternals<E extends ChannelEntry, R>(
   const pump = (): void => {
     if (pumping || subscriber.closed) return;
     pumping = true;
+    let refused = false;
     try {
       while (active < limit && channel.size > 0 && !subscriber.closed) {
         if (gate !== undefined && !gate.tryPass()) {
+          refused = true;
           scheduleWake(gate.retryInMs());
           break;
         }
@@ -94,6 +101,7 @@ export function priorityMergeInternals<E extends ChannelEntry, R>(
     } finally {
       pumping = false;
     }
+    if (!refused && gate?.idle !== undefined) gate.idle();
     checkComplete();
   };
 

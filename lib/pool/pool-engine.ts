@@ -23,7 +23,7 @@ import {
 import type { CircuitBreaker } from '../resilience/circuit-breaker';
 import { shouldRetry } from '../retry/retry-policy';
 import type { TaskResult, TaskStatus } from '../task/task';
-import { describe, priorityName } from '../task/priority';
+import { describe, priorityName, type Priority } from '../task/priority';
 import { MAX_TIMER_MS } from '../options/check-option';
 import { DeadlineList } from './deadline-list';
 import { RunningList } from './running-list';
@@ -80,6 +80,7 @@ export class PoolEngine<I, O> {
   readonly #callerIds = new Map<string, PoolTask<I, O>>();
   #control!: MergeControl<PoolTask<I, O>>;
   #idleWaiters: (() => void)[] = [];
+  #sizeWaiters: { limit: number; resolve: () => void }[] = [];
   /**
    * While an acceptance or a release runs the merge synchronously: its time, for the attempts
    * it starts (reading the clock costs ~80 ns here). -1 otherwise.
@@ -139,9 +140,14 @@ export class PoolEngine<I, O> {
     return sizes;
   }
 
+  /** True while some live task has a caller-chosen id. */
+  get hasCallerIds(): boolean {
+    return this.#callerIds.size > 0;
+  }
+
   /** True when a live task has this caller-chosen id. */
   hasCallerId(id: string): boolean {
-    return this.#callerIds.size > 0 && this.#callerIds.has(id);
+    return this.#callerIds.has(id);
   }
 
   /**
@@ -232,6 +238,7 @@ export class PoolEngine<I, O> {
   cancelWhere(
     predicate: (task: PoolTask<I, O>) => boolean,
     reason: CancelReason,
+    includeRunning = true,
   ): { cancelled: PoolTask<I, O>[]; aborted: PoolTask<I, O>[] } {
     return withoutStacks(() => {
       const cancelled = [...this.backoff].filter(predicate);
@@ -239,7 +246,7 @@ export class PoolEngine<I, O> {
       for (const task of this.channel.removeWhere(predicate)) cancelled.push(task);
       for (const task of cancelled) this.cancel(task, reason);
       const aborted: PoolTask<I, O>[] = [];
-      for (const attempt of this.running.toArray()) {
+      for (const attempt of includeRunning ? this.running.toArray() : []) {
         if (attempt.outcome !== Outcome.Pending || !predicate(attempt.task)) continue;
         aborted.push(attempt.task);
         this.cancel(attempt.task, reason);
@@ -248,6 +255,24 @@ export class PoolEngine<I, O> {
       this.#control.pump();
       return { cancelled, aborted };
     });
+  }
+
+  /** Waiting tasks: queued or waiting out a backoff. */
+  get size(): number {
+    return this.channel.size + this.backoff.size;
+  }
+
+  /** Resolves once fewer than `limit` tasks wait (queued or in backoff); at once if so. */
+  onSizeLessThan(limit: number): Promise<void> {
+    if (this.size < limit) return Promise.resolve();
+    return new Promise((resolve) => this.#sizeWaiters.push({ limit, resolve }));
+  }
+
+  /** Moves a queued task to the back of another level; false unless it is queued. */
+  setPriority(task: PoolTask<I, O>, priority: Priority): boolean {
+    if (task.state !== TaskState.Queued) return false;
+    this.channel.move(task, priority);
+    return true;
   }
 
   /** Resolves once nothing is queued, waiting out a backoff or running. */
@@ -268,6 +293,19 @@ export class PoolEngine<I, O> {
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
     for (const resolve of waiters) resolve();
+    const sizeWaiters = this.#sizeWaiters;
+    this.#sizeWaiters = [];
+    for (const waiter of sizeWaiters) waiter.resolve();
+  }
+
+  #notifySizeWaiters(): void {
+    const size = this.size;
+    const still: { limit: number; resolve: () => void }[] = [];
+    for (const waiter of this.#sizeWaiters) {
+      if (size < waiter.limit) waiter.resolve();
+      else still.push(waiter);
+    }
+    this.#sizeWaiters = still;
   }
 
   /** Stops every timer the engine owns (after the drain). */
@@ -281,6 +319,8 @@ export class PoolEngine<I, O> {
     const now = this.#instant >= 0 ? this.#instant : this.now();
     const previous = task.attempt;
     task.state = TaskState.Running;
+    // The channel just gave this task up: the queue shrank.
+    if (this.#sizeWaiters.length > 0) this.#notifySizeWaiters();
     const attempt = new Attempt<I, O>(
       task,
       previous === undefined ? 1 : previous.attempt + 1,
@@ -522,7 +562,8 @@ export class PoolEngine<I, O> {
     if (last !== undefined) metrics.recordLatency(task.priority, last.waitMs, last.runMs);
     // A result object only for those who will see it: submit() needs just value or error.
     if (this.results.observed || task.group !== undefined) {
-      const result: TaskResult<I, O> = {
+      // One object shape for every status (value or error undefined), for V8's sake.
+      const result = {
         task,
         status,
         value,
@@ -531,7 +572,7 @@ export class PoolEngine<I, O> {
         attempts: last === undefined ? 0 : last.attempt,
         waitMs: last === undefined ? 0 : last.waitMs,
         runMs: last === undefined ? 0 : last.runMs,
-      };
+      } as TaskResult<I, O>;
       if (last?.abandoned) result.abandoned = true;
       if (this.results.observed) this.results.next(result);
       task.group?.deliver(result);
@@ -543,11 +584,12 @@ export class PoolEngine<I, O> {
         priority: task.priority,
         attempt: last === undefined ? 0 : last.attempt,
         error,
-      });
+      } as PoolEvent);
     }
     if (task.resolve !== undefined) {
       task.resolve(status === 'succeeded' ? (value as O) : new Rejection(error as Error));
     }
+    if (this.#sizeWaiters.length > 0) this.#notifySizeWaiters();
     if (this.#idleWaiters.length > 0 && this.#isIdle()) {
       const waiters = this.#idleWaiters;
       this.#idleWaiters = [];

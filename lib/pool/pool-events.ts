@@ -22,39 +22,63 @@ export type PoolEventType =
   | 'failed'
   | 'cancelled'
   | 'rejected'
-  | 'concurrency-changed';
+  | 'concurrency-changed'
+  | 'rate-limited'
+  | 'rate-limit-cleared';
 
 /**
- * One transition, as emitted by `events$`.
+ * What every event about one task carries.
+ *
+ * ## Example
+ * ```ts
+ * import type { TaskEventBase } from 'rxjs-worker-pool';
+ * const label = (event: TaskEventBase) => `${event.taskId}@${event.priority}`;
+ * ```
+ */
+export interface TaskEventBase {
+  taskId: string;
+  priority: Priority;
+}
+
+/**
+ * One transition, as emitted by `events$`: a union discriminated by `type`, so each kind
+ * carries exactly its own fields.
  *
  * ## Example
  * ```ts
  * import type { PoolEvent } from 'rxjs-worker-pool';
- * const describe = (e: PoolEvent): string =>
- *   e.type === 'retrying'
- *     ? `task ${e.taskId}: attempt ${e.attempt} failed, retry in ${e.delayMs} ms`
- *     : e.type === 'concurrency-changed'
- *       ? `limit ${e.previous} -> ${e.concurrency}`
- *       : `task ${e.taskId}: ${e.type}`;
- * pool.events$.subscribe((event) => console.log(describe(event)));
- * // Output:
- * // task 1: queued
- * // task 1: started
- * // task 1: attempt 1 failed, retry in 87 ms
- * // limit 4 -> 8
+ * pool.events$.subscribe((event: PoolEvent) => {
+ *   if (event.type === 'retrying') console.log(event.taskId, `retry in ${event.delayMs} ms`, event.error.message);
+ *   if (event.type === 'concurrency-changed') console.log(`${event.previous} -> ${event.concurrency}`);
+ * });
+ * // Output: 7 retry in 180 ms ECONNRESET
  * ```
  */
-export interface PoolEvent {
-  type: PoolEventType;
-  taskId?: string;
-  priority?: Priority;
-  /** The attempt number (started, retrying, and terminal events). */
-  attempt?: number;
-  /** `retrying`: the backoff before the next attempt, in ms. */
-  delayMs?: number;
-  /** `retrying`, `failed`, `cancelled`, `rejected`: the error. */
-  error?: Error;
-  /** `concurrency-changed`: the new and the previous limit. */
-  concurrency?: number;
-  previous?: number;
-}
+export type PoolEvent =
+  | (TaskEventBase & { type: 'queued' })
+  | (TaskEventBase & { type: 'started'; attempt: number })
+  | (TaskEventBase & {
+      type: 'retrying';
+      /** The attempt that failed. */
+      attempt: number;
+      /** The backoff before the next attempt, in ms. */
+      delayMs: number;
+      error: Error;
+    })
+  | (TaskEventBase & { type: 'succeeded'; attempt: number; error?: undefined })
+  | (TaskEventBase & {
+      type: 'failed' | 'cancelled' | 'rejected';
+      /** The last attempt number (0 when it never started). */
+      attempt: number;
+      error: Error;
+    })
+  | {
+      type: 'concurrency-changed';
+      /** The new limit. */
+      concurrency: number;
+      previous: number;
+    }
+  /** The rate limit was reached with tasks waiting for it (`pool.isRateLimited` turned true). */
+  | { type: 'rate-limited' }
+  /** The rate limit no longer holds tasks back. */
+  | { type: 'rate-limit-cleared' };

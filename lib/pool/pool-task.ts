@@ -98,7 +98,8 @@ export class PoolTask<I, O> implements Task<I>, ChannelEntry {
     /** The caller's id, or the acceptance number a generated id is made from when first read. */
     private key: string | number,
     readonly input: I,
-    readonly priority: Priority,
+    /** Its level; `setPriority()` may move it while it is queued. */
+    public priority: Priority,
     private readonly submittedRel: number,
     readonly settings: TaskSettings<I, O>,
   ) {

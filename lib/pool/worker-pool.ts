@@ -49,7 +49,7 @@ import {
 import { runCleanups, type Cleanup } from '../shutdown/run-cleanups';
 import { installSignalHandlers } from '../shutdown/signal-handlers';
 import type { DrainReport, ShutdownOptions, ShutdownReport } from '../shutdown/shutdown-report';
-import { Priority, describe, toPriority } from '../task/priority';
+import { Priority, describe, toPriority, type PriorityName } from '../task/priority';
 import type { Handler, ProcessOptions, TaskContext, TaskOptions, TaskResult } from '../task/task';
 import type { ConcurrencyRange, WorkerPoolOptions } from './options';
 import { LinkedObserver } from '../merge/linked-observer';
@@ -102,6 +102,7 @@ export class WorkerPool<I = unknown, O = unknown> {
   readonly #scaler: Scaler | undefined;
   #nextId = 0;
   #closing = false;
+  #rateLimited = false;
   #cleanupsStarted = false;
   #tornDown = false;
   #shutdown: Promise<ShutdownReport<I>> | undefined;
@@ -156,7 +157,7 @@ export class WorkerPool<I = unknown, O = unknown> {
       scheduler,
       logger: this.#logger,
       metrics: this.#metrics,
-      gate: dispatchGate(bucket, breaker),
+      gate: dispatchGate(bucket, breaker, (limited) => this.#onRateLimit(limited)),
       breaker,
     });
 
@@ -457,6 +458,101 @@ export class WorkerPool<I = unknown, O = unknown> {
   }
 
   /**
+   * Waiting tasks: queued or waiting out a retry backoff (running ones are `pending`). O(1).
+   *
+   * ## Example
+   * ```ts
+   * if (pool.size > 1_000) await pool.onSizeLessThan(100); // backpressure, as with p-queue
+   * ```
+   */
+  get size(): number {
+    return this.#engine.size;
+  }
+
+  /** Attempts running now (holding a slot). O(1). */
+  get pending(): number {
+    return this.#engine.active;
+  }
+
+  /**
+   * Cancels every waiting task (queued or in backoff; running ones go on): each ends
+   * `cancelled` with a `TaskCancelledError` (reason `'cleared'`). Returns how many.
+   *
+   * ## Example
+   * ```ts
+   * const dropped = pool.clear();
+   * console.log(`${dropped} waiting tasks cancelled, ${pool.pending} still running`);
+   * ```
+   */
+  clear(): number {
+    return this.#engine.cancelWhere(() => true, 'cleared', false).cancelled.length;
+  }
+
+  /**
+   * Cancels the live task with this id: a waiting one ends at once, a running one is aborted
+   * through its signal. Either way it ends `cancelled` with a `TaskCancelledError`. False when
+   * no live task has the id. O(1) for caller ids; generated ids are looked up in O(n).
+   *
+   * ## Example
+   * ```ts
+   * void pool.submit(job, { id: 'report-42' });
+   * pool.cancel('report-42'); // true
+   * ```
+   */
+  cancel(id: string): boolean {
+    const task = this.#engine.findLive(String(id), this.#nextId);
+    if (task === undefined) return false;
+    this.#engine.cancel(task, 'caller');
+    return true;
+  }
+
+  /**
+   * Moves a queued task to the back of another priority level; its wait and aging still count
+   * from its submission. False unless the task is queued (not running, not in backoff).
+   *
+   * ## Example
+   * ```ts
+   * void pool.submit(job, { id: 'thumb-7', priority: 'low' });
+   * pool.setPriority('thumb-7', 'critical'); // the user opened it
+   * ```
+   */
+  setPriority(id: string, priority: Priority | PriorityName): boolean {
+    const level = toPriority(priority, 'priority');
+    const task = this.#engine.findLive(String(id), this.#nextId);
+    return task !== undefined && this.#engine.setPriority(task, level);
+  }
+
+  /** Resolves when no task waits (`size` is 0; tasks may still run); at once if so. */
+  onEmpty(): Promise<void> {
+    return this.#engine.onSizeLessThan(1);
+  }
+
+  /**
+   * Resolves when fewer than `limit` tasks wait; at once if so.
+   *
+   * ## Example
+   * ```ts
+   * for (const job of jobs) {
+   *   await pool.onSizeLessThan(100); // keep at most ~100 queued
+   *   void pool.submit(job);
+   * }
+   * ```
+   */
+  onSizeLessThan(limit: number): Promise<void> {
+    if (typeof limit !== 'number' || Number.isNaN(limit)) {
+      return Promise.reject(
+        new TypeError(`Expected \`limit\` to be a number, got ${describe(limit)}`),
+      );
+    }
+    return this.#engine.onSizeLessThan(limit);
+  }
+
+  /** True while the rate limit is reached and tasks wait for it (see `rateLimit`). */
+  get isRateLimited(): boolean {
+    return this.#rateLimited;
+  }
+
+  /**
    * Registers a callback that shutdown runs after the drain, last registered first, each with
    * its own timeout (`shutdown.cleanupTimeoutMs`). It receives the drain's outcome, so it can
    * persist the inputs of tasks that never ran.
@@ -630,8 +726,11 @@ export class WorkerPool<I = unknown, O = unknown> {
       return new PoolTask<I, O>(id, input, priority, this.#engine.now(), settings);
     }
     let serial = ++this.#nextId;
-    // A generated id never takes one a caller is using.
-    while (this.#engine.hasCallerId(String(serial))) serial = ++this.#nextId;
+    // A generated id never takes one a caller is using (checked only while caller ids are
+    // live: the id string is otherwise made only when someone reads it).
+    if (this.#engine.hasCallerIds) {
+      while (this.#engine.hasCallerId(String(serial))) serial = ++this.#nextId;
+    }
     return new PoolTask<I, O>(serial, input, priority, this.#engine.now(), settings);
   }
 
@@ -673,6 +772,13 @@ export class WorkerPool<I = unknown, O = unknown> {
       );
     }
     this.#limit$.next(limit);
+  }
+
+  #onRateLimit(limited: boolean): void {
+    this.#rateLimited = limited;
+    if (this.#engine.events.observed) {
+      this.#engine.events.next({ type: limited ? 'rate-limited' : 'rate-limit-cleared' });
+    }
   }
 
   #previousLimit: number | undefined;
@@ -780,30 +886,46 @@ function newTaskPromise<I, O>(task: PoolTask<I, O>): Promise<O> {
 function dispatchGate(
   bucket: TokenBucket | undefined,
   breaker: CircuitBreaker | undefined,
+  onRateLimit: (limited: boolean) => void,
 ): DispatchGate | undefined {
   if (!bucket && !breaker) return undefined;
   let refusedBy: 'bucket' | 'breaker' = 'bucket';
-  return {
-    tryPass() {
-      if (breaker !== undefined && breaker.state !== 'closed') {
-        // Open or half-open: only probes pass. Check the bucket first without taking a
-        // token, so a refused probe wastes nothing and a taken probe is never stranded.
-        if (bucket !== undefined && bucket.msUntilNext() > 0) {
-          refusedBy = 'bucket';
-          return false;
-        }
-        if (!breaker.tryAcquire()) {
-          refusedBy = 'breaker';
-          return false;
-        }
-        bucket?.tryTake();
-        return true;
-      }
-      if (bucket !== undefined && !bucket.tryTake()) {
+  // Whether the bucket holds tasks back now: reported once per change.
+  let limited = false;
+  const setLimited = (now: boolean): void => {
+    if (now === limited) return;
+    limited = now;
+    onRateLimit(now);
+  };
+  const passes = (): boolean => {
+    if (breaker !== undefined && breaker.state !== 'closed') {
+      // Open or half-open: only probes pass. Check the bucket first without taking a
+      // token, so a refused probe wastes nothing and a taken probe is never stranded.
+      if (bucket !== undefined && bucket.msUntilNext() > 0) {
         refusedBy = 'bucket';
         return false;
       }
+      if (!breaker.tryAcquire()) {
+        refusedBy = 'breaker';
+        return false;
+      }
+      bucket?.tryTake();
       return true;
+    }
+    if (bucket !== undefined && !bucket.tryTake()) {
+      refusedBy = 'bucket';
+      return false;
+    }
+    return true;
+  };
+  return {
+    tryPass() {
+      const passed = passes();
+      if (!passed && refusedBy === 'bucket') setLimited(true);
+      return passed;
+    },
+    idle() {
+      setLimited(false);
     },
     retryInMs() {
       // The breaker's own half-open transition re-opens dispatch through the limit stream.

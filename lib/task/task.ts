@@ -129,27 +129,16 @@ export interface ProcessOptions<I> extends Omit<TaskOptions<I>, 'id' | 'priority
 export type TaskStatus = 'succeeded' | 'failed' | 'cancelled' | 'rejected';
 
 /**
- * The one terminal result of every accepted task.
+ * What every {@link TaskResult} has, whatever its status.
  *
  * ## Example
  * ```ts
- * import type { TaskResult } from 'rxjs-worker-pool';
- * pool.results$.subscribe((result: TaskResult<string, number>) => {
- *   const { task, status, attempts, waitMs, runMs } = result;
- *   if (status === 'succeeded') console.log(task.id, result.value, `${waitMs + runMs} ms`);
- *   else console.log(task.id, status, `after ${attempts} attempts:`, result.error?.message);
- * });
- * // Output:
- * // 1 200 35 ms
- * // 2 failed after 3 attempts: fetch failed
+ * import type { TaskResultBase } from 'rxjs-worker-pool';
+ * const took = (r: TaskResultBase<string>) => `${r.task.id}: ${r.waitMs + r.runMs} ms`;
  * ```
  */
-export interface TaskResult<I, O> {
+export interface TaskResultBase<I> {
   task: Task<I>;
-  status: TaskStatus;
-  value?: O;
-  /** The last attempt's error (or the refusal / cancellation reason). */
-  error?: Error;
   /** Every failed attempt's error, in order. */
   errors?: Error[];
   /** Handler invocations. */
@@ -164,3 +153,53 @@ export interface TaskResult<I, O> {
    */
   abandoned?: boolean;
 }
+
+/**
+ * A task that succeeded: it has a `value` and no `error`.
+ *
+ * ## Example
+ * ```ts
+ * import type { SucceededResult } from 'rxjs-worker-pool';
+ * const values = (results: SucceededResult<string, number>[]) => results.map((r) => r.value);
+ * ```
+ */
+export interface SucceededResult<I, O> extends TaskResultBase<I> {
+  status: 'succeeded';
+  value: O;
+  error?: undefined;
+}
+
+/**
+ * A task that failed, was cancelled or was refused: it has an `error` and no `value`.
+ *
+ * ## Example
+ * ```ts
+ * import type { UnsuccessfulResult } from 'rxjs-worker-pool';
+ * const why = (r: UnsuccessfulResult<string>) => `${r.status}: ${r.error.message}`;
+ * ```
+ */
+export interface UnsuccessfulResult<I> extends TaskResultBase<I> {
+  status: 'failed' | 'cancelled' | 'rejected';
+  value?: undefined;
+  /** The last attempt's error (or the refusal / cancellation reason). */
+  error: Error;
+}
+
+/**
+ * The one terminal result of every accepted task, discriminated by `status`: `value` exists
+ * only on a succeeded result, `error` on every other.
+ *
+ * ## Example
+ * ```ts
+ * import type { TaskResult } from 'rxjs-worker-pool';
+ * pool.results$.subscribe((result: TaskResult<string, number>) => {
+ *   const { task, attempts, waitMs, runMs } = result;
+ *   if (result.status === 'succeeded') console.log(task.id, result.value, `${waitMs + runMs} ms`);
+ *   else console.log(task.id, result.status, `after ${attempts} attempts:`, result.error.message);
+ * });
+ * // Output:
+ * // 1 200 35 ms
+ * // 2 failed after 3 attempts: fetch failed
+ * ```
+ */
+export type TaskResult<I, O> = SucceededResult<I, O> | UnsuccessfulResult<I>;

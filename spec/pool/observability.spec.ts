@@ -128,13 +128,18 @@ describe('WorkerPool observability', () => {
           v === 'flaky' && attempt === 1 ? cold('-#') : cold('-(v|)', { v }),
       });
       const events: string[] = [];
-      pool.events$.subscribe((e: PoolEvent) =>
+      pool.events$.subscribe((event: PoolEvent) => {
+        // A flat view of whichever fields this kind of event has.
+        const e = event as Partial<
+          Record<'taskId' | 'attempt' | 'delayMs' | 'concurrency', unknown>
+        > &
+          PoolEvent;
         events.push(
           [e.type, e.taskId, e.attempt, e.delayMs, e.concurrency]
             .filter((x) => x !== undefined)
             .join(':'),
-        ),
-      );
+        );
+      });
       pool.submit('flaky').catch(() => undefined);
       pool.submit('ok').catch(() => undefined);
       pool.submit('refused').catch(() => undefined);

@@ -72,7 +72,7 @@ function result(
     waitMs: 0,
     runMs,
     ...extra,
-  };
+  } as TaskResult<unknown, unknown>;
 }
 
 /** A policy that records what it sees and answers a scripted limit (or holds). */
