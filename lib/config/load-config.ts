@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import * as YAML from 'yaml';
+type YamlModule = typeof import('yaml');
 import { ConfigError, type ConfigProblem } from '../errors/config-error';
 import { cloneData, getOwn, isPlainObject, setOwn, showValue } from './config-internals';
 import { configFromEnv, envVarName } from './env';
@@ -232,9 +232,16 @@ interface Parsed {
   problems: ConfigProblem[];
 }
 
+let yamlModule: YamlModule | undefined;
+/** yaml loads with the first YAML file: importing the package stays light. */
+function yaml(): YamlModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose
+  return (yamlModule ??= require('yaml') as YamlModule);
+}
+
 function parseYaml(text: string): Parsed {
   // parseDocument collects every syntax error with its position instead of stopping at the first.
-  const document = YAML.parseDocument(text);
+  const document = yaml().parseDocument(text);
   if (document.errors.length > 0) {
     return {
       problems: document.errors.map((error) => {

@@ -386,14 +386,14 @@ export const POOL_CONFIG_SCHEMA = {
       default: {},
       properties: {
         level: {
-          description: 'Lowest level logged.',
+          description: 'Lowest level logged; the pool writes to stderr, never stdout.',
           type: 'string',
           enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
-          default: 'info',
+          default: 'warn',
         },
         pretty: {
           description:
-            'Human-readable output through pino-pretty, if it is installed; JSON lines otherwise.',
+            'Human-readable output through the optional package pino-pretty (an error if it is not installed).',
           type: 'boolean',
           default: false,
         },

@@ -1,6 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Counter, Gauge, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+
+type PromClient = typeof import('prom-client');
+let promClientModule: PromClient | undefined;
+/** prom-client (and the OpenTelemetry API it pulls in) loads on first use: importing the package stays light. */
+function promClient(): PromClient {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose
+  return (promClientModule ??= require('prom-client') as PromClient);
+}
 import { PRIORITY_NAMES } from '../task/priority';
 import type { LatencySummary, PoolMetrics } from './pool-metrics';
 
@@ -119,7 +127,7 @@ export function exposePrometheus(
   source: PrometheusSource,
   options: PrometheusOptions = {},
 ): PrometheusExposure {
-  const registry = options.registry ?? new Registry();
+  const registry = options.registry ?? new (promClient().Registry)();
   const prefix = options.prefix ?? 'worker_pool_';
   const registers = [registry];
   const names: string[] = [];
@@ -139,7 +147,7 @@ export function exposePrometheus(
 
   for (const [key, name, help] of COUNTERS) {
     names.push(prefix + name);
-    new Counter({
+    new (promClient().Counter)({
       name: prefix + name,
       help,
       registers,
@@ -153,7 +161,7 @@ export function exposePrometheus(
 
   const gauge = (name: string, help: string, read: (m: PoolMetrics) => number): void => {
     names.push(prefix + name);
-    new Gauge({
+    new (promClient().Gauge)({
       name: prefix + name,
       help,
       registers,
@@ -188,7 +196,7 @@ export function exposePrometheus(
   );
 
   names.push(`${prefix}tasks_queued`);
-  new Gauge({
+  new (promClient().Gauge)({
     name: `${prefix}tasks_queued`,
     help: 'Tasks waiting, per priority.',
     labelNames: ['priority'],
@@ -201,7 +209,7 @@ export function exposePrometheus(
 
   const latency = (name: string, help: string, read: (m: PoolMetrics) => LatencySummary): void => {
     names.push(prefix + name);
-    new Gauge({
+    new (promClient().Gauge)({
       name: prefix + name,
       help,
       labelNames: ['quantile'],

@@ -21,7 +21,6 @@ import {
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
-import { eachValueFrom } from 'rxjs-for-await';
 import type { Logger } from 'pino';
 import { isBackoff } from '../backoff/backoff-from';
 import { checkDuration } from '../options/check-option';
@@ -394,6 +393,9 @@ export class WorkerPool<I = unknown, O = unknown> {
 
   /** Every terminal result as an async iterable (rxjs-for-await over `results$`). */
   results(): AsyncIterable<TaskResult<I, O>> {
+    // Loaded on first use: importing the package stays light.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose
+    const { eachValueFrom } = require('rxjs-for-await') as typeof import('rxjs-for-await');
     return eachValueFrom(this.results$);
   }
 

@@ -1,5 +1,5 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import pidusage from 'pidusage';
+import type pidusageModule from 'pidusage';
 
 /**
  * One reading of what the process is using.
@@ -177,13 +177,21 @@ export class ScriptedUsageSource implements UsageSource {
   }
 }
 
+let pidusageFn: typeof pidusageModule | undefined;
+/** pidusage loads with the first sample: importing the package stays light. */
+function loadPidusage(): typeof pidusageModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose
+  return (pidusageFn ??= require('pidusage') as typeof pidusageModule);
+}
+
 /**
  * pidusage keeps one open descriptor of /proc/<pid>/stat in a process-wide history. Seen in a
  * long test run: a read failing with EBADF once that descriptor had been closed behind its
  * back. Its `clear()` forgets the history without closing anything, so one retry after it
  * opens a fresh descriptor (the CPU baseline restarts from that sample).
  */
-async function readPidusage(): Promise<pidusage.Status> {
+async function readPidusage(): Promise<pidusageModule.Status> {
+  const pidusage = loadPidusage();
   try {
     return await pidusage(process.pid);
   } catch (error) {

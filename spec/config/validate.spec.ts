@@ -25,7 +25,7 @@ describe('config/validate', () => {
         },
         metrics: { intervalMs: 1000 },
         shutdown: { timeoutMs: 30000, cleanupTimeoutMs: 5000, handleSignals: false },
-        logging: { level: 'info', pretty: false },
+        logging: { level: 'warn', pretty: false },
       });
     });
 
