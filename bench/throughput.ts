@@ -6,6 +6,7 @@
  *
  * Prints each table and writes bench/RESULTS.md (see bench/README.md).
  */
+import { importTimes, nsPerCall, PACKAGE_ENTRY, type ImportTimes } from './startup';
 import { execSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { getHeapStatistics } from 'node:v8';
@@ -715,6 +716,71 @@ function sourceState(): string {
   }
 }
 
+/* W8: import cost and cheap reads */
+
+async function startupSet(): Promise<void> {
+  const runs = QUICK ? 5 : 10;
+  const times = importTimes(
+    { rxjs: 'rxjs', 'rxjs-worker-pool': PACKAGE_ENTRY, 'p-queue': 'p-queue', fastq: 'fastq' },
+    runs,
+  );
+  const rxjsProcess = median(times.get('rxjs')?.processMs ?? []);
+  const rxjsRequire = median(times.get('rxjs')?.requireMs ?? []);
+  const rows = [...times].map(([name, t]) => [
+    name,
+    fmtMs(median(t.processMs)),
+    fmtRatio(median(t.processMs) / rxjsProcess),
+    fmtMs(median(t.requireMs)),
+    fmtRatio(median(t.requireMs) / rxjsRequire),
+  ]);
+  report.add({
+    title: 'W8 — import cost',
+    note: `${runs} fresh processes per case, interleaved; medians. "process" is \`node -e "require(X)"\` end to end (Node's start-up included); "require" is the call alone, timed inside the process. rxjs-worker-pool is loaded from dist/ and includes rxjs.`,
+    table: markdownTable(
+      ['Case', 'process ms', 'process ÷ rxjs', 'require ms', 'require ÷ rxjs'],
+      rows,
+    ),
+  });
+  const pool = times.get('rxjs-worker-pool') as ImportTimes;
+  const processRatio = median(pool.processMs) / rxjsProcess;
+  const requireRatio = median(pool.requireMs) / rxjsRequire;
+  targets.push({
+    target: 'W8 import ≤ 1.3x require(rxjs), cold (whole process / require call alone)',
+    measured: `${fmtRatio(processRatio)} / ${fmtRatio(requireRatio)}`,
+    met: processRatio <= 1.3,
+  });
+
+  const waiting = new WorkerPool<number, void>(poolOptions('full', noop));
+  waiting.pause();
+  for (let i = 0; i < 10_000; i++) void waiting.submit(i, { priority: prio(i) }).catch(() => {});
+  const sizeNs = nsPerCall(() => waiting.size, 1_000_000);
+  const pendingNs = nsPerCall(() => waiting.pending, 1_000_000);
+  const metricsNs = nsPerCall(() => waiting.metrics(), 20_000);
+  await waiting.shutdown({ timeoutMs: 0 });
+  report.add({
+    title: 'W8 — cheap reads',
+    note: 'A paused pool holding 10,000 queued tasks; median of 5 batches after a warm-up batch.',
+    table: markdownTable(
+      ['Read', 'cost'],
+      [
+        ['pool.size', `${sizeNs.toFixed(1)} ns`],
+        ['pool.pending', `${pendingNs.toFixed(1)} ns`],
+        ['pool.metrics()', `${(metricsNs / 1000).toFixed(2)} µs`],
+      ],
+    ),
+  });
+  targets.push({
+    target: 'W8 pool.size / pool.pending ≤ 50 ns per read',
+    measured: `${sizeNs.toFixed(1)} / ${pendingNs.toFixed(1)} ns`,
+    met: sizeNs <= 50 && pendingNs <= 50,
+  });
+  targets.push({
+    target: 'W8 metrics() ≤ 5 µs',
+    measured: `${(metricsNs / 1000).toFixed(2)} µs`,
+    met: metricsNs <= 5000,
+  });
+}
+
 /* Main */
 
 const WORKLOADS: { ids: string[]; title: string; run: () => Promise<void> }[] = [
@@ -722,6 +788,7 @@ const WORKLOADS: { ids: string[]; title: string; run: () => Promise<void> }[] = 
   { ids: ['W3'], title: 'W3', run: latencySet },
   { ids: ['W4'], title: 'W4', run: memorySet },
   { ids: ['W5'], title: 'W5', run: scaleSet },
+  { ids: ['W8'], title: 'W8', run: startupSet },
 ];
 
 async function main(): Promise<void> {

@@ -1,6 +1,5 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import Ajv from 'ajv';
 import type { ValidateFunction } from 'ajv';
 import type { FromSchema } from 'json-schema-to-ts';
 
@@ -492,18 +491,20 @@ export const SCHEMA_PATH = path.join(__dirname, '../../config/schema.json');
  */
 export const poolConfigSchema: SchemaNode = JSON.parse(fs.readFileSync(SCHEMA_PATH, 'utf8'));
 
-function compile(useDefaults: boolean): ValidateFunction {
-  // allErrors: report every problem at once; $data: cross-field limits (min <= initial <= max);
-  // allowUnionTypes: `concurrency` is integer-or-object, which keeps `useDefaults` working
-  // (ajv ignores defaults under oneOf/anyOf).
-  const ajv = new Ajv({
-    allErrors: true,
-    $data: true,
-    allowUnionTypes: true,
-    useDefaults,
-    strict: true,
-  });
-  return ajv.compile(poolConfigSchema);
+/**
+ * A validator generated ahead of time by scripts/build-validators.js (ajv's standalone mode,
+ * with allErrors, $data, union types and strict on), loaded on its first call: the package
+ * compiles no schema at run time, so importing it and building a pool stay cheap.
+ */
+function generatedValidator(load: () => ValidateFunction): ValidateFunction {
+  let validate: ValidateFunction | undefined;
+  const forward = ((data: unknown) => {
+    validate ??= load();
+    const valid = validate(data);
+    forward.errors = validate.errors;
+    return valid;
+  }) as ValidateFunction;
+  return forward;
 }
 
 /**
@@ -519,7 +520,10 @@ function compile(useDefaults: boolean): ValidateFunction {
  * // { capacity: 10, overflow: 'reject' }
  * ```
  */
-export const validatePoolConfigWithDefaults: ValidateFunction = compile(true);
+export const validatePoolConfigWithDefaults: ValidateFunction = generatedValidator(
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- generated, loaded lazily
+  () => require('./generated/validate-pool-config-with-defaults') as ValidateFunction,
+);
 
 /**
  * Ajv validator of config/schema.json that leaves its argument untouched.
@@ -532,4 +536,7 @@ export const validatePoolConfigWithDefaults: ValidateFunction = compile(true);
  * // false
  * ```
  */
-export const validatePoolConfig: ValidateFunction = compile(false);
+export const validatePoolConfig: ValidateFunction = generatedValidator(
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- generated, loaded lazily
+  () => require('./generated/validate-pool-config') as ValidateFunction,
+);

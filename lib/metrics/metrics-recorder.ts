@@ -1,4 +1,12 @@
-import { build, initWebAssemblySync, type Histogram } from 'hdr-histogram-js';
+import type { Histogram } from 'hdr-histogram-js';
+
+type Hdr = typeof import('hdr-histogram-js');
+let hdrModule: Hdr | undefined;
+/** hdr-histogram-js loads with the first recorder (a pool's construction), not at import. */
+function hdr(): Hdr {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose
+  return (hdrModule ??= require('hdr-histogram-js') as Hdr);
+}
 import { PRIORITY_NAMES, type Priority, type PriorityName } from '../task/priority';
 import type { ProcessUsage } from '../scaling/usage-source';
 import type { LatencyPair, LatencySummary, PoolMetrics } from './pool-metrics';
@@ -72,7 +80,7 @@ let wasmReady: boolean | undefined;
 function useWasm(): boolean {
   if (wasmReady === undefined) {
     try {
-      initWebAssemblySync();
+      hdr().initWebAssemblySync();
       wasmReady = true;
     } catch {
       wasmReady = false;
@@ -91,7 +99,7 @@ const wasmHistograms = new FinalizationRegistry<Histogram[]>((histograms) => {
 
 /** Recording precision: 3 significant digits (0.1 %) in microseconds. */
 function newHistogram(): Histogram {
-  return build({
+  return hdr().build({
     bitBucketSize: 32,
     lowestDiscernibleValue: 1,
     highestTrackableValue: HIGHEST_TRACKABLE_US,

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
@@ -294,6 +294,9 @@ export function serveMetrics(
 ): Promise<MetricsServer> {
   const port = options.port ?? 0;
   const host = options.host ?? '127.0.0.1';
+  // node:http loads when a server is asked for, not with the package.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose
+  const { createServer } = require('node:http') as typeof import('node:http');
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/metrics') {

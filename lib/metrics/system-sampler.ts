@@ -1,4 +1,3 @@
-import { statfs } from 'node:fs/promises';
 import { Observable, Subject, timer, type SchedulerLike, type Subscription } from 'rxjs';
 import { ZERO_USAGE, type ProcessUsage, type UsageSource } from '../scaling/usage-source';
 
@@ -140,6 +139,8 @@ export class SystemSampler {
   async #sampleDisk(): Promise<number | undefined> {
     if (this.#diskPath === undefined) return undefined;
     try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only with diskPath
+      const { statfs } = require('node:fs/promises') as typeof import('node:fs/promises');
       const stats = await statfs(this.#diskPath);
       return stats.bavail * stats.bsize;
     } catch {

@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import type { IntervalHistogram } from 'node:perf_hooks';
 import type pidusageModule from 'pidusage';
 
 /**
@@ -105,6 +105,9 @@ export class PidusageSource implements UsageSource {
         `Expected \`eventLoopResolutionMs\` to be an integer from 1, got \`${String(resolution)}\` (${typeof resolution})`,
       );
     }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded with the first source
+    const { monitorEventLoopDelay } =
+      require('node:perf_hooks') as typeof import('node:perf_hooks');
     this.#loopDelay = monitorEventLoopDelay({ resolution });
     this.#loopDelay.enable();
   }
