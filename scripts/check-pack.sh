@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Packs the library and installs the tarball into a throwaway consumer project, then uses it
-# from TypeScript (types must resolve under strict) and from plain CommonJS JavaScript.
+# Packs the library and installs the tarball into throwaway consumer projects, one on the lowest
+# rxjs the peer range allows (7.5.0) and one on the newest 7.x, then uses it from strict
+# TypeScript, from CommonJS and from ESM, and checks that the consumer has a single rxjs (a
+# nested second copy breaks every Observable crossing the boundary).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
@@ -8,29 +10,61 @@ trap 'rm -rf "$work"' EXIT
 
 cd "$root"
 tarball="$(npm pack --silent --pack-destination "$work" | tail -1)"
-cd "$work"
-npm init -y >/dev/null
-npm install --silent --no-audit --no-fund --prefer-offline "./$tarball" @types/node@20 >/dev/null
 
-cat > consumer.ts <<'TS'
-import { WorkerPool, Priority, type TaskResult } from 'rxjs-worker-pool';
-const pool = new WorkerPool<number, number>({ handler: async (n) => n * 2, logging: { level: 'silent' } });
-pool.submit(21, { priority: Priority.HIGH }).then(async (value: number) => {
-  const results: TaskResult<number, number>[] = [];
-  console.log(`ts: ${value}`, results.length);
+# What is shipped: compiled code, types, the schema and defaults, the licence; no specs.
+listing="$(tar -tzf "$work/$tarball")"
+for wanted in package/dist/index.js package/dist/index.mjs package/dist/index.d.ts \
+  package/config/schema.json package/LICENSE; do
+  grep -qx "$wanted" <<<"$listing" || { echo "pack check: $wanted missing from $tarball"; exit 1; }
+done
+if grep -q '^package/spec/' <<<"$listing"; then echo "pack check: specs shipped"; exit 1; fi
+
+for rxjs in 7.5.0 7; do
+  consumer="$work/consumer-rxjs-$rxjs"
+  mkdir -p "$consumer" && cd "$consumer"
+  npm init -y >/dev/null
+  npm install --silent --no-audit --no-fund --prefer-offline "$work/$tarball" "rxjs@$rxjs" @types/node@20 >/dev/null
+  copies="$(find node_modules -name package.json -path '*/rxjs/package.json' -not -path '*/rxjs/*/rxjs/*' | wc -l)"
+  [[ $copies == 1 ]] || { echo "pack check: $copies copies of rxjs with rxjs@$rxjs"; exit 1; }
+
+  cat > consumer.ts <<'TS'
+import { from, lastValueFrom, toArray } from 'rxjs';
+import { WorkerPool, Priority, runInPool, type TaskResult } from 'rxjs-worker-pool';
+const pool = new WorkerPool<number, number>({ handler: async (n) => n * 2 });
+async function main(): Promise<void> {
+  const value: number = await pool.submit(21, { priority: Priority.HIGH });
+  // An Observable of the consumer's rxjs goes in, and results come out typed.
+  const results: TaskResult<number, number>[] = await lastValueFrom(
+    from([1, 2]).pipe(runInPool(pool), toArray()),
+  );
+  const doubled = results.map((r) => (r.status === 'succeeded' ? r.value : -1));
+  console.log(`ts: ${value} ${doubled.join(',')}`);
   await pool.shutdown();
-});
+}
+void main();
 TS
-cat > tsconfig.json <<'JSON'
+  cat > tsconfig.json <<'JSON'
 { "compilerOptions": { "strict": true, "module": "commonjs", "target": "ES2022", "esModuleInterop": true, "skipLibCheck": false, "types": ["node"] } }
 JSON
-"$root/node_modules/.bin/tsc" -p tsconfig.json
-node consumer.js
+  "$root/node_modules/.bin/tsc" -p tsconfig.json
+  [[ "$(node consumer.js)" == "ts: 42 2,4" ]] || { echo "pack check: TS consumer on rxjs@$rxjs"; exit 1; }
 
-cat > consumer.js <<'JS'
+  cat > consumer.cjs <<'JS'
 const { WorkerPool } = require('rxjs-worker-pool');
-const pool = new WorkerPool({ handler: async (n) => n + 1, logging: { level: 'silent' } });
-pool.submit(41).then(async (v) => { console.log(`js: ${v}`); await pool.shutdown(); });
+const pool = new WorkerPool({ handler: async (n) => n + 1 });
+pool.submit(41).then(async (v) => { console.log(`cjs: ${v}`); await pool.shutdown(); });
 JS
-node consumer.js
+  [[ "$(node consumer.cjs)" == "cjs: 42" ]] || { echo "pack check: CJS consumer on rxjs@$rxjs"; exit 1; }
+
+  cat > consumer.mjs <<'JS'
+import { WorkerPool, priorityMerge } from 'rxjs-worker-pool';
+import pkg from 'rxjs-worker-pool/package.json' with { type: 'json' };
+const pool = new WorkerPool({ handler: async (n) => n + 1 });
+const v = await pool.submit(41);
+console.log(`esm: ${v} ${typeof priorityMerge} ${pkg.name}`);
+await pool.shutdown();
+JS
+  [[ "$(node consumer.mjs)" == "esm: 42 function rxjs-worker-pool" ]] || { echo "pack check: ESM consumer on rxjs@$rxjs"; exit 1; }
+  echo "pack check: rxjs@$rxjs: TS, CJS and ESM consumers ok"
+done
 echo "pack check: ok ($tarball)"
