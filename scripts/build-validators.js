@@ -46,7 +46,9 @@ if (require.main === module) {
     const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
     if (current === code) continue;
     if (check) {
-      console.error(`${path.relative(root, file)} is out of date: run node scripts/build-validators.js`);
+      console.error(
+        `${path.relative(root, file)} is out of date: run node scripts/build-validators.js`,
+      );
       stale++;
     } else {
       fs.mkdirSync(outDir, { recursive: true });

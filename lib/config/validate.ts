@@ -60,7 +60,7 @@ export function checkConfig(data: unknown, options: { useDefaults?: boolean } = 
 }
 
 /**
- * The options where `Infinity` is accepted and means "no limit" (DESIGN: durations up to
+ * The options where `Infinity` is accepted and means "no limit" (the contract: durations up to
  * 2^31-1 ms, or Infinity where none makes sense).
  */
 const UNBOUNDED_OPTIONS: readonly (readonly string[])[] = [

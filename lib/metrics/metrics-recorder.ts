@@ -118,7 +118,7 @@ function toMicros(ms: number): number {
 /**
  * Percentiles in ms. HDR reports a percentile as the highest value equivalent to its bucket,
  * which can exceed the largest value recorded (p99 31.007 over a max of 31): each is capped at
- * the max, so every percentile is <= max as DESIGN.md promises.
+ * the max, so every percentile is <= max as the metrics contract promises.
  */
 function summaryOf(h: ReturnType<typeof newHistogram>): LatencySummary {
   const max = h.maxValue;

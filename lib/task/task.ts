@@ -81,7 +81,7 @@ export type Handler<I, O> = (input: I, ctx: TaskContext<I>) => Promise<O> | Obse
  * await pool.submit('invoice-42.pdf', options);
  * ```
  */
-// `I` is unused here but keeps the contract's shape (DESIGN.md: TaskOptions<I>).
+// `I` is unused here but keeps the contract's shape (the public contract names it TaskOptions<I>).
 export interface TaskOptions<I> {
   /** Defaults to a generated id. */
   id?: string;
