@@ -256,6 +256,44 @@ describe('priorityMerge behaves as mergeMap under a constant priority', () => {
     });
   });
 
+  it('errors the output when a promise inner rejects, like mergeMap', async () => {
+    const error = await new Promise<unknown>((resolve) =>
+      of(1, 2)
+        .pipe(
+          priorityMerge((n) =>
+            n === 2 ? Promise.reject(new Error('rejected')) : Promise.resolve(n),
+          ),
+        )
+        .subscribe({ error: resolve }),
+    );
+    expect((error as Error).message).to.equal('rejected');
+  });
+
+  it('does not break unsubscription chains when the result is unsubscribed explicitly', () => {
+    newScheduler().run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      const source = hot('  -a--b--c--|');
+      const inner = cold('   -x-y-z|');
+      const unsub = '       ------!';
+      const result = source.pipe(
+        mergeMap((v) => of(v)),
+        priorityMerge(() => inner, { concurrency: 2 }),
+        mergeMap((v) => of(v)),
+      );
+      expectObservable(result, unsub).toBe('--x-yx');
+      expectSubscriptions(source.subscriptions).toBe('^-----!');
+      expectSubscriptions(inner.subscriptions).toBe(['-^----!', '----^-!']);
+    });
+  });
+
+  it('merges many outer values to many inner values, arrays included, in order within each', () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      const source = cold('a-b-c|');
+      const viaPriority = source.pipe(priorityMerge((v) => [v, v.toUpperCase()]));
+      const viaMergeMap = source.pipe(mergeMap((v) => [v, v.toUpperCase()]));
+      expectObservable(viaPriority).toEqual(viaMergeMap);
+    });
+  });
+
   describe('differential property: the same notifications and subscription log as mergeMap', () => {
     interface Scenario {
       arrivals: { gap: number; duration: number; values: number; fails: boolean }[];
