@@ -420,7 +420,6 @@ export class PoolEngine<I, O> {
 
   #release(attempt: Attempt<I, O>): void {
     attempt.released = true;
-    const task = attempt.task;
     this.#leaveDeadlineList(attempt);
     attempt.timer?.unsubscribe();
     attempt.timer = undefined;

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import {
   BehaviorSubject,
@@ -13,7 +12,6 @@ import {
   firstValueFrom,
   from,
   interval,
-  isObservable,
   map,
   race,
   share,
@@ -23,20 +21,15 @@ import {
   type Subscription,
 } from 'rxjs';
 import type { Logger } from 'pino';
-import { isBackoff } from '../backoff/backoff-from';
 import { checkDuration } from '../options/check-option';
-import { ConfigError } from '../errors/config-error';
 import { PoolClosedError } from '../errors/pool-closed-error';
 import { DuplicateTaskIdError } from '../errors/duplicate-task-id-error';
-import { closest } from '../config/config-internals';
-import { validateOptionsData } from '../config/validate';
 import type { PoolConfig } from '../config/schema';
 import { createLogger } from '../logging/logger';
 import { MetricsRecorder } from '../metrics/metrics-recorder';
 import type { PoolMetrics } from '../metrics/pool-metrics';
 import { SystemSampler } from '../metrics/system-sampler';
 import { evaluateHealth, type HealthStatus } from '../metrics/health';
-import type { DispatchGate } from '../merge/priority-merge-internals';
 import { CircuitBreaker, type CircuitState } from '../resilience/circuit-breaker';
 import { TokenBucket } from '../resilience/token-bucket';
 import { DEFAULT_RETRY, resolveRetry } from '../retry/retry-policy';
@@ -51,10 +44,18 @@ import { installSignalHandlers } from '../shutdown/signal-handlers';
 import type { DrainReport, ShutdownOptions, ShutdownReport } from '../shutdown/shutdown-report';
 import { Priority, describe, toPriority, type PriorityName } from '../task/priority';
 import type { Handler, ProcessOptions, TaskContext, TaskOptions, TaskResult } from '../task/task';
-import type { ConcurrencyRange, WorkerPoolOptions } from './options';
+import type { WorkerPoolOptions } from './options';
 import { LinkedObserver } from '../merge/linked-observer';
 import { isLimit } from '../merge/is-limit';
 import { PoolEngine } from './pool-engine';
+import { dispatchGate } from './dispatch-gate';
+import {
+  PROCESS_OPTION_KEYS,
+  TASK_OPTION_KEYS,
+  checkOptions,
+  checkTaskOptionKeys,
+  resolveConcurrency,
+} from './check-options';
 import type { PoolEvent } from './pool-events';
 import { PoolTask, StreamGroup, type TaskSettings } from './pool-task';
 import { Scaler } from '../scaling/scaler';
@@ -835,35 +836,6 @@ export class WorkerPool<I = unknown, O = unknown> {
   }
 }
 
-const TASK_OPTION_KEYS: readonly string[] = ['id', 'priority', 'timeoutMs', 'retry', 'signal'];
-const PROCESS_OPTION_KEYS: readonly string[] = ['priority', 'timeoutMs', 'retry', 'signal'];
-const RETRY_OPTION_KEYS: readonly string[] = ['maxAttempts', 'backoff', 'retryIf'];
-
-/**
- * Per-task options are checked like pool options, for plain JavaScript callers: a typo
- * (`priorty`) must not be ignored silently.
- */
-function checkTaskOptionKeys(options: unknown, known: readonly string[]): void {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new TypeError(`Expected \`options\` to be an object, got ${describe(options)}`);
-  }
-  for (const key in options) checkKnown(key, known, '');
-  const retry = (options as { retry?: unknown }).retry;
-  if (retry === undefined) return;
-  if (retry === null || typeof retry !== 'object') {
-    throw new TypeError(`Expected \`retry\` to be an object, got ${describe(retry)}`);
-  }
-  for (const key in retry) checkKnown(key, RETRY_OPTION_KEYS, 'retry.');
-}
-
-function checkKnown(key: string, known: readonly string[], prefix: string): void {
-  if (known.includes(key)) return;
-  const suggestion = closest(key, known);
-  throw new TypeError(
-    `Unknown option \`${prefix}${key}\`${suggestion ? ` (did you mean \`${prefix}${suggestion}\`?)` : ''}; expected one of ${known.join(', ')}`,
-  );
-}
-
 /** How stale `metrics().system.rssBytes` may be, in ms of real time. */
 const RSS_MAX_AGE_MS = 100;
 let rssReading = { bytes: 0, at: -Infinity };
@@ -897,160 +869,4 @@ function newTaskPromise<I, O>(task: PoolTask<I, O>): Promise<O> {
   } finally {
     promisedTask = undefined;
   }
-}
-
-/** The dispatch gate from a rate limit and a breaker: the breaker first, so an open one costs no token. */
-function dispatchGate(
-  bucket: TokenBucket | undefined,
-  breaker: CircuitBreaker | undefined,
-  onRateLimit: (limited: boolean) => void,
-): DispatchGate | undefined {
-  if (!bucket && !breaker) return undefined;
-  let refusedBy: 'bucket' | 'breaker' = 'bucket';
-  // Whether the bucket holds tasks back now: reported once per change.
-  let limited = false;
-  const setLimited = (now: boolean): void => {
-    if (now === limited) return;
-    limited = now;
-    onRateLimit(now);
-  };
-  const passes = (): boolean => {
-    if (breaker !== undefined && breaker.state !== 'closed') {
-      // Open or half-open: only probes pass. Check the bucket first without taking a
-      // token, so a refused probe wastes nothing and a taken probe is never stranded.
-      if (bucket !== undefined && bucket.msUntilNext() > 0) {
-        refusedBy = 'bucket';
-        return false;
-      }
-      if (!breaker.tryAcquire()) {
-        refusedBy = 'breaker';
-        return false;
-      }
-      bucket?.tryTake();
-      return true;
-    }
-    if (bucket !== undefined && !bucket.tryTake()) {
-      refusedBy = 'bucket';
-      return false;
-    }
-    return true;
-  };
-  return {
-    tryPass() {
-      const passed = passes();
-      if (!passed && refusedBy === 'bucket') setLimited(true);
-      return passed;
-    },
-    idle() {
-      setLimited(false);
-    },
-    retryInMs() {
-      // The breaker's own half-open transition re-opens dispatch through the limit stream.
-      return refusedBy === 'bucket'
-        ? Math.max(1, (bucket as TokenBucket).msUntilNext())
-        : undefined;
-    },
-  };
-}
-
-interface ResolvedConcurrency {
-  min: number;
-  max: number;
-  initial: number;
-  source$: Observable<number> | undefined;
-  autoscale: Exclude<ConcurrencyRange['autoscale'], boolean | undefined> | undefined;
-}
-
-function resolveConcurrency(concurrency: WorkerPoolOptions['concurrency']): ResolvedConcurrency {
-  if (concurrency === undefined)
-    return { min: 1, max: Infinity, initial: 1, source$: undefined, autoscale: undefined };
-  if (typeof concurrency === 'number') {
-    return {
-      min: 1,
-      max: Infinity,
-      initial: concurrency,
-      source$: undefined,
-      autoscale: undefined,
-    };
-  }
-  if (isObservable(concurrency)) {
-    // The limit is 1 until the stream gives its first value.
-    return { min: 1, max: Infinity, initial: 1, source$: concurrency, autoscale: undefined };
-  }
-  const min = concurrency.min ?? 1;
-  const initial = concurrency.initial ?? min;
-  // min <= initial <= max when max is given was checked by the schema; a defaulted max is
-  // at least both.
-  const max = concurrency.max ?? Math.max(initial, min, availableParallelism() * 4);
-  const autoscale = concurrency.autoscale === true ? {} : concurrency.autoscale || undefined;
-  return { min, max, initial, source$: undefined, autoscale };
-}
-
-/** Validates the plain-data options through the config schema, the rest by hand. */
-function checkOptions<I, O>(options: WorkerPoolOptions<I, O>): void {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError(`Expected \`options\` to be an object, got ${describe(options)}`);
-  }
-  const problems: { path: string; message: string; value?: unknown }[] = [];
-  const fn = (value: unknown, path: string): void => {
-    if (value !== undefined && typeof value !== 'function') {
-      problems.push({ path, message: `must be a function, got ${describe(value)}`, value });
-    }
-  };
-  fn(options.handler, 'handler');
-  fn(options.retry?.retryIf, 'retry.retryIf');
-  if (options.logger !== undefined && typeof options.logger?.child !== 'function') {
-    problems.push({
-      path: 'logger',
-      message: `must be a pino logger, got ${describe(options.logger)}`,
-      value: options.logger,
-    });
-  }
-  if (options.scheduler !== undefined && typeof options.scheduler?.schedule !== 'function') {
-    problems.push({
-      path: 'scheduler',
-      message: `must be an RxJS SchedulerLike, got ${describe(options.scheduler)}`,
-    });
-  }
-  // Everything that can be plain data goes through the one schema, so messages match loadConfig's.
-  const data: Record<string, unknown> = { ...options };
-  delete data.handler;
-  delete data.logger;
-  delete data.scheduler;
-  const checkUsageSource = (source: UsageSource | undefined, path: string): void => {
-    if (source !== undefined && typeof source?.sample !== 'function') {
-      problems.push({ path, message: `must have a sample() method, got ${describe(source)}` });
-    }
-  };
-  if (options.metrics && typeof options.metrics === 'object') {
-    const { usageSource, ...metrics } = options.metrics;
-    data.metrics = metrics;
-    checkUsageSource(usageSource, 'metrics.usageSource');
-  }
-  if (isObservable(options.concurrency)) delete data.concurrency;
-  else if (options.concurrency && typeof options.concurrency === 'object') {
-    const { autoscale, ...range } = options.concurrency;
-    if (autoscale && typeof autoscale === 'object') {
-      const { policy, usageSource, ...scale } = autoscale;
-      data.concurrency = {
-        ...range,
-        autoscale: typeof policy === 'string' ? { ...scale, policy } : scale,
-      };
-      checkUsageSource(usageSource, 'concurrency.autoscale.usageSource');
-    } else if (autoscale === true || autoscale === false) {
-      data.concurrency = range;
-    }
-  }
-  if (options.retry && typeof options.retry === 'object') {
-    const { retryIf: _retryIf, backoff, ...retry } = options.retry;
-    // A Backoff object is code, not data; a BackoffConfig goes through the schema.
-    data.retry = backoff === undefined || isBackoff(backoff) ? retry : { ...retry, backoff };
-  }
-  try {
-    validateOptionsData(data, 'options');
-  } catch (error) {
-    if (error instanceof ConfigError) problems.push(...error.problems);
-    else throw error;
-  }
-  if (problems.length > 0) throw new ConfigError(problems, 'options');
 }

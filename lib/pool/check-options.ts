@@ -1,0 +1,150 @@
+import { availableParallelism } from 'node:os';
+import { isObservable, type Observable } from 'rxjs';
+import { isBackoff } from '../backoff/backoff-from';
+import { closest } from '../config/config-internals';
+import { validateOptionsData } from '../config/validate';
+import { ConfigError } from '../errors/config-error';
+import type { UsageSource } from '../scaling/usage-source';
+import { describe } from '../task/priority';
+import type { ConcurrencyRange, WorkerPoolOptions } from './options';
+
+/* Checking and resolving what the WorkerPool constructor and its per-task calls are given. */
+
+export const TASK_OPTION_KEYS: readonly string[] = [
+  'id',
+  'priority',
+  'timeoutMs',
+  'retry',
+  'signal',
+];
+export const PROCESS_OPTION_KEYS: readonly string[] = ['priority', 'timeoutMs', 'retry', 'signal'];
+const RETRY_OPTION_KEYS: readonly string[] = ['maxAttempts', 'backoff', 'retryIf'];
+
+/**
+ * Per-task options are checked like pool options, for plain JavaScript callers: a typo
+ * (`priorty`) must not be ignored silently.
+ */
+export function checkTaskOptionKeys(options: unknown, known: readonly string[]): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`Expected \`options\` to be an object, got ${describe(options)}`);
+  }
+  for (const key in options) checkKnown(key, known, '');
+  const retry = (options as { retry?: unknown }).retry;
+  if (retry === undefined) return;
+  if (retry === null || typeof retry !== 'object') {
+    throw new TypeError(`Expected \`retry\` to be an object, got ${describe(retry)}`);
+  }
+  for (const key in retry) checkKnown(key, RETRY_OPTION_KEYS, 'retry.');
+}
+
+function checkKnown(key: string, known: readonly string[], prefix: string): void {
+  if (known.includes(key)) return;
+  const suggestion = closest(key, known);
+  throw new TypeError(
+    `Unknown option \`${prefix}${key}\`${suggestion ? ` (did you mean \`${prefix}${suggestion}\`?)` : ''}; expected one of ${known.join(', ')}`,
+  );
+}
+
+export interface ResolvedConcurrency {
+  min: number;
+  max: number;
+  initial: number;
+  source$: Observable<number> | undefined;
+  autoscale: Exclude<ConcurrencyRange['autoscale'], boolean | undefined> | undefined;
+}
+
+export function resolveConcurrency(
+  concurrency: WorkerPoolOptions['concurrency'],
+): ResolvedConcurrency {
+  if (concurrency === undefined)
+    return { min: 1, max: Infinity, initial: 1, source$: undefined, autoscale: undefined };
+  if (typeof concurrency === 'number') {
+    return {
+      min: 1,
+      max: Infinity,
+      initial: concurrency,
+      source$: undefined,
+      autoscale: undefined,
+    };
+  }
+  if (isObservable(concurrency)) {
+    // The limit is 1 until the stream gives its first value.
+    return { min: 1, max: Infinity, initial: 1, source$: concurrency, autoscale: undefined };
+  }
+  const min = concurrency.min ?? 1;
+  const initial = concurrency.initial ?? min;
+  // min <= initial <= max when max is given was checked by the schema; a defaulted max is
+  // at least both.
+  const max = concurrency.max ?? Math.max(initial, min, availableParallelism() * 4);
+  const autoscale = concurrency.autoscale === true ? {} : concurrency.autoscale || undefined;
+  return { min, max, initial, source$: undefined, autoscale };
+}
+
+/** Validates the plain-data options through the config schema, the rest by hand. */
+export function checkOptions<I, O>(options: WorkerPoolOptions<I, O>): void {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`Expected \`options\` to be an object, got ${describe(options)}`);
+  }
+  const problems: { path: string; message: string; value?: unknown }[] = [];
+  const fn = (value: unknown, path: string): void => {
+    if (value !== undefined && typeof value !== 'function') {
+      problems.push({ path, message: `must be a function, got ${describe(value)}`, value });
+    }
+  };
+  fn(options.handler, 'handler');
+  fn(options.retry?.retryIf, 'retry.retryIf');
+  if (options.logger !== undefined && typeof options.logger?.child !== 'function') {
+    problems.push({
+      path: 'logger',
+      message: `must be a pino logger, got ${describe(options.logger)}`,
+      value: options.logger,
+    });
+  }
+  if (options.scheduler !== undefined && typeof options.scheduler?.schedule !== 'function') {
+    problems.push({
+      path: 'scheduler',
+      message: `must be an RxJS SchedulerLike, got ${describe(options.scheduler)}`,
+    });
+  }
+  // Everything that can be plain data goes through the one schema, so messages match loadConfig's.
+  const data: Record<string, unknown> = { ...options };
+  delete data.handler;
+  delete data.logger;
+  delete data.scheduler;
+  const checkUsageSource = (source: UsageSource | undefined, path: string): void => {
+    if (source !== undefined && typeof source?.sample !== 'function') {
+      problems.push({ path, message: `must have a sample() method, got ${describe(source)}` });
+    }
+  };
+  if (options.metrics && typeof options.metrics === 'object') {
+    const { usageSource, ...metrics } = options.metrics;
+    data.metrics = metrics;
+    checkUsageSource(usageSource, 'metrics.usageSource');
+  }
+  if (isObservable(options.concurrency)) delete data.concurrency;
+  else if (options.concurrency && typeof options.concurrency === 'object') {
+    const { autoscale, ...range } = options.concurrency;
+    if (autoscale && typeof autoscale === 'object') {
+      const { policy, usageSource, ...scale } = autoscale;
+      data.concurrency = {
+        ...range,
+        autoscale: typeof policy === 'string' ? { ...scale, policy } : scale,
+      };
+      checkUsageSource(usageSource, 'concurrency.autoscale.usageSource');
+    } else if (autoscale === true || autoscale === false) {
+      data.concurrency = range;
+    }
+  }
+  if (options.retry && typeof options.retry === 'object') {
+    const { retryIf: _retryIf, backoff, ...retry } = options.retry;
+    // A Backoff object is code, not data; a BackoffConfig goes through the schema.
+    data.retry = backoff === undefined || isBackoff(backoff) ? retry : { ...retry, backoff };
+  }
+  try {
+    validateOptionsData(data, 'options');
+  } catch (error) {
+    if (error instanceof ConfigError) problems.push(...error.problems);
+    else throw error;
+  }
+  if (problems.length > 0) throw new ConfigError(problems, 'options');
+}
