@@ -241,7 +241,28 @@ function yaml(): YamlModule {
 
 function parseYaml(text: string): Parsed {
   // parseDocument collects every syntax error with its position instead of stopping at the first.
-  const document = yaml().parseDocument(text);
+  // Its own duplicate-key check compares each key with every earlier one (quadratic: a 1 MiB
+  // file took minutes), so duplicates are found below with a Set instead.
+  const { parseDocument, isMap, isScalar, visit } = yaml();
+  const document = parseDocument(text, { uniqueKeys: false });
+  const duplicates: ConfigProblem[] = [];
+  visit(document, {
+    Map(_key, map) {
+      if (!isMap(map)) return;
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        const key = isScalar(pair.key) ? pair.key.value : pair.key;
+        if (!seen.has(key)) {
+          seen.add(key);
+          continue;
+        }
+        const at =
+          pair.key && isScalar(pair.key) && pair.key.range ? lineOf(text, pair.key.range[0]) : '';
+        duplicates.push({ path: '', message: `YAML error${at}: duplicate key ${String(key)}` });
+      }
+    },
+  });
+  if (duplicates.length > 0) return { problems: duplicates };
   if (document.errors.length > 0) {
     return {
       problems: document.errors.map((error) => {
@@ -261,6 +282,13 @@ function parseYaml(text: string): Parsed {
       problems: [{ path: '', message: `YAML error: ${firstLine((error as Error).message)}` }],
     };
   }
+}
+
+/** ` at line L` (from 1) of a character offset. */
+function lineOf(text: string, offset: number): string {
+  let line = 1;
+  for (let i = 0; i < offset; i++) if (text.charCodeAt(i) === 10) line++;
+  return ` at line ${line}`;
 }
 
 function parseJson(text: string): Parsed {

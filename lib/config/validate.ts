@@ -163,7 +163,9 @@ function toProblem(error: ErrorObject, root: unknown): ConfigProblem {
   const segments = pointerSegments(error.instancePath);
   const value = valueAt(root, segments);
   const path = dotted(segments);
-  const got = `got ${showValue(value)}`;
+  // Only the messages that quote the value make it: stringifying a large root once per problem
+  // made thousands of unknown keys quadratic.
+  const got = (): string => `got ${showValue(value)}`;
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'additionalProperties': {
@@ -191,7 +193,7 @@ function toProblem(error: ErrorObject, root: unknown): ConfigProblem {
     }
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ');
-      return { path, message: `must be one of ${allowed}, ${got}`, value };
+      return { path, message: `must be one of ${allowed}, ${got()}`, value };
     }
     case 'minimum':
     case 'maximum':
@@ -203,12 +205,12 @@ function toProblem(error: ErrorObject, root: unknown): ConfigProblem {
         isPlainObject(limitSchema) && typeof limitSchema.$data === 'string'
           ? `${dotted([...segments.slice(0, -1), limitSchema.$data.split('/').pop() ?? ''])} (${String(params.limit)})`
           : String(params.limit);
-      return { path, message: `must be ${String(params.comparison)} ${ref}, ${got}`, value };
+      return { path, message: `must be ${String(params.comparison)} ${ref}, ${got()}`, value };
     }
     case 'uniqueItems':
-      return { path, message: `must not list the same item twice, ${got}`, value };
+      return { path, message: `must not list the same item twice, ${got()}`, value };
     default:
-      return { path, message: `${error.message ?? 'is invalid'}, ${got}`, value };
+      return { path, message: `${error.message ?? 'is invalid'}, ${got()}`, value };
   }
 }
 

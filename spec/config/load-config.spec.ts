@@ -156,10 +156,14 @@ describe('config/load-config', () => {
       expect(error.problems[0].message).to.match(/^YAML syntax error at line 2, column 13: /);
     });
 
-    it('reports a duplicate YAML key', () => {
+    it('reports a duplicate YAML key, also in a nested mapping', () => {
+      const nested = write('nested.yaml', 'queue:\n  capacity: 1\n  capacity: 2\n');
+      expect(lines(configError(() => loadConfig({ file: nested, env: {} })))[0]).to.contain(
+        'line 3: duplicate key capacity',
+      );
       const file = write('dup.yaml', 'timeoutMs: 1\ntimeoutMs: 2\n');
       expect(configError(() => loadConfig({ file, env: {} })).problems[0].message).to.match(
-        /^YAML syntax error at line 2, column 1: .*unique/i,
+        /^YAML error at line 2: duplicate key timeoutMs/,
       );
     });
 
