@@ -199,6 +199,25 @@ async function poolThroughput(kind: PoolKind, n: number, withEvents = false): Pr
   return { ...rate, heapAfterSubmitMiB: heapAfterSubmit / 2 ** 20 };
 }
 
+/** W7: the stream path, `process(from(array))` with a priority function, on the bare pool. */
+async function poolStreamThroughput(n: number): Promise<Rate> {
+  const pool = new WorkerPool<number, void>(poolOptions('bare', noop));
+  const list = inputs(n);
+  let results = 0;
+  const rate = await perSecond(
+    n,
+    () =>
+      new Promise<void>((done, fail) =>
+        pool
+          .process(from(list), { priority: (i) => prio(i) })
+          .subscribe({ next: () => results++, complete: done, error: fail }),
+      ),
+  );
+  if (results !== n) throw new Error(`pool process(): ${results} of ${n} results`);
+  await pool.shutdown();
+  return rate;
+}
+
 /* Peers (no-op tasks, concurrency 64, timed from the first add to idle) */
 
 async function pQueueThroughput(n: number, withPriorities: boolean): Promise<Rate> {
@@ -274,6 +293,7 @@ const FASTQ = 'fastq (promise)';
 const ASYNC = 'async.queue';
 const MM_BACKLOG = 'RxJS mergeMap, full backlog';
 const MM_CHUNKED = `RxJS mergeMap, chunks of ${CHUNK}`;
+const POOL_STREAM = 'pool process(from(array)), priority function';
 const PEERS = [PQ, PQ_PRIO, FASTQ, ASYNC, MM_BACKLOG, MM_CHUNKED];
 
 const report = new Report();
@@ -321,6 +341,7 @@ async function throughputSet(): Promise<void> {
     [ASYNC, asyncQueueThroughput],
     [MM_BACKLOG, mergeMapBacklog],
     [MM_CHUNKED, mergeMapChunked],
+    [POOL_STREAM, poolStreamThroughput],
   ];
   const makeCases = (size: number): BenchCase[] =>
     bodies.map(([name, body]) => ({ name, run: () => watchdog(name, limit, () => body(size)) }));
@@ -376,6 +397,11 @@ async function throughputSet(): Promise<void> {
   });
 
   report.add({
+    title: 'W7 — the stream path vs RxJS mergeMap fed in chunks',
+    note: `${scope} \`pool.process(from(inputs), { priority })\` on the bare pool, against what an RxJS user writes by hand to avoid mergeMap's quadratic backlog (no priorities).`,
+    table: pair(POOL_STREAM, MM_CHUNKED, 'case ÷ chunked'),
+  });
+  report.add({
     title: 'W6 — cost of timeoutMs',
     note: `${scope} Everything else as in W1.`,
     table: pair(POOL_FULL, POOL_NO_TIMEOUT, 'on ÷ off'),
@@ -400,6 +426,7 @@ async function throughputSet(): Promise<void> {
   check('W1 ≥ 1.0x fastq', POOL_FULL, FASTQ, 1);
   check('W2 ≥ 2x p-queue', POOL_BARE, PQ, 2);
   check('W6 timeout on ≥ 0.7x timeout off', POOL_FULL, POOL_NO_TIMEOUT, 0.7);
+  check('W7 process(from(array)) ≥ 1.0x mergeMap fed in chunks', POOL_STREAM, MM_CHUNKED, 1);
 }
 
 /* W3: enqueue→start latency of 1 ms tasks under paced submission below capacity */
@@ -784,7 +811,7 @@ async function startupSet(): Promise<void> {
 /* Main */
 
 const WORKLOADS: { ids: string[]; title: string; run: () => Promise<void> }[] = [
-  { ids: ['W1', 'W2', 'W6', 'EVENTS'], title: 'W1/W2/W6/events', run: throughputSet },
+  { ids: ['W1', 'W2', 'W6', 'W7', 'EVENTS'], title: 'W1/W2/W6/W7/events', run: throughputSet },
   { ids: ['W3'], title: 'W3', run: latencySet },
   { ids: ['W4'], title: 'W4', run: memorySet },
   { ids: ['W5'], title: 'W5', run: scaleSet },
