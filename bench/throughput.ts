@@ -6,7 +6,7 @@
  *
  * Prints each table and writes bench/RESULTS.md (see bench/README.md).
  */
-import { importTimes, nsPerCall, PACKAGE_ENTRY, type ImportTimes } from './startup';
+import { importTimes, nsPerRead, PACKAGE_ENTRY, type ImportTimes } from './startup';
 import { execSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { getHeapStatistics } from 'node:v8';
@@ -780,9 +780,21 @@ async function startupSet(): Promise<void> {
   const waiting = new WorkerPool<number, void>(poolOptions('full', noop));
   waiting.pause();
   for (let i = 0; i < 10_000; i++) void waiting.submit(i, { priority: prio(i) }).catch(() => {});
-  const sizeNs = nsPerCall(() => waiting.size, 1_000_000);
-  const pendingNs = nsPerCall(() => waiting.pending, 1_000_000);
-  const metricsNs = nsPerCall(() => waiting.metrics(), 20_000);
+  const sizeNs = nsPerRead((n) => {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += waiting.size;
+    return sum;
+  }, 1_000_000);
+  const pendingNs = nsPerRead((n) => {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += waiting.pending;
+    return sum;
+  }, 1_000_000);
+  const metricsNs = nsPerRead((n) => {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += waiting.metrics().queued;
+    return sum;
+  }, 20_000);
   await waiting.shutdown({ timeoutMs: 0 });
   report.add({
     title: 'W8 — cheap reads',
