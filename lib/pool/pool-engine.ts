@@ -1,7 +1,6 @@
 import {
   BehaviorSubject,
   Observable,
-  Subject,
   isObservable,
   last,
   type SchedulerLike,
@@ -27,6 +26,7 @@ import { describe, priorityName, type Priority } from '../task/priority';
 import { MAX_TIMER_MS } from '../options/check-option';
 import { DeadlineList } from './deadline-list';
 import { RunningList } from './running-list';
+import { HotStream } from '../merge/hot-stream';
 import type { PoolEvent } from './pool-events';
 import { Attempt, Outcome, PoolTask, Rejection, TaskState } from './pool-task';
 
@@ -49,8 +49,8 @@ export interface EngineConfig {
  */
 export class PoolEngine<I, O> {
   readonly channel: PriorityChannel<PoolTask<I, O>>;
-  readonly results = new Subject<TaskResult<I, O>>();
-  readonly events = new Subject<PoolEvent>();
+  readonly results = new HotStream<TaskResult<I, O>>();
+  readonly events = new HotStream<PoolEvent>();
   /** The effective dispatch limit (0 while paused or while the breaker is open). */
   readonly dispatchLimit$ = new BehaviorSubject<number>(0);
   /** Completes when the intake has completed and every accepted task has ended. */
