@@ -24,6 +24,7 @@ export type {
   UnsuccessfulResult,
   TaskStatus,
 } from './task/task';
+export { HANDLER_LIFECYCLE, type HandlerLifecycle } from './task/handler-lifecycle';
 
 /* Errors */
 export {
@@ -119,6 +120,8 @@ export {
   serveMetrics,
   evaluateHealth,
   type PoolMetrics,
+  type ThreadsMetrics,
+  type ThreadMetrics,
   type LatencySummary,
   type LatencyPair,
   type QueuedByPriority,

@@ -14,7 +14,8 @@ tarball="$(npm pack --silent --pack-destination "$work" | tail -1)"
 # What is shipped: compiled code, types, the schema and defaults, the licence; no specs.
 listing="$(tar -tzf "$work/$tarball")"
 for wanted in package/dist/index.js package/dist/index.mjs package/dist/index.d.ts \
-  package/config/schema.json package/LICENSE; do
+  package/dist/threads/index.js package/dist/threads/index.mjs package/dist/threads/index.d.ts \
+  package/dist/threads/thread-worker.js package/config/schema.json package/LICENSE; do
   grep -qx "$wanted" <<<"$listing" || { echo "pack check: $wanted missing from $tarball"; exit 1; }
 done
 if grep -q '^package/spec/' <<<"$listing"; then echo "pack check: specs shipped"; exit 1; fi
@@ -30,6 +31,9 @@ for rxjs in 7.5.0 7; do
   cat > consumer.ts <<'TS'
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { WorkerPool, Priority, runInPool, type TaskResult } from 'rxjs-worker-pool';
+import { threadHandler, WorkerThreadError, type ThreadHandlerOptions } from 'rxjs-worker-pool/threads';
+const threadOptions: ThreadHandlerOptions = { filename: 'square.worker.js', threads: { max: 2 } };
+void [threadHandler, WorkerThreadError, threadOptions];
 const pool = new WorkerPool<number, number>({ handler: async (n) => n * 2 });
 async function main(): Promise<void> {
   const value: number = await pool.submit(21, { priority: Priority.HIGH });
@@ -56,15 +60,36 @@ pool.submit(41).then(async (v) => { console.log(`cjs: ${v}`); await pool.shutdow
 JS
   [[ "$(node consumer.cjs)" == "cjs: 42" ]] || { echo "pack check: CJS consumer on rxjs@$rxjs"; exit 1; }
 
+  # The root entry loads none of the optional integrations.
+  cat > light.cjs <<'JS'
+require('rxjs-worker-pool');
+const heavy = Object.keys(require.cache).filter((f) => /node_modules[\\/](piscina|bullmq|ioredis|prom-client|pino-pretty)[\\/]/.test(f));
+console.log(`light: ${heavy.join(',') || 'none'}`);
+JS
+  [[ "$(node light.cjs)" == "light: none" ]] || { echo "pack check: root entry loads $(node light.cjs)"; exit 1; }
+
+  # Worker threads from the packed build: the thread entry ships and finds the user's file.
+  echo 'module.exports = (n) => n * n;' > square.worker.js
+  cat > threads.cjs <<'JS'
+const path = require('path');
+const { WorkerPool } = require('rxjs-worker-pool');
+const { threadHandler } = require('rxjs-worker-pool/threads');
+const pool = new WorkerPool({ handler: threadHandler({ filename: path.join(__dirname, 'square.worker.js'), threads: { max: 2 } }) });
+Promise.all([3, 4].map((n) => pool.submit(n))).then(async (v) => { console.log(`threads: ${v.join(',')}`); await pool.shutdown(); });
+JS
+  [[ "$(node threads.cjs)" == "threads: 9,16" ]] || { echo "pack check: threads consumer on rxjs@$rxjs"; exit 1; }
+
   cat > consumer.mjs <<'JS'
 import { WorkerPool, priorityMerge } from 'rxjs-worker-pool';
+import { threadHandler } from 'rxjs-worker-pool/threads';
 import pkg from 'rxjs-worker-pool/package.json' with { type: 'json' };
 const pool = new WorkerPool({ handler: async (n) => n + 1 });
 const v = await pool.submit(41);
-console.log(`esm: ${v} ${typeof priorityMerge} ${pkg.name}`);
-await pool.shutdown();
+const squares = new WorkerPool({ handler: threadHandler({ filename: new URL('./square.worker.js', import.meta.url) }) });
+console.log(`esm: ${v} ${typeof priorityMerge} ${pkg.name} ${await squares.submit(5)}`);
+await Promise.all([pool.shutdown(), squares.shutdown()]);
 JS
-  [[ "$(node consumer.mjs)" == "esm: 42 function rxjs-worker-pool" ]] || { echo "pack check: ESM consumer on rxjs@$rxjs"; exit 1; }
+  [[ "$(node consumer.mjs)" == "esm: 42 function rxjs-worker-pool 25" ]] || { echo "pack check: ESM consumer on rxjs@$rxjs"; exit 1; }
   echo "pack check: rxjs@$rxjs: TS, CJS and ESM consumers ok"
 done
 echo "pack check: ok ($tarball)"

@@ -16,6 +16,12 @@
  * ```
  */
 export class WorkerPoolError extends Error {
+  /**
+   * `false`: the default retry policy (no `retryIf`) does not retry it; a `retryIf` still
+   * decides. Set by errors that retrying rarely cures (a worker thread out of memory).
+   */
+  declare readonly retryByDefault?: boolean;
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'WorkerPoolError';

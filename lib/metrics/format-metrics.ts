@@ -31,10 +31,12 @@ function latency(label: string, summary: LatencySummary): string {
  * // run ms   p50 40  p90 81  p99 120  max 300
  * // process  cpu 35.2%  rss 85.3 MiB  heap 40.1 MiB  loop p99 1.3 ms
  * ```
+ * A pool whose handler runs on worker threads gets a seventh line:
+ * `threads  3/4 busy  utilization 75%`.
  * CPU and loop delay read `n/a` until the process has been sampled: the pool samples it only
  * while `metrics$` has a subscriber.
  * @param snapshot a {@link PoolMetrics} from `metrics()` or `metrics$`.
- * @return six lines joined by `\n`, without a trailing newline.
+ * @return six lines (seven with threads) joined by `\n`, without a trailing newline.
  */
 export function formatMetrics(snapshot: PoolMetrics): string {
   const m = snapshot;
@@ -53,5 +55,13 @@ export function formatMetrics(snapshot: PoolMetrics): string {
       `  heap ${mib(m.system.heapUsedBytes)}  loop p99 ${sampled ? `${ms(m.system.eventLoopDelayMs)} ms` : 'n/a'}` +
       (m.system.diskFreeBytes !== undefined ? `  disk free ${mib(m.system.diskFreeBytes)}` : ''),
   ];
+  if (m.threads !== undefined) {
+    const t = m.threads;
+    const starting = t.perThread.filter((thread) => thread.state === 'starting').length;
+    lines.push(
+      `threads  ${t.busy}/${t.count} busy  utilization ${Math.round(t.utilization * 100)}%` +
+        (starting > 0 ? `  starting ${starting}` : ''),
+    );
+  }
   return lines.join('\n');
 }

@@ -1,5 +1,12 @@
 /* Snapshot types */
-export type { LatencySummary, LatencyPair, QueuedByPriority, PoolMetrics } from './pool-metrics';
+export type {
+  LatencySummary,
+  LatencyPair,
+  QueuedByPriority,
+  PoolMetrics,
+  ThreadsMetrics,
+  ThreadMetrics,
+} from './pool-metrics';
 
 /* Recording */
 export { MetricsRecorder } from './metrics-recorder';

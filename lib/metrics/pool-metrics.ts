@@ -95,4 +95,46 @@ export interface PoolMetrics {
   system: ProcessUsage;
   /** When the snapshot was taken, in the pool scheduler's milliseconds. */
   timestamp: number;
+  /** Present when the handler runs on worker threads (`rxjs-worker-pool/threads`). */
+  threads?: ThreadsMetrics;
+}
+
+/**
+ * One worker thread in `metrics().threads.perThread`.
+ *
+ * ## Example
+ * ```ts
+ * import type { ThreadMetrics } from 'rxjs-worker-pool';
+ * const busiest: ThreadMetrics[] = [...(pool.metrics().threads?.perThread ?? [])]
+ *   .sort((a, b) => b.completed - a.completed);
+ * ```
+ */
+export interface ThreadMetrics {
+  /** The thread's `threadId` (from `node:worker_threads`). */
+  threadId: number;
+  /** `'starting'` until its module has loaded, then `'idle'` or `'busy'` (running an attempt). */
+  state: 'starting' | 'idle' | 'busy';
+  /** Attempts that returned on this thread. */
+  completed: number;
+  /** Attempts that threw, or died with the thread, on this thread. */
+  failed: number;
+}
+
+/**
+ * The worker threads of a pool whose handler runs on threads.
+ *
+ * ## Example
+ * ```ts
+ * const threads = pool.metrics().threads;
+ * if (threads) console.log(`${threads.busy}/${threads.count} busy (${threads.utilization * 100}%)`);
+ * ```
+ */
+export interface ThreadsMetrics {
+  /** Threads alive now, starting ones included; 0 after shutdown. */
+  count: number;
+  /** Threads running an attempt now. */
+  busy: number;
+  /** busy / count at the snapshot, 0..1 (0 with no thread). */
+  utilization: number;
+  perThread: ThreadMetrics[];
 }

@@ -108,7 +108,9 @@ const QUANTILES: readonly [string, keyof LatencySummary][] = [
  *   0.9, 0.99 and 1 (the max). The pool's percentiles come from its own cumulative hdr
  *   histograms, which prom-client cannot import, so they are gauges with quantile labels (the
  *   shape of a summary without `_sum`/`_count`) rather than a prom-client Histogram that would
- *   need every observation twice.
+ *   need every observation twice;
+ * - with a thread handler (`rxjs-worker-pool/threads`): gauges `threads`, `threads_busy`,
+ *   `threads_utilization`, and the counter `thread_attempts_total{thread_id,outcome}`.
  *
  * ## Example
  * ```ts
@@ -230,6 +232,34 @@ export function exposePrometheus(
     'Run time of tasks, cumulative quantiles (1 = max).',
     (m) => m.latency.runMs,
   );
+
+  // Thread metrics only for a pool whose handler runs on threads (a thread handler is given at
+  // construction, so the first snapshot tells).
+  if (source.metrics().threads !== undefined) {
+    gauge('threads', 'Worker threads alive, starting ones included.', (m) => m.threads?.count ?? 0);
+    gauge('threads_busy', 'Worker threads running an attempt.', (m) => m.threads?.busy ?? 0);
+    gauge(
+      'threads_utilization',
+      'Busy worker threads / all worker threads, 0..1.',
+      (m) => m.threads?.utilization ?? 0,
+    );
+    names.push(`${prefix}thread_attempts_total`);
+    new (promClient().Counter)({
+      name: `${prefix}thread_attempts_total`,
+      help: 'Attempts per live worker thread, by outcome (completed, failed).',
+      labelNames: ['thread_id', 'outcome'],
+      registers,
+      collect() {
+        // Reset first: a thread that is gone leaves no stale series behind.
+        this.reset();
+        for (const thread of snapshot().threads?.perThread ?? []) {
+          const thread_id = String(thread.threadId);
+          this.inc({ thread_id, outcome: 'completed' }, thread.completed);
+          this.inc({ thread_id, outcome: 'failed' }, thread.failed);
+        }
+      },
+    });
+  }
 
   return {
     registry,

@@ -53,31 +53,59 @@ export interface ResolvedConcurrency {
   autoscale: Exclude<ConcurrencyRange['autoscale'], boolean | undefined> | undefined;
 }
 
+/** The most attempts a resource-owning handler can run at once, and what its option is called. */
+export interface ConcurrencyCeiling {
+  max: number;
+  name: string;
+}
+
 export function resolveConcurrency(
   concurrency: WorkerPoolOptions['concurrency'],
+  ceiling?: ConcurrencyCeiling,
 ): ResolvedConcurrency {
-  if (concurrency === undefined)
-    return { min: 1, max: Infinity, initial: 1, source$: undefined, autoscale: undefined };
+  const top = ceiling?.max ?? Infinity;
+  if (concurrency === undefined) {
+    // A handler with its own limit (threads) starts using all of it.
+    const initial = ceiling ? top : 1;
+    return { min: 1, max: top, initial, source$: undefined, autoscale: undefined };
+  }
   if (typeof concurrency === 'number') {
-    return {
-      min: 1,
-      max: Infinity,
-      initial: concurrency,
-      source$: undefined,
-      autoscale: undefined,
-    };
+    overCeiling(concurrency, 'concurrency', ceiling);
+    return { min: 1, max: top, initial: concurrency, source$: undefined, autoscale: undefined };
   }
   if (isObservable(concurrency)) {
     // The limit is 1 until the stream gives its first value.
-    return { min: 1, max: Infinity, initial: 1, source$: concurrency, autoscale: undefined };
+    return { min: 1, max: top, initial: 1, source$: concurrency, autoscale: undefined };
   }
   const min = concurrency.min ?? 1;
   const initial = concurrency.initial ?? min;
+  overCeiling(concurrency.max, 'concurrency.max', ceiling);
+  overCeiling(min, 'concurrency.min', ceiling);
+  overCeiling(initial, 'concurrency.initial', ceiling);
   // min <= initial <= max when max is given was checked by the schema; a defaulted max is
-  // at least both.
-  const max = concurrency.max ?? Math.max(initial, min, availableParallelism() * 4);
+  // at least both (and at most the handler's ceiling).
+  const max = concurrency.max ?? Math.min(top, Math.max(initial, min, availableParallelism() * 4));
   const autoscale = concurrency.autoscale === true ? {} : concurrency.autoscale || undefined;
   return { min, max, initial, source$: undefined, autoscale };
+}
+
+/** A limit above what the handler can run at once is a ConfigError naming both values. */
+function overCeiling(
+  value: number | undefined,
+  path: string,
+  ceiling: ConcurrencyCeiling | undefined,
+): void {
+  if (ceiling === undefined || value === undefined || value <= ceiling.max) return;
+  throw new ConfigError(
+    [
+      {
+        path,
+        message: `must be at most the handler's ${ceiling.name} (${ceiling.max}), got ${describe(value)}`,
+        value,
+      },
+    ],
+    'options',
+  );
 }
 
 /** Validates the plain-data options through the config schema, the rest by hand. */

@@ -463,7 +463,7 @@ export class PoolEngine<I, O> {
     // duration a timer can wait, the task fails with that error rather than escaping the engine.
     let delay: number | undefined;
     let final = error;
-    if (!this.cutOff) {
+    if (!this.cutOff && !attempt.noRetry) {
       try {
         if (shouldRetry(retry, error, attempt.attempt)) {
           delay = checkBackoffDelay(retry.backoff.delayMs(attempt.attempt, error), attempt.attempt);

@@ -29,6 +29,7 @@ const ABANDONED = 16;
 const IN_DEADLINES = 32;
 const RUNNING = 64;
 const ABORTED = 128;
+const NO_RETRY = 256;
 
 /** How an attempt ended, decided by whichever comes first: settle, timeout or abort. */
 export enum Outcome {
@@ -283,6 +284,15 @@ export class Attempt<I, O> implements TaskContext<I>, DeadlineNode, RunningNode 
 
   set isRunning(on: boolean) {
     this.flag(RUNNING, on);
+  }
+
+  /** The handler called `preventRetry()`: whatever ends this attempt ends the task. */
+  get noRetry(): boolean {
+    return (this.#bits & NO_RETRY) !== 0;
+  }
+
+  preventRetry(): void {
+    this.#bits |= NO_RETRY;
   }
 
   /** Why it was aborted, if it was. */

@@ -41,6 +41,7 @@ import {
 } from '../scaling/usage-source';
 import { runCleanups, type Cleanup } from '../shutdown/run-cleanups';
 import { installSignalHandlers } from '../shutdown/signal-handlers';
+import { handlerLifecycle, type HandlerLifecycle } from '../task/handler-lifecycle';
 import type { DrainReport, ShutdownOptions, ShutdownReport } from '../shutdown/shutdown-report';
 import { Priority, describe, toPriority, type PriorityName } from '../task/priority';
 import type { Handler, ProcessOptions, TaskContext, TaskOptions, TaskResult } from '../task/task';
@@ -109,6 +110,7 @@ export class WorkerPool<I = unknown, O = unknown> {
   #shutdown: Promise<ShutdownReport<I>> | undefined;
   #forceCut: (() => void) | undefined;
   #removeSignalHandlers: (() => void) | undefined;
+  readonly #lifecycle: HandlerLifecycle | undefined;
 
   /** Every terminal result, hot: subscribe before submitting to see them all. */
   readonly results$: Observable<TaskResult<I, O>>;
@@ -140,7 +142,19 @@ export class WorkerPool<I = unknown, O = unknown> {
       logger: this.#logger,
     };
 
-    const { min, max, initial, source$, autoscale } = resolveConcurrency(options.concurrency);
+    // A handler that owns threads (or another executor) caps every limit the pool can reach.
+    const lifecycle = (this.#lifecycle = handlerLifecycle(options.handler));
+    const ceiling =
+      lifecycle?.maxConcurrency !== undefined
+        ? {
+            max: lifecycle.maxConcurrency,
+            name: lifecycle.maxConcurrencyName ?? 'maxConcurrency',
+          }
+        : undefined;
+    const { min, max, initial, source$, autoscale } = resolveConcurrency(
+      options.concurrency,
+      ceiling,
+    );
     this.#min = min;
     this.#max = max;
     this.#limit$ = new BehaviorSubject(initial);
@@ -184,6 +198,13 @@ export class WorkerPool<I = unknown, O = unknown> {
             // A bad value arrives long after construction: throwing here would surface as an
             // uncaught error, so it is logged and the limit in force is kept.
             try {
+              if (ceiling && typeof limit === 'number' && limit > ceiling.max) {
+                this.#logger.warn(
+                  { concurrency: limit, [ceiling.name]: ceiling.max },
+                  `concurrency value above the handler's ${ceiling.name}: clamped`,
+                );
+                limit = ceiling.max;
+              }
               this.#applyLimit(limit, 'concurrency');
             } catch (error) {
               this.#logger.error({ err: error, concurrency: limit }, 'concurrency value ignored');
@@ -223,6 +244,8 @@ export class WorkerPool<I = unknown, O = unknown> {
       });
       this.#scaler.start();
     }
+
+    lifecycle?.attach?.({ logger: this.#logger });
 
     if (options.handleSignals) {
       const signals = options.handleSignals === true ? DEFAULT_SIGNALS : options.handleSignals;
@@ -668,6 +691,8 @@ export class WorkerPool<I = unknown, O = unknown> {
       withdrawn: m.cancelled - cancelled.length - aborted.length,
       timedOut: cancelled.length + aborted.length > 0,
     };
+    // The handler's threads (or other resources) stop once nothing can run on them.
+    await this.#closeHandler();
     this.#cleanupsStarted = true;
     // Cleanups see what never ran, so one can persist it (the only way to reach the report
     // when a signal started the shutdown and the process exits after it).
@@ -694,6 +719,14 @@ export class WorkerPool<I = unknown, O = unknown> {
       'shut down',
     );
     return report;
+  }
+
+  async #closeHandler(): Promise<void> {
+    try {
+      await this.#lifecycle?.close?.();
+    } catch (error) {
+      this.#logger.error({ err: error }, 'closing the handler failed');
+    }
   }
 
   #teardown(): void {
@@ -822,7 +855,7 @@ export class WorkerPool<I = unknown, O = unknown> {
   }
 
   #snapshot(advance: boolean): PoolMetrics {
-    return this.#metrics.snapshot(
+    const snapshot = this.#metrics.snapshot(
       {
         active: this.#engine.active,
         abandoned: this.#engine.abandonedRunning,
@@ -833,6 +866,9 @@ export class WorkerPool<I = unknown, O = unknown> {
       this.#scheduler.now(),
       { advance },
     );
+    const threads = this.#lifecycle?.threadMetrics?.();
+    if (threads !== undefined) snapshot.threads = threads;
+    return snapshot;
   }
 }
 

@@ -2,6 +2,7 @@ import type { Backoff } from '../backoff/backoff';
 import { backoffFrom } from '../backoff/backoff-from';
 import { checkFunction, checkNumber, optionPath } from '../options/check-option';
 import { NonRetryableError } from '../errors/non-retryable-error';
+import { WorkerPoolError } from '../errors/worker-pool-error';
 import { TaskCancelledError } from '../errors/task-cancelled-error';
 import type { RetryOptions } from './retry-options';
 
@@ -78,9 +79,10 @@ export function resolveRetry(
 }
 
 /**
- * Whether a failed attempt is retried: false for a `NonRetryableError` or a `TaskCancelledError`,
- * when `attempt` reached `maxAttempts`, or when `retryIf` says false. Anything else, a
- * `TaskTimeoutError` included, is retried. An exception thrown by `retryIf` propagates.
+ * Whether a failed attempt is retried: false for a `NonRetryableError` (or an error marked with
+ * `NonRetryableError.mark`) or a `TaskCancelledError`, when `attempt` reached `maxAttempts`, or
+ * when `retryIf` says false. Without `retryIf`, a `WorkerPoolError` whose `retryByDefault` is
+ * false is not retried either. Anything else, a `TaskTimeoutError` included, is retried. An exception thrown by `retryIf` propagates.
  *
  * ## Example
  * ```ts
@@ -97,7 +99,8 @@ export function resolveRetry(
  * @param attempt The failed attempt's number, 1 for the first.
  */
 export function shouldRetry(resolved: ResolvedRetry, error: unknown, attempt: number): boolean {
-  if (error instanceof NonRetryableError || error instanceof TaskCancelledError) return false;
+  if (NonRetryableError.isMarked(error) || error instanceof TaskCancelledError) return false;
   if (attempt >= resolved.maxAttempts) return false;
-  return resolved.retryIf ? Boolean(resolved.retryIf(error, attempt)) : true;
+  if (resolved.retryIf) return Boolean(resolved.retryIf(error, attempt));
+  return !(error instanceof WorkerPoolError && error.retryByDefault === false);
 }

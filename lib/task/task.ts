@@ -46,6 +46,13 @@ export interface TaskContext<I> {
   readonly task: Task<I>;
   /** A child logger bound to `taskId`, `priority` and `attempt`. */
   readonly logger: Logger;
+  /**
+   * Makes this attempt the task's last: however it ends (an error, a timeout), the task is not
+   * retried. For work that must not run twice once started (a payment sent, an input moved to a
+   * worker thread). Always present on the contexts the pool makes; optional so that hand-made
+   * contexts (in tests) need not have it.
+   */
+  preventRetry?(): void;
 }
 
 /**

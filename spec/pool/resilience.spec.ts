@@ -157,6 +157,34 @@ describe('WorkerPool resilience', () => {
       await pool.shutdown();
     });
 
+    it('ctx.preventRetry() makes the attempt the last, whether it throws or times out', () => {
+      const scheduler = newTestScheduler();
+      scheduler.run(({ cold, flush }) => {
+        let calls = 0;
+        const pool = poolOn<string, string>(scheduler, {
+          timeoutMs: 5,
+          retry: { maxAttempts: 3, backoff: fixed(1) },
+          handler: (kind, ctx) => {
+            calls++;
+            ctx.preventRetry?.();
+            return kind === 'throw'
+              ? throwError(() => new Error('sent once'))
+              : cold('-----------|');
+          },
+        });
+        const seen = recordResults(
+          scheduler,
+          pool.results$,
+          (r) => `${r.task.input}:${r.status}:${r.attempts}:${r.error?.name}`,
+        );
+        void pool.submit('throw').catch(() => {});
+        void pool.submit('hang').catch(() => {});
+        flush();
+        expect(calls).to.equal(2);
+        expect(seen).to.deep.equal(['0:throw:failed:1:Error', '5:hang:failed:1:TaskTimeoutError']);
+      });
+    });
+
     it('fails at once on a NonRetryableError or when retryIf says no', async () => {
       let calls = 0;
       const pool = new WorkerPool<string, never>({

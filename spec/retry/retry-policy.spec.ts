@@ -3,6 +3,7 @@ import { ExponentialBackoff } from '../../lib/backoff/exponential-backoff';
 import { FixedBackoff } from '../../lib/backoff/fixed-backoff';
 import type { Backoff, BackoffConfig } from '../../lib/backoff/backoff';
 import { NonRetryableError } from '../../lib/errors/non-retryable-error';
+import { WorkerPoolError } from '../../lib/errors/worker-pool-error';
 import { TaskCancelledError } from '../../lib/errors/task-cancelled-error';
 import { TaskTimeoutError } from '../../lib/errors/task-timeout-error';
 import { DEFAULT_RETRY, resolveRetry, shouldRetry } from '../../lib/retry/retry-policy';
@@ -125,6 +126,30 @@ describe('retry-policy', () => {
     it('never retries a NonRetryableError or a TaskCancelledError', () => {
       expect(shouldRetry(policy, new NonRetryableError('bad'), 1)).to.equal(false);
       expect(shouldRetry(policy, new TaskCancelledError('caller'), 1)).to.equal(false);
+    });
+
+    it('never retries an error marked with NonRetryableError.mark, whatever retryIf says', () => {
+      const marked = NonRetryableError.mark(new TypeError('bad width'));
+      expect(marked).to.be.instanceOf(TypeError);
+      expect(marked.name).to.equal('TypeError');
+      expect(NonRetryableError.isMarked(marked)).to.equal(true);
+      expect(NonRetryableError.isMarked(new TypeError('x'))).to.equal(false);
+      expect(NonRetryableError.isMarked('text')).to.equal(false);
+      expect(shouldRetry(policy, marked, 1)).to.equal(false);
+      const always = resolveRetry(DEFAULT_RETRY, { retryIf: () => true });
+      expect(shouldRetry(always, marked, 1)).to.equal(false);
+    });
+
+    it('does not retry a WorkerPoolError with retryByDefault false, unless retryIf says so', () => {
+      class OutOfMemory extends WorkerPoolError {
+        override readonly retryByDefault = false;
+      }
+      expect(shouldRetry(policy, new OutOfMemory('heap'), 1)).to.equal(false);
+      expect(shouldRetry(policy, new WorkerPoolError('other'), 1)).to.equal(true);
+      const always = resolveRetry(DEFAULT_RETRY, { retryIf: () => true });
+      expect(shouldRetry(always, new OutOfMemory('heap'), 1)).to.equal(true);
+      // The declaration adds no field to every error.
+      expect(Object.keys(new WorkerPoolError('x'))).to.not.include('retryByDefault');
     });
 
     it('asks retryIf with the error and the attempt', () => {

@@ -1,0 +1,531 @@
+import { statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ResourceLimits } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type Piscina from 'piscina';
+import type { PiscinaLoadBalancer } from 'piscina/dist/worker_pool/balancer';
+import {
+  ConfigError,
+  HANDLER_LIFECYCLE,
+  NonRetryableError,
+  PoolClosedError,
+  silentLogger,
+  type ConfigProblem,
+  type Handler,
+  type HandlerLifecycle,
+  type TaskContext,
+  type ThreadMetrics,
+  type ThreadsMetrics,
+} from '../index';
+import { closest } from '../config/config-internals';
+import { checkDuration, checkNumber } from '../options/check-option';
+import { describe } from '../task/priority';
+import { transferListOf } from './transfer';
+import { WorkerThreadError } from './worker-thread-error';
+
+/**
+ * Options of {@link threadHandler}.
+ *
+ * ## Example
+ * ```ts
+ * import type { ThreadHandlerOptions } from 'rxjs-worker-pool/threads';
+ * const options: ThreadHandlerOptions = {
+ *   filename: path.join(__dirname, 'resize.worker.js'),
+ *   name: 'resize',
+ *   threads: { min: 1, max: 4 },
+ *   idleTimeoutMs: 30_000,
+ *   resourceLimits: { maxOldGenerationSizeMb: 256 },
+ * };
+ * ```
+ */
+export interface ThreadHandlerOptions {
+  /** The worker file (`.js`, `.cjs`, `.mjs`; `.ts` through ts-node), a path or `file:` URL. */
+  filename: string | URL;
+  /** The export to call. Defaults to the default export (or `module.exports` itself). */
+  name?: string;
+  /** Threads kept alive (`min`, defaults to 1) and the most started (`max`, defaults to the CPUs). */
+  threads?: { min?: number; max?: number };
+  /** Threads above `min` idle this long are stopped, in ms. Defaults to 30,000. */
+  idleTimeoutMs?: number;
+  /** Heap and stack limits of each thread; a thread past them dies with `out-of-memory`. */
+  resourceLimits?: ResourceLimits;
+}
+
+/**
+ * A handler that runs a worker file's function on worker threads, from {@link threadHandler}.
+ */
+export type ThreadHandler<I, O> = Handler<I, O> & {
+  readonly [HANDLER_LIFECYCLE]: HandlerLifecycle;
+};
+
+const OPTION_KEYS = ['filename', 'name', 'threads', 'idleTimeoutMs', 'resourceLimits'];
+const RESOURCE_LIMIT_KEYS = [
+  'maxOldGenerationSizeMb',
+  'maxYoungGenerationSizeMb',
+  'codeRangeSizeMb',
+  'stackSizeMb',
+];
+/** The module each thread loads; it loads the user's file (see thread-worker.js). */
+const THREAD_ENTRY = path.join(__dirname, 'thread-worker.js');
+const THROWN = '__rxjsWorkerPoolThrown';
+const READY = 'rxjsWorkerPoolReady';
+const TS_FILE = /\.[cm]?ts$/;
+
+/** One attempt on its way to, or running on, a thread. */
+interface Dispatch {
+  threadId: number | undefined;
+}
+
+/**
+ * Runs a worker file's function on worker threads (piscina underneath), as a pool handler. The
+ * pool's channel stays the only queue: the pool's limit is at most `threads.max`, so a task is
+ * handed to a thread only when one is free, and priorities, aging, retries and autoscaling work
+ * unchanged. A timeout, cancel or shutdown abort of an attempt terminates its thread (a
+ * synchronous loop cannot be stopped any other way) and a fresh one replaces it. A thread that
+ * dies under an attempt fails it with a {@link WorkerThreadError}; an error the function throws
+ * arrives with its own name, message and stack. Without an explicit `concurrency`, the pool
+ * runs `threads.max` attempts at once. The pool's `shutdown()` stops the threads after the
+ * drain; a handler belongs to one pool.
+ *
+ * ## Example
+ * ```ts
+ * import { WorkerPool } from 'rxjs-worker-pool';
+ * import { threadHandler } from 'rxjs-worker-pool/threads';
+ * const pool = new WorkerPool<Image, Thumbnail>({
+ *   handler: threadHandler({ filename: path.join(__dirname, 'thumbnail.worker.js') }),
+ *   timeoutMs: 2_000, // a runaway thread is terminated and replaced
+ * });
+ * // thumbnail.worker.js: module.exports = (image, { attempt, taskId }) => makeThumbnail(image);
+ * const thumbnail = await pool.submit(image, { priority: 'high' });
+ * ```
+ */
+export function threadHandler<I = unknown, O = unknown>(
+  options: ThreadHandlerOptions,
+): ThreadHandler<I, O> {
+  const settings = checkThreadOptions(options);
+  const threads = new ThreadSet(settings);
+  const handler = (input: I, ctx: TaskContext<I>): Promise<O> => threads.run(input, ctx);
+  return Object.assign(handler, { [HANDLER_LIFECYCLE]: threads.lifecycle }) as ThreadHandler<I, O>;
+}
+
+interface ThreadSettings {
+  filename: string;
+  name: string | undefined;
+  min: number;
+  max: number;
+  idleTimeoutMs: number;
+  resourceLimits: ResourceLimits | undefined;
+  tsNode: { path: string; options: Record<string, unknown> } | undefined;
+}
+
+/** The threads of one handler: a piscina pool, and what the pool's metrics show of it. */
+class ThreadSet {
+  #piscina: Piscina | undefined;
+  #closed = false;
+  #attached = false;
+  #logger: Logger = silentLogger();
+  /** The attempt whose `piscina.run()` call is on the stack: a balancer call inside is for it. */
+  #dispatching: Dispatch | undefined;
+  /** Attempts piscina holds until a thread is free, oldest first (its order too). */
+  readonly #waiting: Dispatch[] = [];
+  readonly #busy = new Map<number, Dispatch>();
+  readonly #loaded = new Set<number>();
+  readonly #counts = new Map<number, { completed: number; failed: number }>();
+
+  readonly lifecycle: HandlerLifecycle;
+
+  constructor(readonly settings: ThreadSettings) {
+    this.lifecycle = {
+      maxConcurrency: this.settings.max,
+      maxConcurrencyName: 'threads.max',
+      attach: ({ logger }) => {
+        if (this.#attached) {
+          throw new ConfigError(
+            [{ path: 'handler', message: 'this thread handler already belongs to another pool' }],
+            'options',
+          );
+        }
+        this.#attached = true;
+        this.#logger = logger;
+        this.#start();
+      },
+      threadMetrics: () => this.metrics(),
+      close: () => this.close(),
+    };
+  }
+
+  run<I, O>(input: I, ctx: TaskContext<I>): Promise<O> {
+    if (this.#closed) {
+      return Promise.reject(new PoolClosedError(ctx.task.id, 'its worker threads are stopped'));
+    }
+    const piscina = this.#start();
+    const transferList = transferListOf(input);
+    // A moved input is gone from this thread: a second attempt would have nothing to send.
+    if (transferList.length > 0) ctx.preventRetry?.();
+    const dispatch: Dispatch = { threadId: undefined };
+    const { signal } = ctx;
+    // Registered before piscina's own listener: an aborted attempt leaves the waiting list
+    // before piscina could hand its thread to the next one.
+    const onAbort = (): void => this.#unwait(dispatch);
+    signal.addEventListener('abort', onAbort, { once: true });
+    this.#dispatching = dispatch;
+    let running: Promise<O>;
+    try {
+      running = piscina.run(
+        { input, attempt: ctx.attempt, taskId: ctx.task.id },
+        { signal, transferList },
+      ) as Promise<O>;
+    } finally {
+      this.#dispatching = undefined;
+    }
+    if (dispatch.threadId === undefined && !signal.aborted) this.#waiting.push(dispatch);
+    return running.then(
+      (value) => {
+        this.#settle(dispatch, 'completed', onAbort, signal);
+        return value;
+      },
+      (error: unknown) => {
+        const died = this.#settle(dispatch, 'failed', onAbort, signal);
+        throw signal.aborted ? signal.reason : this.#toError(error, died);
+      },
+    );
+  }
+
+  metrics(): ThreadsMetrics {
+    const perThread: ThreadMetrics[] = [];
+    if (this.#piscina !== undefined && !this.#closed) {
+      for (const worker of this.#piscina.threads) {
+        const threadId = worker.threadId;
+        const counts = this.#counts.get(threadId);
+        perThread.push({
+          threadId,
+          state: this.#busy.has(threadId)
+            ? 'busy'
+            : this.#loaded.has(threadId)
+              ? 'idle'
+              : 'starting',
+          completed: counts?.completed ?? 0,
+          failed: counts?.failed ?? 0,
+        });
+      }
+    }
+    const busy = perThread.filter((thread) => thread.state === 'busy').length;
+    const count = perThread.length;
+    return { count, busy, utilization: count === 0 ? 0 : busy / count, perThread };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#piscina?.destroy();
+  }
+
+  #start(): Piscina {
+    if (this.#piscina !== undefined) return this.#piscina;
+    // piscina loads with the first thread handler, not with the package.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose
+    const { Piscina } = require('piscina') as typeof import('piscina');
+    const { filename, name, min, max, idleTimeoutMs, resourceLimits, tsNode } = this.settings;
+    const balance: PiscinaLoadBalancer = (_task, workers) => {
+      // One attempt per thread; never a thread being terminated.
+      const free = workers.find((worker) => worker.currentUsage === 0 && !worker.terminating);
+      if (free === undefined) return null;
+      const dispatch = this.#dispatching ?? this.#waiting.shift();
+      if (dispatch !== undefined) {
+        dispatch.threadId = free.id;
+        this.#busy.set(free.id, dispatch);
+      }
+      return free;
+    };
+    const piscina = new Piscina({
+      filename: THREAD_ENTRY,
+      minThreads: min,
+      maxThreads: max,
+      idleTimeout: idleTimeoutMs,
+      concurrentTasksPerWorker: 1,
+      resourceLimits,
+      recordTiming: false,
+      loadBalancer: balance,
+      workerData: { filename, name, tsNode },
+    });
+    piscina.on('message', (message: unknown) => {
+      const threadId = (message as { [READY]?: unknown } | null)?.[READY];
+      if (typeof threadId === 'number') this.#loaded.add(threadId);
+    });
+    piscina.on('workerDestroy', (worker: { id: number }) => {
+      this.#loaded.delete(worker.id);
+      this.#counts.delete(worker.id);
+    });
+    // piscina emits 'error' for a thread that dies with no task on it; unheard, it would
+    // crash the process.
+    piscina.on('error', (error: unknown) => {
+      this.#logger.warn({ err: error }, 'a worker thread died while idle; it is replaced');
+    });
+    this.#piscina = piscina;
+    return piscina;
+  }
+
+  #unwait(dispatch: Dispatch): void {
+    const index = this.#waiting.indexOf(dispatch);
+    if (index !== -1) this.#waiting.splice(index, 1);
+  }
+
+  /** Frees the attempt's thread in the books; returns the thread it ran on, if any. */
+  #settle(
+    dispatch: Dispatch,
+    outcome: 'completed' | 'failed',
+    onAbort: () => void,
+    signal: AbortSignal,
+  ): number | undefined {
+    signal.removeEventListener('abort', onAbort);
+    this.#unwait(dispatch);
+    const { threadId } = dispatch;
+    if (threadId === undefined) return undefined;
+    if (this.#busy.get(threadId) === dispatch) this.#busy.delete(threadId);
+    let counts = this.#counts.get(threadId);
+    if (counts === undefined) this.#counts.set(threadId, (counts = { completed: 0, failed: 0 }));
+    counts[outcome]++;
+    return threadId;
+  }
+
+  /** The attempt's error as the handler reports it (see WorkerThreadError for the kinds). */
+  #toError(error: unknown, threadId: number | undefined): unknown {
+    if (error !== null && typeof error === 'object' && THROWN in error) {
+      return fromThrown(error as unknown as ThrownData);
+    }
+    const err = error instanceof Error ? error : new Error(String(error));
+    const code = (err as { code?: unknown }).code;
+    if (code === 'ERR_WORKER_OUT_OF_MEMORY') {
+      return new WorkerThreadError(
+        'out-of-memory',
+        1,
+        `worker thread ran out of memory: ${err.message}`,
+        {
+          cause: err,
+          threadId,
+        },
+      );
+    }
+    const exited = /worker exited with code: (-?\d+)/.exec(err.message);
+    if (exited) {
+      const exitCode = Number(exited[1]);
+      return new WorkerThreadError('exit', exitCode, `worker thread exited with code ${exitCode}`, {
+        cause: err,
+        threadId,
+      });
+    }
+    // An input a thread cannot receive (a function, a class instance's methods) never will.
+    if (err.name === 'DataCloneError') return NonRetryableError.mark(err);
+    return new WorkerThreadError('error', 1, `worker thread died: ${err.message}`, {
+      cause: err,
+      threadId,
+    });
+  }
+}
+
+interface ThrownData {
+  loading: boolean;
+  value?: unknown;
+  name?: string;
+  message?: string;
+  stack?: string;
+  props?: Record<string, unknown>;
+}
+
+const BUILT_IN_ERRORS: Record<string, ErrorConstructor> = {
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+};
+
+/** The worker function's error rebuilt in this thread: same name, message, stack and fields. */
+function fromThrown(data: ThrownData): unknown {
+  if (data.name === undefined) return data.value;
+  const Kind = BUILT_IN_ERRORS[data.name] ?? Error;
+  const error = new Kind(data.message);
+  Object.defineProperty(error, 'name', { value: data.name, configurable: true, writable: true });
+  if (data.stack !== undefined) error.stack = data.stack;
+  Object.assign(error, data.props);
+  // A worker file that does not load will not load on the next attempt either.
+  return data.loading ? NonRetryableError.mark(error) : error;
+}
+
+function checkThreadOptions(options: ThreadHandlerOptions): ThreadSettings {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(
+      `Expected threadHandler() options to be an object, got ${describe(options)}`,
+    );
+  }
+  const problems: ConfigProblem[] = [];
+  const check = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      // "Expected `x` to be ..., got ..." becomes the problem "x: must be ..., got ...".
+      const match = /^Expected `([^`]+)` to be (.*)$/s.exec(message);
+      problems.push(
+        match ? { path: match[1], message: `must be ${match[2]}` } : { path: '', message },
+      );
+      return undefined;
+    }
+  };
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.includes(key)) {
+      const suggestion = closest(key, OPTION_KEYS);
+      problems.push({
+        path: key,
+        message: `is not an option of threadHandler()${suggestion ? ` (did you mean \`${suggestion}\`?)` : ''}`,
+      });
+    }
+  }
+
+  const filename = check(() => workerFile(options.filename));
+  let tsNode: ThreadSettings['tsNode'];
+  if (filename !== undefined && TS_FILE.test(filename)) {
+    tsNode = check(() => tsNodeFor(filename));
+  }
+  const name = options.name;
+  if (name !== undefined && (typeof name !== 'string' || name === '')) {
+    problems.push({
+      path: 'name',
+      message: `must be a non-empty string, got ${describe(name)}`,
+      value: name,
+    });
+  }
+
+  const threads = options.threads ?? {};
+  if (threads === null || typeof threads !== 'object') {
+    problems.push({ path: 'threads', message: `must be an object, got ${describe(threads)}` });
+  }
+  const { min: givenMin, max: givenMax } = threads ?? {};
+  const min =
+    givenMin === undefined
+      ? 1
+      : check(() => checkNumber(givenMin, 'threads.min', { min: 0, integer: true }));
+  const max =
+    givenMax === undefined
+      ? Math.max(min ?? 1, availableParallelism())
+      : check(() => checkNumber(givenMax, 'threads.max', { min: 1, integer: true }));
+  if (min !== undefined && max !== undefined && givenMax !== undefined && min > max) {
+    problems.push({
+      path: 'threads.min',
+      message: `must be at most threads.max (${max}), got ${min}`,
+      value: min,
+    });
+  }
+  const idleTimeoutMs =
+    options.idleTimeoutMs === undefined
+      ? 30_000
+      : check(() => checkDuration(options.idleTimeoutMs, 'idleTimeoutMs', { infinite: true }));
+
+  const limits = options.resourceLimits;
+  if (limits !== undefined) {
+    if (limits === null || typeof limits !== 'object') {
+      problems.push({
+        path: 'resourceLimits',
+        message: `must be an object, got ${describe(limits)}`,
+      });
+    } else {
+      for (const [key, value] of Object.entries(limits)) {
+        if (!RESOURCE_LIMIT_KEYS.includes(key)) {
+          problems.push({
+            path: `resourceLimits.${key}`,
+            message: `is not a resource limit; expected one of ${RESOURCE_LIMIT_KEYS.join(', ')}`,
+          });
+        } else {
+          check(() => checkNumber(value, `resourceLimits.${key}`, { min: 0, exclusiveMin: true }));
+        }
+      }
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems, 'threadHandler');
+  return {
+    filename: filename as string,
+    name,
+    min: min as number,
+    max: max as number,
+    idleTimeoutMs: idleTimeoutMs as number,
+    resourceLimits: limits,
+    tsNode,
+  };
+}
+
+/** An absolute path to an existing file, from a path (against the working directory) or URL. */
+function workerFile(filename: unknown): string {
+  let file: string;
+  if (filename instanceof URL) file = fileURLToPath(filename);
+  else if (typeof filename === 'string' && filename !== '') {
+    file = filename.startsWith('file:') ? fileURLToPath(filename) : path.resolve(filename);
+  } else {
+    throw new TypeError(
+      `Expected \`filename\` to be a path or a file: URL, got ${describe(filename)}`,
+    );
+  }
+  let isFile = false;
+  try {
+    isFile = statSync(file).isFile();
+  } catch {
+    isFile = false;
+  }
+  if (!isFile) throw new TypeError(`Expected \`filename\` to be an existing file, got ${file}`);
+  return file;
+}
+
+/** The settings a thread needs to load a TypeScript file as this process does. */
+function tsNodeFor(file: string): ThreadSettings['tsNode'] {
+  let tsNodePath: string | undefined;
+  try {
+    tsNodePath = require.resolve('ts-node', { paths: [path.dirname(file), process.cwd()] });
+  } catch {
+    tsNodePath = undefined;
+  }
+  if (tsNodePath === undefined) {
+    // Another loader the threads inherit through execArgv (tsx, Node's type stripping) will do.
+    if (otherTypeScriptLoader()) return undefined;
+    throw new TypeError(
+      `Expected \`filename\` to be JavaScript, or TypeScript with ts-node installed (npm install --save-dev ts-node), got ${file}`,
+    );
+  }
+  // The parent's own ts-node settings (`ts-node --transpile-only`, mocha's
+  // ts-node/register/transpile-only); TS_NODE_* variables reach the thread's ts-node anyway.
+  const instance = (process as unknown as Record<symbol, { options?: Record<string, unknown> }>)[
+    Symbol.for('ts-node.register.instance')
+  ];
+  const parent = instance?.options ?? {};
+  const options: Record<string, unknown> = {};
+  for (const key of [
+    'transpileOnly',
+    'typeCheck',
+    'project',
+    'compilerOptions',
+    'swc',
+    'compiler',
+    'files',
+  ]) {
+    if (parent[key] !== undefined) options[key] = structuredCloneable(parent[key]);
+  }
+  return { path: tsNodePath, options };
+}
+
+function structuredCloneable(value: unknown): unknown {
+  try {
+    return structuredClone(value);
+  } catch {
+    return undefined;
+  }
+}
+
+function otherTypeScriptLoader(): boolean {
+  const features = process.features as { typescript?: unknown };
+  return (
+    Boolean(features.typescript) ||
+    process.execArgv.some((arg) => /tsx|strip-types|transform-types/.test(arg))
+  );
+}

@@ -1,0 +1,99 @@
+'use strict';
+/*
+ * The module every worker thread of a threadHandler loads (piscina's `filename`). Plain
+ * JavaScript on purpose: it must load in a thread before any TypeScript loader is set up, both
+ * from dist/ and from lib/ under ts-node. It loads the user's worker file (registering ts-node
+ * first for a .ts file), calls its function with (input, { attempt, taskId }), moves a value
+ * marked by transfer() instead of copying it, and sends thrown errors back with their name.
+ */
+const { parentPort, threadId, workerData } = require('node:worker_threads');
+const { pathToFileURL } = require('node:url');
+
+const TRANSFER = Symbol.for('rxjs-worker-pool.transfer');
+/** Marks a thrown error on its way to the parent (a string key: symbols do not cross threads). */
+const THROWN = '__rxjsWorkerPoolThrown';
+const { filename, name, tsNode } = workerData;
+
+/** The user's function, loaded once per thread; a load error fails every attempt with it. */
+const loaded = load().then(
+  (fn) => {
+    // Tells the parent this thread is past 'starting' (piscina forwards it as a 'message').
+    parentPort.postMessage({ rxjsWorkerPoolReady: threadId });
+    return { fn };
+  },
+  (error) => ({ error }),
+);
+
+async function load() {
+  // Once per thread; not again if execArgv (-r ts-node/register) has already set it up.
+  if (/\.[cm]?ts$/.test(filename) && tsNode && !process[Symbol.for('ts-node.register.instance')]) {
+    require(tsNode.path).register(tsNode.options);
+  }
+  let exported;
+  if (filename.endsWith('.mjs') || filename.endsWith('.mts')) {
+    exported = await import(pathToFileURL(filename).href);
+  } else {
+    try {
+      exported = require(filename);
+    } catch (error) {
+      if (error === null || typeof error !== 'object' || error.code !== 'ERR_REQUIRE_ESM') {
+        throw error;
+      }
+      exported = await import(pathToFileURL(filename).href);
+    }
+  }
+  const fn = pick(exported);
+  if (typeof fn !== 'function') {
+    const what = name === undefined ? 'a default export' : `an export named '${name}'`;
+    const error = new TypeError(`${filename} has no function as ${what}`);
+    error.code = 'ERR_NO_WORKER_FUNCTION';
+    throw error;
+  }
+  return fn;
+}
+
+/** The named export, or the default one, through the wrappers CJS/ESM interop adds. */
+function pick(exported) {
+  if (name !== undefined) {
+    if (exported == null) return undefined;
+    return exported[name] ?? exported.default?.[name];
+  }
+  if (typeof exported === 'function') return exported;
+  const inner = exported?.default;
+  if (typeof inner === 'function') return inner;
+  return inner?.default;
+}
+
+/** What piscina calls for every attempt. */
+module.exports = async function runAttempt(message) {
+  const state = await loaded;
+  if (state.error !== undefined) throw thrown(state.error, true);
+  let value;
+  try {
+    value = await state.fn(message.input, { attempt: message.attempt, taskId: message.taskId });
+  } catch (error) {
+    throw thrown(error, false);
+  }
+  if (value !== null && typeof value === 'object' && value[TRANSFER] === true) {
+    return require('piscina').move(value);
+  }
+  return value;
+};
+
+/** An error as plain data: a structured clone keeps only the built-in error names. */
+function thrown(error, loading) {
+  if (!(error instanceof Error)) return { [THROWN]: true, loading, value: error };
+  const props = {};
+  for (const key of Object.keys(error)) {
+    const prop = error[key];
+    if (prop === null || ['string', 'number', 'boolean'].includes(typeof prop)) props[key] = prop;
+  }
+  return {
+    [THROWN]: true,
+    loading,
+    name: error.name,
+    message: error.message,
+    stack: error.stack,
+    props,
+  };
+}
