@@ -45,9 +45,9 @@ function isMarked(value: unknown): value is Transferable {
   );
 }
 
-/** The buffers to move with an input, per transfer()'s rule; empty when none is marked. */
-export function transferListOf(input: unknown): ArrayBuffer[] {
-  if (marked === 0 || input === null || typeof input !== 'object') return [];
+/** The buffers to move with an input, per transfer()'s rule; undefined when none is marked. */
+export function transferListOf(input: unknown): ArrayBuffer[] | undefined {
+  if (marked === 0 || input === null || typeof input !== 'object') return undefined;
   const list: ArrayBuffer[] = [];
   const take = (value: unknown): void => {
     if (!isMarked(value)) return;
@@ -66,5 +66,5 @@ export function transferListOf(input: unknown): ArrayBuffer[] {
   ) {
     for (const key of Object.keys(input)) take((input as Record<string, unknown>)[key]);
   }
-  return list;
+  return list.length > 0 ? list : undefined;
 }

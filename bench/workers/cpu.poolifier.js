@@ -1,0 +1,4 @@
+'use strict';
+// As poolifier's README shows: the function wrapped in a ThreadWorker.
+const { ThreadWorker } = require('poolifier');
+module.exports = new ThreadWorker(require('./cpu-work').work);
