@@ -66,7 +66,11 @@ function main() {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 
-  const exports = project.children ?? [];
+  // With several entry points (the root and rxjs-worker-pool/threads), the top level holds one
+  // module reflection (kind 2) per entry and the exports are its children.
+  const exports = (project.children ?? []).flatMap((r) =>
+    r.kind === 2 ? (r.children ?? []) : [r],
+  );
   const noSummary = [];
   const noExample = [];
   for (const reflection of exports) {

@@ -4,6 +4,14 @@ import type { ThreadsMetrics } from '../metrics/pool-metrics';
 /**
  * The key under which a handler that owns resources (threads, connections) describes them to
  * the pool. `Symbol.for`, so two copies of the package still recognise each other's handlers.
+ *
+ * ## Example
+ * ```ts
+ * import { HANDLER_LIFECYCLE } from 'rxjs-worker-pool';
+ * const handler = Object.assign(async (query: string) => db.run(query), {
+ *   [HANDLER_LIFECYCLE]: { maxConcurrency: 8, close: () => db.end() },
+ * });
+ * ```
  */
 export const HANDLER_LIFECYCLE: unique symbol = Symbol.for('rxjs-worker-pool.handler-lifecycle');
 

@@ -55,6 +55,13 @@ export interface ThreadHandlerOptions {
 
 /**
  * A handler that runs a worker file's function on worker threads, from {@link threadHandler}.
+ *
+ * ## Example
+ * ```ts
+ * import { threadHandler, type ThreadHandler } from 'rxjs-worker-pool/threads';
+ * const resize: ThreadHandler<Picture, Picture> = threadHandler({ filename: 'resize.worker.js' });
+ * const pool = new WorkerPool({ handler: resize });
+ * ```
  */
 export type ThreadHandler<I, O> = Handler<I, O> & {
   readonly [HANDLER_LIFECYCLE]: HandlerLifecycle;

@@ -1,7 +1,16 @@
 /** `Symbol.for`: the mark must be seen by the copy of this module inside each worker thread. */
 const TRANSFER = Symbol.for('rxjs-worker-pool.transfer');
 
-/** What can be moved to or from a thread. */
+/**
+ * What can be moved to or from a thread.
+ *
+ * ## Example
+ * ```ts
+ * import { transfer, type Transferable } from 'rxjs-worker-pool/threads';
+ * const frame: Transferable = new Float32Array(1024);
+ * await pool.submit({ frame: transfer(frame) });
+ * ```
+ */
 export type Transferable = ArrayBuffer | ArrayBufferView;
 
 /**

@@ -1,6 +1,15 @@
 import { WorkerPoolError } from '../index';
 
-/** How a worker thread died. */
+/**
+ * How a worker thread died.
+ *
+ * ## Example
+ * ```ts
+ * import { WorkerThreadError, type WorkerThreadDeath } from 'rxjs-worker-pool/threads';
+ * const reason: WorkerThreadDeath | undefined =
+ *   result.error instanceof WorkerThreadError ? result.error.reason : undefined;
+ * ```
+ */
 export type WorkerThreadDeath = 'error' | 'exit' | 'out-of-memory';
 
 /**
