@@ -15,7 +15,8 @@ tarball="$(npm pack --silent --pack-destination "$work" | tail -1)"
 listing="$(tar -tzf "$work/$tarball")"
 for wanted in package/dist/index.js package/dist/index.mjs package/dist/index.d.ts \
   package/dist/threads/index.js package/dist/threads/index.mjs package/dist/threads/index.d.ts \
-  package/dist/threads/thread-worker.js package/config/schema.json package/LICENSE; do
+  package/dist/threads/thread-worker.js package/dist/bullmq/index.js package/dist/bullmq/index.mjs \
+  package/config/schema.json package/LICENSE; do
   grep -qx "$wanted" <<<"$listing" || { echo "pack check: $wanted missing from $tarball"; exit 1; }
 done
 if grep -q '^package/spec/' <<<"$listing"; then echo "pack check: specs shipped"; exit 1; fi
@@ -67,6 +68,17 @@ const heavy = Object.keys(require.cache).filter((f) => /node_modules[\\/](piscin
 console.log(`light: ${heavy.join(',') || 'none'}`);
 JS
   [[ "$(node light.cjs)" == "light: none" ]] || { echo "pack check: root entry loads $(node light.cjs)"; exit 1; }
+
+  # The BullMQ entry loads without its optional peers, and says what to install when used.
+  cat > bullmq.cjs <<'JS'
+const { WorkerPool } = require('rxjs-worker-pool');
+const { consumeBullMQ, toBullMQPriority } = require('rxjs-worker-pool/bullmq');
+const pool = new WorkerPool({ handler: (n) => n });
+consumeBullMQ(pool, { queueName: 'q', connection: {} }).subscribe({
+  error: async (e) => { console.log(`bullmq: ${toBullMQPriority('high')} ${e.message.includes('npm install bullmq')}`); await pool.shutdown(); },
+});
+JS
+  [[ "$(node bullmq.cjs 2>&1)" == "bullmq: 2 true" ]] || { echo "pack check: bullmq entry: $(node bullmq.cjs 2>&1)"; exit 1; }
 
   # Worker threads from the packed build: the thread entry ships and finds the user's file.
   echo 'module.exports = (n) => n * n;' > square.worker.js

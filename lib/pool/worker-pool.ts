@@ -58,7 +58,7 @@ import {
   resolveConcurrency,
 } from './check-options';
 import type { PoolEvent } from './pool-events';
-import { PoolTask, StreamGroup, type TaskSettings } from './pool-task';
+import { PoolTask, StreamGroup, TaskState, type TaskSettings } from './pool-task';
 import { Scaler } from '../scaling/scaler';
 
 const DEFAULT_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
@@ -111,6 +111,7 @@ export class WorkerPool<I = unknown, O = unknown> {
   #forceCut: (() => void) | undefined;
   #removeSignalHandlers: (() => void) | undefined;
   readonly #lifecycle: HandlerLifecycle | undefined;
+  readonly #shutdownStartCallbacks = new Set<() => void>();
 
   /** Every terminal result, hot: subscribe before submitting to see them all. */
   readonly results$: Observable<TaskResult<I, O>>;
@@ -549,6 +550,23 @@ export class WorkerPool<I = unknown, O = unknown> {
     return task !== undefined && this.#engine.setPriority(task, level);
   }
 
+  /**
+   * Where the live task with this id is: `'waiting'` (queued, or waiting out a retry backoff),
+   * `'running'` (an attempt holds a slot), or `undefined` when no live task has the id.
+   * O(1) for caller ids; generated ids are looked up in O(n).
+   *
+   * ## Example
+   * ```ts
+   * void pool.submit(job, { id: 'report-42' });
+   * if (pool.taskState('report-42') === 'waiting') pool.cancel('report-42'); // not started yet
+   * ```
+   */
+  taskState(id: string): 'waiting' | 'running' | undefined {
+    const task = this.#engine.findLive(String(id), this.#nextId);
+    if (task === undefined) return undefined;
+    return task.state === TaskState.Running ? 'running' : 'waiting';
+  }
+
   /** Resolves when no task waits (`size` is 0; tasks may still run); at once if so. */
   onEmpty(): Promise<void> {
     return this.#engine.onSizeLessThan(1);
@@ -577,6 +595,38 @@ export class WorkerPool<I = unknown, O = unknown> {
   /** True while the rate limit is reached and tasks wait for it (see `rateLimit`). */
   get isRateLimited(): boolean {
     return this.#rateLimited;
+  }
+
+  /**
+   * Registers a callback that runs when shutdown begins, before the drain: for sources that
+   * feed the pool (a queue consumer) to stop taking work. Called synchronously inside
+   * `shutdown()`; at once if shutdown has already begun. Returns a function that removes it.
+   *
+   * ## Example
+   * ```ts
+   * const stop = pool.onShutdownStart(() => consumer.pause());
+   * // later, when the consumer is closed for another reason:
+   * stop();
+   * ```
+   */
+  onShutdownStart(callback: () => void): () => void {
+    if (typeof callback !== 'function') {
+      throw new TypeError(`Expected \`callback\` to be a function, got ${describe(callback)}`);
+    }
+    if (this.#closing) {
+      callback();
+      return () => {};
+    }
+    this.#shutdownStartCallbacks.add(callback);
+    return () => void this.#shutdownStartCallbacks.delete(callback);
+  }
+
+  /**
+   * The drain deadline of `shutdown()` called without one (`shutdown.timeoutMs`), in ms;
+   * `undefined` when none is set (the drain then waits for every task).
+   */
+  get shutdownTimeoutMs(): number | undefined {
+    return finite(this.#options.shutdown?.timeoutMs);
   }
 
   /**
@@ -651,6 +701,14 @@ export class WorkerPool<I = unknown, O = unknown> {
       { timeoutMs, queued: this.#engine.channel.size, active: this.#engine.active },
       'shutting down',
     );
+    for (const callback of [...this.#shutdownStartCallbacks]) {
+      try {
+        callback();
+      } catch (error) {
+        this.#logger.error({ err: error }, 'an onShutdownStart callback threw');
+      }
+    }
+    this.#shutdownStartCallbacks.clear();
     this.#scaler?.stop();
     // Producers waiting for room go on (and get PoolClosedError from submit()).
     this.#engine.releaseWaiters();

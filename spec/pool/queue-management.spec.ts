@@ -177,4 +177,62 @@ describe('WorkerPool queue management (what p-queue users reach for)', () => {
       void pool.shutdown();
     });
   });
+
+  describe('hooks for sources that feed the pool', () => {
+    it("taskState(id) is 'waiting', 'running' or undefined, for caller and generated ids", async () => {
+      const { handler, release } = controlled();
+      const pool = new WorkerPool<number, number>({ logger: silent, handler, concurrency: 1 });
+      const first = pool.submit(1, { id: 'one' });
+      void pool.submit(2, { id: 'two' });
+      void pool.submit(3);
+      expect(pool.taskState('one')).to.equal('running');
+      expect(pool.taskState('two')).to.equal('waiting');
+      expect(pool.taskState('1')).to.equal('waiting'); // the first generated id
+      expect(pool.taskState('nope')).to.equal(undefined);
+      release(1);
+      await first;
+      expect(pool.taskState('one')).to.equal(undefined);
+      expect(pool.taskState('two')).to.equal('running');
+      pool.clear();
+      release(2);
+      await pool.shutdown();
+    });
+
+    it('onShutdownStart runs synchronously when shutdown begins, before the drain; removable', async () => {
+      const { handler, release } = controlled();
+      const pool = new WorkerPool<number, number>({ logger: silent, handler });
+      const seen: string[] = [];
+      pool.onShutdownStart(() => seen.push(`start, ${pool.pending} running`));
+      const removed = pool.onShutdownStart(() => seen.push('removed'));
+      removed();
+      pool.onShutdownStart(() => {
+        throw new Error('a failing hook does not stop the others');
+      });
+      pool.onShutdownStart(() => seen.push('second'));
+      void pool.submit(1);
+      const done = pool.shutdown();
+      expect(seen).to.deep.equal(['start, 1 running', 'second']);
+      release(1);
+      await done;
+      // After shutdown began: called at once.
+      pool.onShutdownStart(() => seen.push('late'));
+      expect(seen).to.deep.equal(['start, 1 running', 'second', 'late']);
+      expect(() => pool.onShutdownStart(42 as unknown as () => void)).to.throw(
+        TypeError,
+        /callback/,
+      );
+    });
+
+    it('shutdownTimeoutMs is the configured drain deadline, undefined for none', async () => {
+      const a = new WorkerPool({ logger: silent, shutdown: { timeoutMs: 5000 } });
+      const b = new WorkerPool({ logger: silent, shutdown: { timeoutMs: Infinity } });
+      const c = new WorkerPool({ logger: silent });
+      expect([a.shutdownTimeoutMs, b.shutdownTimeoutMs, c.shutdownTimeoutMs]).to.deep.equal([
+        5000,
+        undefined,
+        undefined,
+      ]);
+      await Promise.all([a.shutdown(), b.shutdown(), c.shutdown()]);
+    });
+  });
 });

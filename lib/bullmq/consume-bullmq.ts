@@ -1,0 +1,379 @@
+import { Observable } from 'rxjs';
+import type { Job, Worker, WorkerOptions } from 'bullmq';
+import type { RedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
+import {
+  ConfigError,
+  TaskCancelledError,
+  createLogger,
+  type TaskResult,
+  type WorkerPool,
+} from '../index';
+import { checkDuration } from '../options/check-option';
+import { describe } from '../task/priority';
+import { fromBullMQPriority } from './priority';
+
+/**
+ * Options of {@link consumeBullMQ}.
+ *
+ * ## Example
+ * ```ts
+ * import type { ConsumeBullMQOptions } from 'rxjs-worker-pool/bullmq';
+ * const options: ConsumeBullMQOptions = {
+ *   queueName: 'emails',
+ *   connection: { url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
+ *   lockDurationMs: 30_000,
+ * };
+ * ```
+ */
+export interface ConsumeBullMQOptions {
+  /** The BullMQ queue to take jobs from. */
+  queueName: string;
+  /** ioredis options, or `{ url }` (`redis://user:pass@host:port/db`, `rediss://` for TLS). */
+  connection: RedisOptions | { url: string };
+  /**
+   * How long a job's lock lasts unless renewed, in ms (renewed every half of it while its task
+   * runs). The stalled check runs every half of it too, so the jobs of a process that died are
+   * back in the queue within twice this. Defaults to BullMQ's 30,000. Use the same value in every
+   * consumer of a queue: one with a longer check delays everyone's recovery.
+   */
+  lockDurationMs?: number;
+  /** BullMQ key prefix. Defaults to BullMQ's `bull`. */
+  prefix?: string;
+  /**
+   * How long unsubscribing waits for this consumer's running tasks before aborting them, in ms.
+   * Defaults to the pool's `shutdown.timeoutMs` (none set: until they end).
+   */
+  unsubscribeTimeoutMs?: number;
+  /** Logs Redis and BullMQ errors. Defaults to a warn-level logger on stderr. */
+  logger?: Logger;
+}
+
+const OPTION_KEYS = [
+  'queueName',
+  'connection',
+  'lockDurationMs',
+  'prefix',
+  'unsubscribeTimeoutMs',
+  'logger',
+];
+/**
+ * Jobs held beyond the concurrency limit, so a thread or slot that frees up finds its next job
+ * already here rather than a Redis round trip away.
+ */
+export const BULLMQ_PREFETCH = 2;
+/** BullMQ needs a finite concurrency: what an unbounded pool limit holds at most. */
+const MAX_HELD = 1_000;
+
+/** A job this consumer holds: its BullMQ token, and its task's result once it has one. */
+interface Held<I, O> {
+  job: Job<I, O>;
+  token: string | undefined;
+  result: TaskResult<I, O> | undefined;
+}
+
+/**
+ * Feeds a pool from a BullMQ queue on Redis: each job becomes a task (input `job.data`, id
+ * `job.id`, priority from the job's BullMQ priority, see `toBullMQPriority`), run by the pool's
+ * handler. Cold: subscribing starts taking jobs, and the Observable emits each task's result
+ * once its job's state is written to Redis (completed with the value, failed with the error, or
+ * back to waiting when shutdown or unsubscribing cut it).
+ *
+ * - **What one process takes.** A BullMQ `Worker` (its locks, lock renewal and stalled
+ *   checks) fetches at most the pool's concurrency limit plus {@link BULLMQ_PREFETCH} jobs at a
+ *   time, following the limit as it changes (by hand or by the autoscaler). BullMQ applies a
+ *   lower limit at once and a higher one when its next job ends.
+ * - **Retries.** The pool's `retry` runs within one delivery; when the task finally fails, the
+ *   job fails with its error, and BullMQ's own `attempts`/`backoff` decide whether it is
+ *   delivered again (each delivery gives one result). Set one of them, not both, unless you
+ *   mean retries × deliveries.
+ * - **At least once.** A process that dies (SIGKILL) leaves its jobs locked; the stalled check
+ *   (every `lockDurationMs / 2`) of any consumer returns them to waiting within
+ *   2 × `lockDurationMs`. A job may so run twice: handlers must be idempotent.
+ * - **Shutdown.** `pool.shutdown()` stops fetching at once, drains to its deadline, returns the
+ *   jobs that never started and those aborted at the deadline to waiting (not failed, not
+ *   counted as stalled; they are the report's `cancelled` and `aborted` tasks), closes the
+ *   Worker, then completes this Observable; shutdown waits for that (up to its cleanup
+ *   timeout). Unsubscribing does the same for this consumer only and leaves the pool running.
+ *
+ * ## Example
+ * ```ts
+ * import { WorkerPool } from 'rxjs-worker-pool';
+ * import { consumeBullMQ } from 'rxjs-worker-pool/bullmq';
+ * const pool = new WorkerPool({ handler: sendEmail, concurrency: 16, handleSignals: true });
+ * consumeBullMQ(pool, { queueName: 'emails', connection: { host: '127.0.0.1', port: 6379 } })
+ *   .subscribe((result) => console.log(result.task.id, result.status));
+ * ```
+ */
+export function consumeBullMQ<I, O>(
+  pool: WorkerPool<I, O>,
+  options: ConsumeBullMQOptions,
+): Observable<TaskResult<I, O>> {
+  const settings = checkConsumerOptions(options);
+  return new Observable<TaskResult<I, O>>((subscriber) => {
+    const bullmq = loadBullMQ();
+    const logger = settings.logger ?? createLogger();
+    const held = new Map<string, Held<I, O>>();
+    /** Set once this consumer stops: a task cancelled from then on goes back to waiting. */
+    let stopping = false;
+    let closed: Promise<void> | undefined;
+
+    const emit = (id: string): void => {
+      const entry = held.get(id);
+      if (entry === undefined) return;
+      held.delete(id);
+      if (entry.result !== undefined) subscriber.next(entry.result);
+    };
+
+    const processor = async (job: Job<I, O>, token?: string, signal?: AbortSignal): Promise<O> => {
+      const id = String(job.id);
+      const entry: Held<I, O> = { job, token, result: undefined };
+      held.set(id, entry);
+      try {
+        return await pool.submit(job.data, {
+          id,
+          priority: fromBullMQPriority(job.opts.priority),
+          // BullMQ's own job cancellation (worker.cancelJob) aborts the task.
+          signal,
+        });
+      } catch (error) {
+        if (stopping && isCut(error)) {
+          // Shutdown or unsubscribe cut it: back to waiting, neither failed nor stalled.
+          await job.moveToWait(token);
+          emit(id);
+          throw new bullmq.WaitingError();
+        }
+        throw error;
+      }
+    };
+
+    const worker: Worker<I, O> = new bullmq.Worker<I, O>(settings.queueName, processor, {
+      connection: settings.connection as WorkerOptions['connection'],
+      prefix: settings.prefix,
+      concurrency: heldLimit(1),
+      lockDuration: settings.lockDurationMs,
+      // Every consumer checks as often: mixed settings delay recovery to the slowest check.
+      stalledInterval: Math.max(1, Math.floor(settings.lockDurationMs / 2)),
+      autorun: false,
+    });
+    worker.on('completed', (job) => emit(String(job.id)));
+    worker.on('failed', (job) => {
+      if (job !== undefined) emit(String(job.id));
+    });
+    worker.on('error', (error) =>
+      logger.error({ err: error, queue: settings.queueName }, 'BullMQ consumer error'),
+    );
+
+    // Results arrive on the pool's results$ before the job's state is written; they are held
+    // until BullMQ reports the write.
+    const results = pool.results$.subscribe((result) => {
+      const entry = held.get(result.task.id);
+      if (entry !== undefined) entry.result = result;
+    });
+    // Fetch as much as the pool can run, plus the prefetch, following the limit.
+    const limits = pool.concurrency$.subscribe((limit) => {
+      if (!worker.closing) worker.concurrency = heldLimit(limit);
+    });
+
+    const close = (): Promise<void> => {
+      closed ??= (async () => {
+        stopping = true;
+        limits.unsubscribe();
+        // Stops fetching now; resolves once every processor has returned.
+        const closing = worker.close();
+        await closing;
+        results.unsubscribe();
+      })().catch((error: unknown) => {
+        logger.error(
+          { err: error, queue: settings.queueName },
+          'closing the BullMQ consumer failed',
+        );
+      });
+      return closed;
+    };
+
+    // pool.shutdown(): stop fetching at once; the drain decides what runs; shutdown waits for the
+    // returned jobs and the Worker's close before its report.
+    const removeStartHook = pool.onShutdownStart(() => {
+      void close().then(() => subscriber.complete());
+    });
+    try {
+      pool.onShutdown(() => close());
+    } catch (error) {
+      removeStartHook();
+      subscriber.error(error);
+      return undefined;
+    }
+    worker.run().catch((error: unknown) => subscriber.error(error));
+
+    return () => {
+      removeStartHook();
+      if (closed !== undefined) return;
+      // Unsubscribed with the pool running: cancel this consumer's waiting tasks now, let its
+      // running ones finish until the deadline, then abort them; all go back to waiting.
+      stopping = true;
+      for (const id of held.keys()) if (pool.taskState(id) === 'waiting') pool.cancel(id);
+      const deadlineMs = settings.unsubscribeTimeoutMs ?? pool.shutdownTimeoutMs;
+      const timer =
+        deadlineMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              for (const id of held.keys()) pool.cancel(id);
+            }, deadlineMs);
+      void close().finally(() => clearTimeout(timer));
+    };
+  });
+
+  /** What the Worker may hold for a pool limit. */
+  function heldLimit(limit: number): number {
+    return Math.min(limit, MAX_HELD) + BULLMQ_PREFETCH;
+  }
+}
+
+/** bullmq loads with the first consumer, not with the package; it is an optional peer. */
+function loadBullMQ(): typeof import('bullmq') {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose
+    return require('bullmq') as typeof import('bullmq');
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'MODULE_NOT_FOUND') throw error;
+    throw new ConfigError(
+      [{ path: 'bullmq', message: 'is not installed: npm install bullmq ioredis' }],
+      'consumeBullMQ',
+    );
+  }
+}
+
+/** The task was cancelled or aborted by shutdown or by this consumer, not by its own failure. */
+function isCut(error: unknown): boolean {
+  if (!(error instanceof TaskCancelledError)) return false;
+  return error.reason === 'shutdown' || error.reason === 'caller';
+}
+
+interface ConsumerSettings {
+  queueName: string;
+  connection: RedisOptions;
+  lockDurationMs: number;
+  prefix: string | undefined;
+  unsubscribeTimeoutMs: number | undefined;
+  logger: Logger | undefined;
+}
+
+function checkConsumerOptions(options: ConsumeBullMQOptions): ConsumerSettings {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(
+      `Expected consumeBullMQ() options to be an object, got ${describe(options)}`,
+    );
+  }
+  const problems: { path: string; message: string; value?: unknown }[] = [];
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.includes(key)) {
+      problems.push({
+        path: key,
+        message: `is not an option of consumeBullMQ(); expected one of ${OPTION_KEYS.join(', ')}`,
+      });
+    }
+  }
+  const { queueName, connection } = options;
+  if (typeof queueName !== 'string' || queueName === '' || queueName.includes(':')) {
+    problems.push({
+      path: 'queueName',
+      message: `must be a non-empty string without ':', got ${describe(queueName)}`,
+      value: queueName,
+    });
+  }
+  let redis: RedisOptions | undefined;
+  if (connection === null || typeof connection !== 'object') {
+    problems.push({
+      path: 'connection',
+      message: `must be ioredis options or { url }, got ${describe(connection)}`,
+    });
+  } else if ('url' in connection) {
+    try {
+      redis = fromUrl(connection.url);
+    } catch (error) {
+      problems.push({
+        path: 'connection.url',
+        message: (error as Error).message,
+        value: connection.url,
+      });
+    }
+  } else {
+    redis = connection;
+  }
+  const duration = (
+    value: unknown,
+    path: string,
+    fallback: number | undefined,
+    exclusiveMin: boolean,
+  ): number | undefined => {
+    if (value === undefined) return fallback;
+    try {
+      return checkDuration(value, path, { exclusiveMin });
+    } catch (error) {
+      problems.push({
+        path,
+        message: (error as Error).message.replace(/^Expected `[^`]+` to be /, 'must be '),
+        value,
+      });
+      return undefined;
+    }
+  };
+  const lockDurationMs = duration(options.lockDurationMs, 'lockDurationMs', 30_000, true);
+  const unsubscribeTimeoutMs = duration(
+    options.unsubscribeTimeoutMs,
+    'unsubscribeTimeoutMs',
+    undefined,
+    false,
+  );
+  if (
+    options.prefix !== undefined &&
+    (typeof options.prefix !== 'string' || options.prefix === '')
+  ) {
+    problems.push({
+      path: 'prefix',
+      message: `must be a non-empty string, got ${describe(options.prefix)}`,
+    });
+  }
+  if (options.logger !== undefined && typeof options.logger?.child !== 'function') {
+    problems.push({
+      path: 'logger',
+      message: `must be a pino logger, got ${describe(options.logger)}`,
+    });
+  }
+  if (problems.length > 0) throw new ConfigError(problems, 'consumeBullMQ');
+  return {
+    queueName,
+    connection: redis as RedisOptions,
+    lockDurationMs: lockDurationMs as number,
+    prefix: options.prefix,
+    unsubscribeTimeoutMs,
+    logger: options.logger,
+  };
+}
+
+/** ioredis options from a `redis://` or `rediss://` URL. */
+export function fromUrl(url: unknown): RedisOptions {
+  if (typeof url !== 'string') throw new Error(`must be a redis:// URL, got ${describe(url)}`);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`must be a redis:// URL, got ${describe(url)}`);
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new Error(`must be a redis:// or rediss:// URL, got ${describe(url)}`);
+  }
+  const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : undefined;
+  if (db !== undefined && !Number.isInteger(db)) {
+    throw new Error(`must name a database by number (redis://host:port/0), got ${describe(url)}`);
+  }
+  return {
+    host: parsed.hostname || '127.0.0.1',
+    port: parsed.port ? Number(parsed.port) : 6379,
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(db !== undefined ? { db } : {}),
+    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+}

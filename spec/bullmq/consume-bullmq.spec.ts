@@ -1,0 +1,355 @@
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { createInterface } from 'node:readline';
+import { Queue, QueueEvents, type Job } from 'bullmq';
+import { filter, firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
+import { WorkerPool } from '../../lib/pool/worker-pool';
+import { ConfigError } from '../../lib/errors/config-error';
+import { Priority } from '../../lib/task/priority';
+import type { TaskResult } from '../../lib/task/task';
+import {
+  BULLMQ_PREFETCH,
+  consumeBullMQ,
+  fromBullMQPriority,
+  toBullMQPriority,
+} from '../../lib/bullmq';
+import { fromUrl } from '../../lib/bullmq/consume-bullmq';
+import { silent } from '../support/pool-fixtures';
+import { useRedisServer } from '../support/redis-server';
+
+describe('BullMQ priorities', () => {
+  it('maps the four levels to 1..4 and back; none is normal; others go to the nearest level', () => {
+    expect(
+      ['critical', 'high', 'normal', 'low'].map((p) => toBullMQPriority(p as 'low')),
+    ).to.deep.equal([1, 2, 3, 4]);
+    expect(toBullMQPriority(Priority.HIGH)).to.equal(2);
+    expect([1, 2, 3, 4].map(fromBullMQPriority)).to.deep.equal([
+      Priority.CRITICAL,
+      Priority.HIGH,
+      Priority.NORMAL,
+      Priority.LOW,
+    ]);
+    expect(fromBullMQPriority(undefined)).to.equal(Priority.NORMAL);
+    expect(fromBullMQPriority(0)).to.equal(Priority.NORMAL);
+    expect(fromBullMQPriority(2.4)).to.equal(Priority.HIGH);
+    expect(fromBullMQPriority(99)).to.equal(Priority.LOW);
+    expect(() => toBullMQPriority('urgent' as 'low')).to.throw(TypeError, /priority/);
+  });
+});
+
+describe('consumeBullMQ options', () => {
+  const pool = new WorkerPool<number, number>({ logger: silent, handler: (n) => n });
+  after(() => pool.shutdown());
+
+  it('names each bad option with its value', () => {
+    const message = (options: object): string => {
+      try {
+        consumeBullMQ(pool, options as Parameters<typeof consumeBullMQ>[1]);
+      } catch (error) {
+        expect(error).to.be.instanceOf(ConfigError);
+        return (error as Error).message;
+      }
+      throw new Error('accepted');
+    };
+    expect(message({ connection: {} })).to.match(/queueName: must be a non-empty string/);
+    expect(message({ queueName: 'a:b', connection: {} })).to.match(/queueName: .*without ':'/);
+    expect(message({ queueName: 'q', connection: 'redis://x' })).to.match(
+      /connection: must be ioredis options/,
+    );
+    expect(message({ queueName: 'q', connection: { url: 'http://x' } })).to.match(
+      /connection.url: must be a redis:\/\/ or rediss:\/\/ URL/,
+    );
+    expect(message({ queueName: 'q', connection: {}, lockDurationMs: 0 })).to.match(
+      /lockDurationMs: must be/,
+    );
+    expect(message({ queueName: 'q', connection: {}, lockDuration: 5 })).to.match(
+      /lockDuration: is not an option of consumeBullMQ/,
+    );
+  });
+
+  it('reads a redis:// URL into ioredis options', () => {
+    expect(fromUrl('redis://user:p%40ss@10.0.0.2:6380/3')).to.deep.equal({
+      host: '10.0.0.2',
+      port: 6380,
+      username: 'user',
+      password: 'p@ss',
+      db: 3,
+    });
+    expect(fromUrl('rediss://cache')).to.deep.equal({ host: 'cache', port: 6379, tls: {} });
+  });
+});
+
+describe('consumeBullMQ against a real Redis', function () {
+  this.timeout(20_000);
+  const redis = useRedisServer(this);
+  let serial = 0;
+  const queues: Queue[] = [];
+  /** A fresh queue per spec, closed after it. */
+  const newQueue = (): { name: string; queue: Queue } => {
+    const name = `spec-${process.pid}-${++serial}`;
+    const queue = new Queue(name, { connection: { host: redis().host, port: redis().port } });
+    queues.push(queue);
+    return { name, queue };
+  };
+  const connection = (): { url: string } => ({ url: redis().url });
+  const pools: WorkerPool<never, unknown>[] = [];
+  /** Shut down after the spec even when it fails, so no consumer outlives its Redis. */
+  const track = <P>(pool: P): P => (
+    pools.push(pool as unknown as WorkerPool<never, unknown>),
+    pool
+  );
+  afterEach(async () => {
+    await Promise.all(pools.splice(0).map((pool) => pool.shutdown({ timeoutMs: 0 })));
+    await Promise.all(queues.splice(0).map((queue) => queue.close()));
+  });
+
+  /** A handler whose calls wait until the spec releases them, and a log of what started. */
+  function gate<I>(): {
+    handler: (input: I, ctx: { signal: AbortSignal }) => Promise<string>;
+    started: I[];
+    release: () => void;
+    releaseOne: () => void;
+  } {
+    const started: I[] = [];
+    const waiting: (() => void)[] = [];
+    let open = false;
+    return {
+      started,
+      handler: (input, { signal }) =>
+        new Promise<string>((resolve, reject) => {
+          started.push(input);
+          const done = (): void => resolve(`done ${String(input)}`);
+          if (open) done();
+          else waiting.push(done);
+          signal.addEventListener('abort', () => reject(signal.reason));
+        }),
+      release: () => {
+        open = true;
+        for (const done of waiting.splice(0)) done();
+      },
+      releaseOne: () => waiting.shift()?.(),
+    };
+  }
+
+  it('runs each job as a task (input, id, priority) and completes it with the value', async () => {
+    const { name, queue } = newQueue();
+    const pool = track(
+      new WorkerPool<{ n: number }, number>({
+        logger: silent,
+        handler: ({ n }) => n * 2,
+      }),
+    );
+    await queue.add('double', { n: 21 }, { jobId: 'job-21', priority: toBullMQPriority('high') });
+    await queue.add('double', { n: 4 });
+    const results$ = consumeBullMQ(pool, { queueName: name, connection: connection() });
+    // Each result comes once its job's state is in Redis.
+    const states: string[] = [];
+    const results = await lastValueFrom(results$.pipe(take(2), toArray()));
+    for (const result of results) states.push(await queue.getJobState(result.task.id));
+    const byId = new Map(results.map((r) => [r.task.id, r]));
+    expect(byId.get('job-21')).to.deep.include({ status: 'succeeded', value: 42 });
+    expect(byId.get('job-21')?.task.priority).to.equal(Priority.HIGH);
+    expect([...byId.values()].find((r) => r.task.id !== 'job-21')?.task.priority).to.equal(
+      Priority.NORMAL,
+    );
+    expect(states).to.deep.equal(['completed', 'completed']);
+    expect((await queue.getJob('job-21'))?.returnvalue).to.equal(42);
+    await pool.shutdown();
+  });
+
+  it('fails the job with the error after the pool retries; BullMQ attempts redeliver it', async () => {
+    const { name, queue } = newQueue();
+    let calls = 0;
+    const pool = track(
+      new WorkerPool<string, string>({
+        logger: silent,
+        retry: { maxAttempts: 2, backoff: { strategy: 'fixed', initialMs: 1, maxMs: 1 } },
+        handler: () => {
+          calls++;
+          throw new TypeError(`bad input (call ${calls})`);
+        },
+      }),
+    );
+    await queue.add('bad', 'x', { jobId: 'bad-1', attempts: 2 });
+    const results = await lastValueFrom(
+      consumeBullMQ(pool, { queueName: name, connection: connection() }).pipe(take(2), toArray()),
+    );
+    // Two deliveries, each one result after two pool attempts: 4 calls, never silently more.
+    expect(results.map((r) => [r.status, r.attempts])).to.deep.equal([
+      ['failed', 2],
+      ['failed', 2],
+    ]);
+    expect(calls).to.equal(4);
+    const job = await queue.getJob('bad-1');
+    expect(await job?.getState()).to.equal('failed');
+    expect(job?.failedReason).to.equal('bad input (call 4)');
+    expect(job?.attemptsMade).to.equal(2);
+    await pool.shutdown();
+  });
+
+  it('holds at most the concurrency limit plus the prefetch, following the limit', async () => {
+    const { name, queue } = newQueue();
+    const { handler, release, releaseOne } = gate<number>();
+    const pool = track(new WorkerPool<number, string>({ logger: silent, handler, concurrency: 2 }));
+    await queue.addBulk(Array.from({ length: 20 }, (_, i) => ({ name: 'n', data: i })));
+    const queued = (count: number): Promise<unknown> =>
+      firstValueFrom(
+        pool.events$.pipe(
+          filter((e) => e.type === 'queued'),
+          take(count),
+          toArray(),
+        ),
+      );
+    const firstBatch = queued(2 + BULLMQ_PREFETCH);
+    const sub = consumeBullMQ(pool, { queueName: name, connection: connection() }).subscribe();
+    await firstBatch;
+    expect(await queue.getActiveCount()).to.equal(2 + BULLMQ_PREFETCH);
+    expect(pool.pending).to.equal(2);
+    expect(pool.size).to.equal(BULLMQ_PREFETCH);
+    // A raised limit lets it take more, up to the new limit plus the prefetch (BullMQ applies it
+    // when its next job ends).
+    const secondBatch = queued(3);
+    pool.setConcurrency(4);
+    releaseOne();
+    await secondBatch;
+    expect(await queue.getActiveCount()).to.equal(4 + BULLMQ_PREFETCH);
+    release();
+    sub.unsubscribe();
+    await pool.shutdown();
+  });
+
+  it('shutdown returns unstarted and aborted jobs to waiting (not failed, not stalled), then completes', async () => {
+    const { name, queue } = newQueue();
+    const { handler, started } = gate<number>();
+    const pool = track(new WorkerPool<number, string>({ logger: silent, handler, concurrency: 1 }));
+    await queue.addBulk(
+      Array.from({ length: 6 }, (_, i) => ({ name: 'n', data: i, opts: { jobId: `j${i}` } })),
+    );
+    const held = firstValueFrom(
+      pool.events$.pipe(
+        filter((e) => e.type === 'queued'),
+        take(1 + BULLMQ_PREFETCH),
+        toArray(),
+      ),
+    );
+    const results: TaskResult<number, string>[] = [];
+    const completed = new Promise<void>((resolve) =>
+      consumeBullMQ(pool, { queueName: name, connection: connection() }).subscribe({
+        next: (r) => results.push(r),
+        complete: resolve,
+      }),
+    );
+    await held;
+    expect(started).to.have.length(1);
+    const report = await pool.shutdown({ timeoutMs: 0 });
+    await completed;
+    expect(report.aborted.map((t) => t.id)).to.deep.equal(['j0']);
+    expect(report.cancelled.map((t) => t.id)).to.deep.equal(['j1', 'j2']);
+    // Written before the shutdown resolved: every job is waiting again, none failed.
+    expect(await queue.getJobCounts('waiting', 'active', 'failed', 'completed')).to.deep.equal({
+      waiting: 6,
+      active: 0,
+      failed: 0,
+      completed: 0,
+    });
+    expect(results.map((r) => r.status)).to.deep.equal(['cancelled', 'cancelled', 'cancelled']);
+    const job = (await queue.getJob('j0')) as Job;
+    expect(job.attemptsMade).to.equal(0);
+    expect(job.stalledCounter ?? 0).to.equal(0);
+  });
+
+  it('unsubscribing returns this consumer\u2019s jobs and leaves the pool running', async () => {
+    const { name, queue } = newQueue();
+    const { handler, release } = gate<number>();
+    const pool = track(new WorkerPool<number, string>({ logger: silent, handler, concurrency: 1 }));
+    await queue.addBulk(Array.from({ length: 4 }, (_, i) => ({ name: 'n', data: i })));
+    const held = firstValueFrom(
+      pool.events$.pipe(
+        filter((e) => e.type === 'queued'),
+        take(1 + BULLMQ_PREFETCH),
+        toArray(),
+      ),
+    );
+    const sub = consumeBullMQ(pool, {
+      queueName: name,
+      connection: connection(),
+      unsubscribeTimeoutMs: 0,
+    }).subscribe();
+    await held;
+    // BullMQ's own event stream says when each held job is waiting again (read from its start:
+    // events written before the reader's first XREAD would otherwise be missed).
+    const events = new QueueEvents(name, {
+      connection: { host: redis().host, port: redis().port },
+      lastEventId: '0-0',
+    });
+    const backToWaiting = new Promise<void>((resolve) => {
+      let returned = 0;
+      events.on('waiting', ({ prev }) => {
+        if (prev === 'active' && ++returned === 1 + BULLMQ_PREFETCH) resolve();
+      });
+    });
+    sub.unsubscribe();
+    await backToWaiting;
+    await events.close();
+    expect(await queue.getJobCounts('waiting', 'active', 'failed')).to.deep.equal({
+      waiting: 4,
+      active: 0,
+      failed: 0,
+    });
+    // The pool goes on serving other work.
+    release();
+    expect(await pool.submit(7)).to.equal('done 7');
+    await pool.shutdown();
+  });
+
+  it('brings the jobs of a SIGKILLed consumer back within 2 × lockDurationMs', async () => {
+    const { name, queue } = newQueue();
+    const lockDurationMs = 1_000;
+    await queue.addBulk(
+      Array.from({ length: 2 }, (_, i) => ({ name: 'n', data: 'hang', opts: { jobId: `k${i}` } })),
+    );
+    const child = spawn(
+      process.execPath,
+      [
+        '-r',
+        'ts-node/register/transpile-only',
+        path.join(__dirname, 'fixtures', 'consumer.ts'),
+        String(redis().port),
+        name,
+        String(lockDurationMs),
+      ],
+      { cwd: path.join(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const lines = createInterface({ input: child.stdout! });
+    let startedInChild = 0;
+    await new Promise<void>((resolve) =>
+      lines.on('line', (line) => {
+        if (line.startsWith('started ') && ++startedInChild === 2) resolve();
+      }),
+    );
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+    const killedAt = Date.now();
+    // A second consumer (this process) with the same lock settings takes them over.
+    const pool = track(
+      new WorkerPool<string, string>({
+        logger: silent,
+        handler: () => 'recovered',
+        concurrency: 2,
+      }),
+    );
+    const results = await lastValueFrom(
+      consumeBullMQ(pool, { queueName: name, connection: connection(), lockDurationMs }).pipe(
+        take(2),
+        toArray(),
+      ),
+    );
+    const recoveryMs = Date.now() - killedAt;
+    expect(results.map((r) => r.value)).to.deep.equal(['recovered', 'recovered']);
+    expect(recoveryMs).to.be.at.most(2 * lockDurationMs + 500);
+    expect(await queue.getJobCounts('completed')).to.deep.equal({ completed: 2 });
+    await pool.shutdown();
+  });
+});
