@@ -70,7 +70,10 @@ async function runners(): Promise<Runner[]> {
   const list: Runner[] = [];
   const pool = new WorkerPool<Task | null, number>({
     logging: { level: 'silent' },
-    handler: threadHandler({ filename: worker('cpu.worker.js'), threads: { min: THREADS, max: THREADS } }),
+    handler: threadHandler({
+      filename: worker('cpu.worker.js'),
+      threads: { min: THREADS, max: THREADS },
+    }),
   });
   list.push({
     name: 'rxjs-worker-pool/threads',
@@ -88,14 +91,21 @@ async function runners(): Promise<Runner[]> {
   list.push({ name: 'piscina', run: (task) => piscina.run(task), close: () => piscina.destroy() });
 
   const { Tinypool } = (await importEsm('tinypool')) as {
-    Tinypool: new (options: object) => { run(task: unknown): Promise<unknown>; destroy(): Promise<void> };
+    Tinypool: new (options: object) => {
+      run(task: unknown): Promise<unknown>;
+      destroy(): Promise<void>;
+    };
   };
   const tinypool = new Tinypool({
     filename: worker('cpu.worker.js'),
     minThreads: THREADS,
     maxThreads: THREADS,
   });
-  list.push({ name: 'tinypool', run: (task) => tinypool.run(task), close: () => tinypool.destroy() });
+  list.push({
+    name: 'tinypool',
+    run: (task) => tinypool.run(task),
+    close: () => tinypool.destroy(),
+  });
 
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { FixedThreadPool } = require('poolifier') as typeof import('poolifier');
@@ -165,9 +175,9 @@ async function main(): Promise<void> {
     const order: string[] = [];
     const track = (id: string, pending: Promise<unknown>): Promise<unknown> =>
       pending.then(() => order.push(id));
-    const low = tasks.slice(0, 1000).map((task, i) =>
-      track(`low-${i}`, peer.runAt ? peer.runAt(task, 'low') : peer.run(task)),
-    );
+    const low = tasks
+      .slice(0, 1000)
+      .map((task, i) => track(`low-${i}`, peer.runAt ? peer.runAt(task, 'low') : peer.run(task)));
     const critical = track(
       'critical',
       peer.runAt ? peer.runAt(tasks[0], 'critical') : peer.run(tasks[0]),
@@ -213,7 +223,9 @@ async function main(): Promise<void> {
     `- Date: ${new Date().toISOString()}`,
     `- Command: \`ts-node --transpile-only bench/threads.ts${args.quick ? ' --quick' : ''}\``,
     ...machineDescription(),
-    `- Load average at the start: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    `- Load average at the start: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
     `- ${THREADS} threads per pool, ${ROUNDS} interleaved rounds (medians), wall time ${((Date.now() - started) / 1000).toFixed(0)} s`,
     '',
     `## T1: ${fmtCount(TASKS)} tasks of ~1 ms CPU (${rounds} chained SHA-256 rounds)`,
