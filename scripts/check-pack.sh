@@ -80,6 +80,13 @@ consumeBullMQ(pool, { queueName: 'q', connection: {} }).subscribe({
 JS
   [[ "$(node bullmq.cjs 2>&1)" == "bullmq: 2 true" ]] || { echo "pack check: bullmq entry: $(node bullmq.cjs 2>&1)"; exit 1; }
 
+  # The command line from the packed build (package bin).
+  echo 'module.exports = (input) => input.n * 2;' > double.js
+  [[ "$(node_modules/.bin/rxjs-worker-pool --version)" == "$(node -p "require('rxjs-worker-pool/package.json').version")" ]] ||
+    { echo "pack check: rxjs-worker-pool --version"; exit 1; }
+  cli_out="$(echo '{"n":21}' | node_modules/.bin/rxjs-worker-pool run --handler double.js --input - --quiet)"
+  [[ "$cli_out" == *'"value":42'* ]] || { echo "pack check: CLI run printed: $cli_out"; exit 1; }
+
   # Worker threads from the packed build: the thread entry ships and finds the user's file.
   echo 'module.exports = (n) => n * n;' > square.worker.js
   cat > threads.cjs <<'JS'

@@ -39,6 +39,12 @@ export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
   /** Applied last, deep-merged over the file and the environment. */
   overrides?: DeepPartial<PoolConfigInput>;
+  /**
+   * Which of the file and the environment wins where both set a key. Defaults to
+   * `'environment'` (a deployment's variables override the checked-in file); the CLI passes
+   * `'file'`, so that `--config` overrides `WORKER_POOL_*`.
+   */
+  precedence?: 'environment' | 'file';
 }
 
 /**
@@ -116,7 +122,7 @@ export function loadConfig(options: LoadConfigOptions = {}): PoolConfig {
       },
     ]);
   }
-  const { file, env = process.env, overrides } = options;
+  const { file, env = process.env, overrides, precedence = 'environment' } = options;
   if (file !== undefined && typeof file !== 'string') {
     throw new ConfigError([
       { path: 'file', message: `must be a path string, got ${showValue(file)}`, value: file },
@@ -126,7 +132,8 @@ export function loadConfig(options: LoadConfigOptions = {}): PoolConfig {
   const merged: Record<string, unknown> = {};
   const origin = new Map<string, string>(); // dotted path → source that last set it
 
-  if (file !== undefined) {
+  const applyFile = (): void => {
+    if (file === undefined) return;
     const read = readConfigFile(file);
     problems.push(
       ...read.problems.map((p) => ({
@@ -136,11 +143,19 @@ export function loadConfig(options: LoadConfigOptions = {}): PoolConfig {
       })),
     );
     if (read.data !== undefined) mergeInto(merged, read.data, file, origin, []);
+  };
+  const applyEnv = (): void => {
+    const fromEnv = configFromEnv(env);
+    problems.push(...fromEnv.problems.map((p) => ({ ...p, source: ENVIRONMENT_SOURCE })));
+    mergeInto(merged, fromEnv.config, ENVIRONMENT_SOURCE, origin, []);
+  };
+  if (precedence === 'file') {
+    applyEnv();
+    applyFile();
+  } else {
+    applyFile();
+    applyEnv();
   }
-
-  const fromEnv = configFromEnv(env);
-  problems.push(...fromEnv.problems.map((p) => ({ ...p, source: ENVIRONMENT_SOURCE })));
-  mergeInto(merged, fromEnv.config, ENVIRONMENT_SOURCE, origin, []);
 
   if (overrides !== undefined) {
     if (isPlainObject(overrides)) mergeInto(merged, overrides, OVERRIDES_SOURCE, origin, []);
@@ -159,7 +174,11 @@ export function loadConfig(options: LoadConfigOptions = {}): PoolConfig {
 
   if (problems.length > 0) {
     // In the order the sources are applied, whatever order the problems came in.
-    const sources = [file, ENVIRONMENT_SOURCE, OVERRIDES_SOURCE].filter(
+    const order =
+      precedence === 'file'
+        ? [ENVIRONMENT_SOURCE, file, OVERRIDES_SOURCE]
+        : [file, ENVIRONMENT_SOURCE, OVERRIDES_SOURCE];
+    const sources = order.filter(
       (source) => source !== undefined && problems.some((p) => p.source === source),
     );
     throw new ConfigError(problems, sources.join(', ') || undefined);

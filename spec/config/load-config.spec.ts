@@ -112,6 +112,23 @@ describe('config/load-config', () => {
       expect(config.abortGraceMs).to.equal(1000);
     });
 
+    it("precedence: 'file' puts the file over the environment (the CLI's order)", () => {
+      const file = write('cli.yaml', 'queue:\n  capacity: 1000\ntimeoutMs: 100\n');
+      const env = { WORKER_POOL_QUEUE_CAPACITY: '5000', WORKER_POOL_RETRY_MAX_ATTEMPTS: '7' };
+      const config = loadConfig({ file, env, precedence: 'file' });
+      expect(config.queue.capacity).to.equal(1000);
+      expect(config.retry.maxAttempts).to.equal(7);
+      expect(config.timeoutMs).to.equal(100);
+      const error = (() => {
+        try {
+          loadConfig({ file, env: { WORKER_POOL_TIMEOUT_MS: 'soon' }, precedence: 'file' });
+        } catch (e) {
+          return e as Error;
+        }
+      })();
+      expect(error?.message).to.match(/Invalid configuration in environment/);
+    });
+
     it('lets a later source replace a number with a range', () => {
       const file = write('pool.json', '{"concurrency": 4}');
       const config = loadConfig({ file, env: { WORKER_POOL_CONCURRENCY_MAX: '8' } });

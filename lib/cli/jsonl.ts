@@ -1,0 +1,62 @@
+import { toPriority, type Priority } from '../task/priority';
+
+/** One input line read as a task. */
+export interface InputTask {
+  /** The line's id, or one made from its line number (stable across reruns of `--remaining`). */
+  id: string;
+  input: unknown;
+  priority: Priority;
+}
+
+/** What a line is: a task, nothing (blank), or a reason it is bad. */
+export type ParsedLine =
+  { kind: 'task'; task: InputTask } | { kind: 'blank' } | { kind: 'bad'; reason: string };
+
+/** The id given to a task whose line has none: its 1-based line number in the input. */
+export const generatedId = (line: number): string => `line-${line}`;
+
+/**
+ * Parses one JSONL line: an object with an `input` key (plus optional `priority` and `id`) is a
+ * task; any other JSON value is a bare input. Blank lines are nothing; anything else is bad.
+ */
+export function parseLine(text: string, line: number): ParsedLine {
+  if (text.trim() === '') return { kind: 'blank' };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { kind: 'bad', reason: `not JSON (${(error as Error).message})` };
+  }
+  const isTask =
+    value !== null &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    Object.prototype.hasOwnProperty.call(value, 'input');
+  if (!isTask) {
+    return {
+      kind: 'task',
+      task: { id: generatedId(line), input: value, priority: toPriority(undefined) },
+    };
+  }
+  const record = value as { input: unknown; id?: unknown; priority?: unknown };
+  let id = generatedId(line);
+  if (record.id !== undefined) {
+    if (typeof record.id === 'string' && record.id !== '') id = record.id;
+    else if (typeof record.id === 'number' && Number.isFinite(record.id)) id = String(record.id);
+    else
+      return {
+        kind: 'bad',
+        reason: `"id" must be a non-empty string or a number, got ${JSON.stringify(record.id)}`,
+      };
+  }
+  let priority: Priority;
+  try {
+    priority = toPriority(record.priority, 'priority');
+  } catch {
+    return {
+      kind: 'bad',
+      reason: `"priority" must be critical, high, normal or low (or 0-3), got ${JSON.stringify(record.priority)}`,
+    };
+  }
+  return { kind: 'task', task: { id, input: record.input, priority } };
+}

@@ -1,0 +1,289 @@
+import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { createInterface } from 'node:readline';
+import type { Writable } from 'node:stream';
+import type { Subscription } from 'rxjs';
+import { loadConfig } from '../config/load-config';
+import { DuplicateTaskIdError } from '../errors/duplicate-task-id-error';
+import { WorkerPool } from '../pool/worker-pool';
+import { priorityName } from '../task/priority';
+import type { Handler, TaskResult } from '../task/task';
+import type { PoolConfig } from '../config';
+import { parseLine, type InputTask } from './jsonl';
+import { loadHandler } from './load-handler';
+import { ProgressWriter, type ProgressState } from './progress';
+import { RunReport } from './run-report';
+
+/** Flags of `run` (and, for the pool part, of `worker`). */
+export interface PoolFlags {
+  handler: string;
+  config?: string;
+  concurrency?: number;
+  threads?: boolean;
+  quiet?: boolean;
+}
+
+export interface RunFlags extends PoolFlags {
+  input: string;
+  output?: string;
+  remaining?: string;
+  report?: string;
+}
+
+/** Where a command reads and writes: the process's streams, replaceable in specs. */
+export interface CommandIo {
+  stdin: NodeJS.ReadableStream;
+  stdout: Writable;
+  stderr: NodeJS.WriteStream;
+}
+
+/** Tasks kept queued at most while reading: the input streams in, a 1M-line file never loads. */
+const QUEUE_HIGH_WATER = 1_000;
+const SIGNAL_NUMBERS: Record<string, number> = { SIGINT: 2, SIGTERM: 15 };
+
+/** The pool a command runs: the config (flags over --config over WORKER_POOL_*) and a handler. */
+export async function buildPool(
+  flags: PoolFlags,
+): Promise<{ pool: WorkerPool<unknown, unknown>; config: PoolConfig }> {
+  const overrides =
+    flags.concurrency === undefined ? undefined : { concurrency: flags.concurrency };
+  const config = loadConfig({ file: flags.config, precedence: 'file', overrides });
+  const loaded = await loadHandler(flags.handler);
+  let handler: Handler<unknown, unknown> = loaded.fn;
+  const options = { ...config, handleSignals: false } as PoolConfig & { handleSignals: boolean };
+  if (flags.threads) {
+    // Loaded here, not at the top: `run` without --threads starts no thread machinery.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose
+    const { threadHandler } = require('../threads') as typeof import('../threads');
+    const given = concurrencyGiven(flags);
+    const limit = config.concurrency;
+    const max = !given
+      ? availableParallelism()
+      : typeof limit === 'number'
+        ? limit
+        : (limit.max ?? availableParallelism());
+    handler = threadHandler({ filename: loaded.file, name: loaded.exportName, threads: { max } });
+    // Unset: the pool runs as many attempts as there are threads.
+    if (!given) delete (options as { concurrency?: unknown }).concurrency;
+  }
+  return { pool: WorkerPool.fromConfig(options, handler), config };
+}
+
+/** Whether any source set the concurrency (the schema's default of 1 would hide it). */
+function concurrencyGiven(flags: PoolFlags): boolean {
+  if (flags.concurrency !== undefined) return true;
+  if (Object.keys(process.env).some((key) => key.startsWith('WORKER_POOL_CONCURRENCY')))
+    return true;
+  if (flags.config === undefined) return false;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- yaml parses JSON too
+  const YAML = require('yaml') as typeof import('yaml');
+  const data = YAML.parse(readFileSync(flags.config, 'utf8')) as { concurrency?: unknown } | null;
+  return data?.concurrency !== undefined;
+}
+
+/** One output line: the task's result as JSON. */
+export function resultLine(result: TaskResult<unknown, unknown>): string {
+  const base = {
+    id: result.task.id,
+    status: result.status,
+    ...(result.status === 'succeeded'
+      ? { value: result.value }
+      : { error: { name: result.error?.name, message: result.error?.message } }),
+    attempts: result.attempts,
+    waitMs: round(result.waitMs),
+    runMs: round(result.runMs),
+    priority: priorityName(result.task.priority),
+  };
+  return JSON.stringify(base);
+}
+
+const round = (ms: number): number => Math.round(ms * 100) / 100;
+
+/** An input line for `--remaining`: feedable back as `--input`, with its id. */
+const remainingLine = (task: InputTask): string =>
+  JSON.stringify({ id: task.id, input: task.input, priority: priorityName(task.priority) });
+
+/**
+ * `run`: streams the input's tasks through the pool, writes results as they arrive, shows
+ * progress, and on SIGINT/SIGTERM shuts down and writes what did not end to `--remaining`.
+ * Resolves with the exit code.
+ */
+export async function runCommand(
+  flags: RunFlags,
+  io: CommandIo,
+  argv: readonly string[],
+): Promise<number> {
+  const startedAt = Date.now();
+  const { pool, config } = await buildPool(flags);
+  const out =
+    flags.output === undefined || flags.output === '-'
+      ? io.stdout
+      : createWriteStream(flags.output);
+  const input = flags.input === '-' ? io.stdin : createReadStream(flags.input);
+  const fromStdin = flags.input === '-';
+  const progress = new ProgressWriter(io.stderr, Boolean(io.stderr.isTTY));
+  const report = flags.report ? new RunReport(startedAt) : undefined;
+
+  const state: ProgressState = { done: 0, failed: 0, total: undefined, read: 0, elapsedMs: 0 };
+  const counts = { succeeded: 0, failed: 0, cancelled: 0, badLines: 0, accepted: 0 };
+  const submitted = new Map<string, InputTask>();
+  const remaining: InputTask[] = [];
+  let interrupted: NodeJS.Signals | undefined;
+  let shutdown: ReturnType<WorkerPool<unknown, unknown>['shutdown']> | undefined;
+  let outputBlocked: Promise<void> | undefined;
+
+  const subscriptions: Subscription[] = [];
+  subscriptions.push(
+    pool.results$.subscribe((result) => {
+      const task = submitted.get(result.task.id);
+      submitted.delete(result.task.id);
+      if (result.status === 'succeeded' || result.status === 'failed') {
+        state.done++;
+        if (result.status === 'succeeded') counts.succeeded++;
+        else {
+          counts.failed++;
+          state.failed++;
+        }
+        if (!out.write(`${resultLine(result)}\n`)) {
+          outputBlocked ??= new Promise((resolve) =>
+            out.once('drain', () => {
+              outputBlocked = undefined;
+              resolve();
+            }),
+          );
+        }
+      } else {
+        // Cancelled by the shutdown (or refused by a full queue): it did not run to an end.
+        counts.cancelled++;
+        if (task !== undefined) remaining.push(task);
+      }
+    }),
+  );
+  const tick = (): void => {
+    state.elapsedMs = Date.now() - startedAt;
+    if (!flags.quiet) progress.update(state, pool.metrics());
+  };
+  // metrics$ samples process CPU and ticks the progress (every metrics.intervalMs, 1 s default).
+  subscriptions.push(pool.metrics$.subscribe(() => tick()));
+  // The report's time series, four points a second (the CPU reading is the latest sample).
+  const sample = (): void => report?.add(pool.metrics(), Date.now());
+  const sampler = report ? setInterval(sample, 250) : undefined;
+  sample();
+
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupted === undefined) {
+      interrupted = signal;
+      if (!flags.quiet)
+        io.stderr.write(
+          `\n${signal}: stopping; running tasks get ${config.shutdown.timeoutMs} ms (again to force)\n`,
+        );
+      // Stop dispatching: what waits goes to --remaining now; only running tasks get the deadline.
+      pool.clear();
+      shutdown = pool.shutdown({ timeoutMs: config.shutdown.timeoutMs });
+      // A pipe may never end: stop reading it. A file's unread lines go to --remaining.
+      if (fromStdin) lines.close();
+    } else {
+      void pool.shutdown({ force: true });
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  let lineNumber = 0;
+  for await (const text of lines) {
+    lineNumber++;
+    const parsed = parseLine(text, lineNumber);
+    if (parsed.kind === 'blank') continue;
+    if (parsed.kind === 'bad') {
+      counts.badLines++;
+      io.stderr.write(`line ${lineNumber}: ${parsed.reason}\n`);
+      continue;
+    }
+    state.read++;
+    const task = parsed.task;
+    if (interrupted === undefined && pool.size >= QUEUE_HIGH_WATER) {
+      await pool.onSizeLessThan(QUEUE_HIGH_WATER / 2);
+    }
+    if (interrupted === undefined && outputBlocked !== undefined) await outputBlocked;
+    if (interrupted !== undefined) {
+      remaining.push(task);
+      continue;
+    }
+    if (submitted.has(task.id) || pool.taskState(task.id) !== undefined) {
+      counts.badLines++;
+      io.stderr.write(
+        `line ${lineNumber}: id ${JSON.stringify(task.id)} is already in use by a task of this run\n`,
+      );
+      continue;
+    }
+    submitted.set(task.id, task);
+    counts.accepted++;
+    pool.submit(task.input, { id: task.id, priority: task.priority }).catch((error: unknown) => {
+      // Results carry outcomes; only a refusal before acceptance needs a word here.
+      if (error instanceof DuplicateTaskIdError)
+        io.stderr.write(`line ${lineNumber}: ${error.message}\n`);
+    });
+  }
+  state.total = state.read;
+
+  if (interrupted === undefined) {
+    await pool.onIdle();
+    shutdown = pool.shutdown();
+  }
+  const shutdownReport = await (shutdown as NonNullable<typeof shutdown>);
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  for (const subscription of subscriptions) subscription.unsubscribe();
+  clearInterval(sampler);
+  sample();
+  tick();
+  progress.finish();
+
+  if (remaining.length > 0 && flags.remaining !== undefined) {
+    const file = createWriteStream(flags.remaining);
+    for (const task of remaining) file.write(`${remainingLine(task)}\n`);
+    await new Promise<void>((resolve, reject) =>
+      file.end((error?: Error | null) => (error ? reject(error) : resolve())),
+    );
+  }
+  if (out !== io.stdout) {
+    await new Promise<void>((resolve) => (out as NodeJS.WritableStream).end(() => resolve()));
+  }
+
+  const exitCode =
+    interrupted !== undefined ? 128 + SIGNAL_NUMBERS[interrupted] : counts.failed > 0 ? 1 : 0;
+  const metrics = pool.metrics();
+  if (!flags.quiet) {
+    io.stderr.write(
+      `done in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${counts.succeeded} succeeded, ${counts.failed} failed` +
+        `, ${remaining.length} not run${flags.remaining && remaining.length > 0 ? ` (in ${flags.remaining})` : ''}` +
+        `, ${counts.badLines} bad lines, ${metrics.retries} retries, ${metrics.timeouts} timeouts` +
+        (shutdownReport.timedOut ? '; the shutdown deadline cut work off' : '') +
+        '\n',
+    );
+  }
+  if (out !== io.stdout && !flags.quiet) io.stderr.write(`results: ${flags.output}\n`);
+  if (remaining.length > 0 && flags.remaining === undefined && !flags.quiet) {
+    io.stderr.write(`${remaining.length} tasks did not run; pass --remaining FILE to keep them\n`);
+  }
+  if (report && flags.report) {
+    report.write(flags.report, {
+      command: ['rxjs-worker-pool', ...argv].join(' '),
+      startedAt: new Date(startedAt).toISOString(),
+      durationMs: Date.now() - startedAt,
+      exitCode,
+      read: state.read,
+      badLines: counts.badLines,
+      succeeded: counts.succeeded,
+      failed: counts.failed,
+      cancelled: counts.cancelled,
+      retries: metrics.retries,
+      timeouts: metrics.timeouts,
+      remaining: remaining.length,
+      interrupted,
+    });
+    if (!flags.quiet) io.stderr.write(`report: ${flags.report}\n`);
+  }
+  return exitCode;
+}

@@ -1,0 +1,392 @@
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Queue, QueueEvents } from 'bullmq';
+import { useRedisServer } from '../support/redis-server';
+
+const root = path.join(__dirname, '..', '..');
+const MAIN = path.join(root, 'lib', 'cli', 'main.ts');
+const ECHO = path.join(__dirname, 'fixtures', 'echo.js');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Starts the CLI as a child process (through ts-node, as `npm start` does). */
+function start(
+  args: string[],
+  options: { stdin?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): {
+  child: ChildProcess;
+  done: Promise<Run>;
+} {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', MAIN, ...args], {
+    cwd: options.cwd ?? root,
+    env: { ...process.env, ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  if (options.stdin !== undefined) child.stdin!.end(options.stdin);
+  const done = new Promise<Run>((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout, stderr })),
+  );
+  return { child, done };
+}
+
+const cli = (args: string[], options?: Parameters<typeof start>[1]): Promise<Run> =>
+  start(args, options).done;
+const jsonLines = (text: string): Record<string, unknown>[] =>
+  text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+describe('rxjs-worker-pool CLI', function () {
+  this.timeout(30_000);
+  let dir: string;
+  const file = (name: string, text: string): string => {
+    const full = path.join(dir, name);
+    writeFileSync(full, text);
+    return full;
+  };
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'rwp-cli-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  describe('usage', () => {
+    it('--help and --version exit 0', async () => {
+      const help = await cli(['run', '--help']);
+      expect(help.code).to.equal(0);
+      expect(help.stdout).to.contain('--remaining <file>');
+      const version = await cli(['--version']);
+      expect(version.code).to.equal(0);
+      expect(version.stdout.trim()).to.match(/^\d+\.\d+\.\d+/);
+    });
+
+    it('a missing or bad flag exits 2 naming the flag', async () => {
+      const missing = await cli(['run', '--input', '-']);
+      expect(missing.code).to.equal(2);
+      expect(missing.stderr).to.contain("required option '--handler <file>'");
+      const bad = await cli(['run', '--handler', ECHO, '--input', '-', '--concurrency', 'lots']);
+      expect(bad.code).to.equal(2);
+      expect(bad.stderr).to.match(/--concurrency <n>.*expected an integer >= 1/);
+      const noFile = await cli(['run', '--handler', 'nope.js', '--input', '-'], { stdin: '' });
+      expect(noFile.code).to.equal(2);
+      expect(noFile.stderr).to.contain('--handler: no such file: nope.js');
+    });
+
+    it('a config error exits 2 naming the key, from --config or WORKER_POOL_*', async () => {
+      const config = file('pool.yaml', 'concurrency: 2\ntimeoutMs: -5\n');
+      const fromFile = await cli(['run', '--handler', ECHO, '--input', '-', '--config', config], {
+        stdin: '',
+      });
+      expect(fromFile.code).to.equal(2);
+      expect(fromFile.stderr).to.match(/timeoutMs/);
+      const fromEnv = await cli(['run', '--handler', ECHO, '--input', '-'], {
+        stdin: '',
+        env: { WORKER_POOL_QUEUE_CAPACITY: 'many' },
+      });
+      expect(fromEnv.code).to.equal(2);
+      expect(fromEnv.stderr).to.contain('queue.capacity');
+    });
+  });
+
+  describe('run', () => {
+    it('reads tasks, bare values and blank lines from stdin; results on stdout only', async () => {
+      const input = [
+        '{"id":"a","input":{"x":1},"priority":"high"}',
+        '',
+        '42',
+        '"text"',
+        '{"input":null}',
+        '[1,2]',
+      ].join('\n');
+      const run = await cli(['run', '--handler', ECHO, '--input', '-', '--quiet'], {
+        stdin: input,
+      });
+      expect(run.code).to.equal(0);
+      expect(run.stderr).to.equal('');
+      const results = jsonLines(run.stdout);
+      const byId = new Map(results.map((r) => [r.id, r]));
+      expect(byId.get('a')).to.deep.include({
+        status: 'succeeded',
+        value: { x: 1 },
+        attempts: 1,
+        priority: 'high',
+      });
+      expect(byId.get('line-3')).to.deep.include({ value: 42, priority: 'normal' });
+      expect(byId.get('line-4')).to.deep.include({ value: 'text' });
+      expect(byId.get('line-5')).to.deep.include({ value: null });
+      expect(byId.get('line-6')).to.deep.include({ value: [1, 2] });
+      expect(results).to.have.length(5);
+      for (const result of results)
+        expect(result).to.have.keys(
+          'id',
+          'status',
+          'value',
+          'attempts',
+          'waitMs',
+          'runMs',
+          'priority',
+        );
+    });
+
+    it('reports bad lines with their numbers and goes on; bad lines alone keep exit 0', async () => {
+      const input = [
+        '{"id":"ok","input":1}',
+        '{not json',
+        '{"input":1,"priority":"urgent"}',
+        '{"input":2,"id":{}}',
+        '{"id":"ok","input":3}',
+      ].join('\n');
+      const output = path.join(dir, 'out.jsonl');
+      const run = await cli([
+        'run',
+        '--handler',
+        ECHO,
+        '--input',
+        file('in.jsonl', input),
+        '--output',
+        output,
+      ]);
+      expect(run.code).to.equal(0);
+      expect(run.stderr).to.match(/line 2: not JSON/);
+      expect(run.stderr).to.match(/line 3: "priority" must be critical, high, normal or low/);
+      expect(run.stderr).to.match(/line 4: "id" must be a non-empty string or a number/);
+      expect(run.stderr).to.match(/3 bad lines/);
+      expect(run.stdout).to.equal('');
+      // The second "ok" ran after the first ended: ids need only be unique among live tasks.
+      expect(jsonLines(readFileSync(output, 'utf8')).map((r) => r.id)).to.include('ok');
+    });
+
+    it('exits 1 when some task failed, with the error in its result line', async () => {
+      const run = await cli(['run', '--handler', ECHO, '--input', '-', '--quiet'], {
+        stdin: '{"id":"f","input":{"fail":true}}\n{"id":"g","input":2}\n',
+        env: {
+          WORKER_POOL_RETRY_MAX_ATTEMPTS: '2',
+          WORKER_POOL_RETRY_BACKOFF_STRATEGY: 'fixed',
+          WORKER_POOL_RETRY_BACKOFF_INITIAL_MS: '1',
+          WORKER_POOL_RETRY_BACKOFF_MAX_MS: '1',
+        },
+      });
+      expect(run.code).to.equal(1);
+      const failed = jsonLines(run.stdout).find((r) => r.id === 'f');
+      expect(failed).to.deep.include({
+        status: 'failed',
+        attempts: 2,
+        error: { name: 'TypeError', message: 'asked to fail (attempt 2)' },
+      });
+    });
+
+    it('flags override --config, which overrides WORKER_POOL_*', async () => {
+      const config = file('pool.json', '{"concurrency": 3, "retry": {"maxAttempts": 1}}');
+      const input = '{"id":"f","input":{"fail":true}}\n';
+      const run = await cli(
+        ['run', '--handler', ECHO, '--input', '-', '--config', config, '--quiet'],
+        {
+          stdin: input,
+          env: { WORKER_POOL_RETRY_MAX_ATTEMPTS: '5' },
+        },
+      );
+      expect(jsonLines(run.stdout)[0]).to.deep.include({ attempts: 1 });
+    });
+
+    it('loads a TypeScript handler with a default export', async () => {
+      const run = await cli(
+        [
+          'run',
+          '--handler',
+          path.join('spec', 'cli', 'fixtures', 'typed.ts'),
+          '--input',
+          '-',
+          '--quiet',
+        ],
+        {
+          stdin: '{"n":4}\n',
+        },
+      );
+      expect(run.code).to.equal(0);
+      expect(jsonLines(run.stdout)[0]).to.deep.include({ value: 40 });
+    });
+
+    it('--threads runs the same handler file on worker threads', async () => {
+      const run = await cli(
+        ['run', '--handler', ECHO, '--input', '-', '--threads', '--concurrency', '2', '--quiet'],
+        {
+          stdin: '{"threadId":true}\n{"threadId":true}\n{"threadId":true}\n',
+        },
+      );
+      expect(run.code).to.equal(0);
+      const ids = jsonLines(run.stdout).map((r) => (r.value as { threadId: number }).threadId);
+      expect(ids).to.have.length(3);
+      expect(ids.every((id) => id > 0)).to.equal(true); // 0 is the main thread
+    });
+
+    it('off a TTY prints plain progress lines and a summary on stderr', async () => {
+      const run = await cli(['run', '--handler', ECHO, '--input', '-'], { stdin: '1\n2\n' });
+      expect(run.stderr).to.match(/\[#+\] 2\/2/);
+      expect(run.stderr).to.match(
+        /done in [\d.]+ s: 2 succeeded, 0 failed, 0 not run, 0 bad lines/,
+      );
+      expect(run.stderr).to.not.contain('\x1b[');
+    });
+
+    it('SIGINT stops, writes what did not end to --remaining; a rerun from it completes the set exactly once', async () => {
+      const ids = Array.from({ length: 30 }, (_, i) => `t${i}`);
+      const input = file(
+        'tasks.jsonl',
+        ids.map((id) => JSON.stringify({ id, input: { waitMs: 40 } })).join('\n'),
+      );
+      const first = path.join(dir, 'first.jsonl');
+      const left = path.join(dir, 'left.jsonl');
+      const { child, done } = start([
+        'run',
+        '--handler',
+        ECHO,
+        '--input',
+        input,
+        '--output',
+        '-',
+        '--remaining',
+        left,
+        '--concurrency',
+        '2',
+        '--quiet',
+      ]);
+      // Interrupt once a few results are out.
+      await new Promise<void>((resolve) => {
+        let lines = 0;
+        child.stdout!.on('data', (chunk: Buffer) => {
+          lines += chunk.toString().split('\n').length - 1;
+          if (lines >= 4) resolve();
+        });
+      });
+      child.kill('SIGINT');
+      const interrupted = await done;
+      expect(interrupted.code).to.equal(130);
+      writeFileSync(first, interrupted.stdout);
+      const ranFirst = jsonLines(interrupted.stdout).map((r) => r.id);
+      const leftIds = jsonLines(readFileSync(left, 'utf8')).map((r) => r.id);
+      expect(ranFirst.length).to.be.within(4, 29);
+      expect([...ranFirst, ...leftIds].sort()).to.deep.equal([...ids].sort());
+
+      const rerun = await cli([
+        'run',
+        '--handler',
+        ECHO,
+        '--input',
+        left,
+        '--concurrency',
+        '4',
+        '--quiet',
+      ]);
+      expect(rerun.code).to.equal(0);
+      const ranSecond = jsonLines(rerun.stdout).map((r) => r.id);
+      const all = [...ranFirst, ...ranSecond];
+      expect(all.sort()).to.deep.equal([...ids].sort()); // every task once, none twice
+    });
+
+    it('SIGTERM exits 143; a task past the shutdown deadline is aborted and kept in --remaining', async () => {
+      const left = path.join(dir, 'left.jsonl');
+      const { child, done } = start(
+        ['run', '--handler', ECHO, '--input', '-', '--quiet', '--remaining', left],
+        {
+          env: { WORKER_POOL_SHUTDOWN_TIMEOUT_MS: '100' },
+        },
+      );
+      child.stdin!.write('{"waitMs": 10000, "announce": true}\n');
+      await new Promise<void>((resolve) =>
+        child.stderr!.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('started')) resolve();
+        }),
+      );
+      child.kill('SIGTERM');
+      const run = await done;
+      expect(run.code).to.equal(143);
+      expect(jsonLines(readFileSync(left, 'utf8'))).to.deep.equal([
+        { id: 'line-1', input: { waitMs: 10000, announce: true }, priority: 'normal' },
+      ]);
+    });
+  });
+});
+
+describe('rxjs-worker-pool enqueue + worker (real Redis)', function () {
+  this.timeout(30_000);
+  const redis = useRedisServer(this);
+
+  it('enqueue adds one job per line; worker consumes them and drains on SIGTERM (exit 0)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rwp-cli-'));
+    const queueName = `cli-${process.pid}`;
+    const lines = Array.from({ length: 20 }, (_, i) =>
+      JSON.stringify({ id: `e${i}`, input: i, priority: i % 2 ? 'high' : 'low' }),
+    );
+    const input = path.join(dir, 'jobs.jsonl');
+    writeFileSync(input, `${lines.join('\n')}\nnot json\n`);
+    const enqueued = await cli([
+      'enqueue',
+      '--queue',
+      queueName,
+      '--redis',
+      redis().url,
+      '--input',
+      input,
+    ]);
+    expect(enqueued.code).to.equal(0);
+    expect(enqueued.stderr).to.contain('enqueued 20 jobs');
+    expect(enqueued.stderr).to.contain('line 21: not JSON');
+
+    const queue = new Queue(queueName, { connection: { host: redis().host, port: redis().port } });
+    expect((await queue.getJob('e1'))?.opts.priority).to.equal(2);
+    const { child, done } = start([
+      'worker',
+      '--queue',
+      queueName,
+      '--redis',
+      redis().url,
+      '--handler',
+      ECHO,
+      '--concurrency',
+      '4',
+    ]);
+    // BullMQ's own event stream says when every job is completed (read from its start).
+    const events = new QueueEvents(queueName, {
+      connection: { host: redis().host, port: redis().port },
+      lastEventId: '0-0',
+    });
+    await new Promise<void>((resolve) => {
+      let completed = 0;
+      events.on('completed', () => {
+        if (++completed === 20) resolve();
+      });
+    });
+    await events.close();
+    child.kill('SIGTERM');
+    const run = await done;
+    expect(run.code).to.equal(0);
+    expect(run.stderr).to.match(/stopped: 20 jobs done \(0 failed\); 0 returned to the queue/);
+    await queue.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a bad --redis URL exits 2', async () => {
+    const run = await cli([
+      'worker',
+      '--queue',
+      'q',
+      '--redis',
+      'localhost:6379',
+      '--handler',
+      ECHO,
+    ]);
+    expect(run.code).to.equal(2);
+    expect(run.stderr).to.contain('--redis: expected a redis:// or rediss:// URL');
+  });
+});

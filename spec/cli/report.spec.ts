@@ -1,0 +1,139 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+// page.evaluate() bodies run in the browser: they need the DOM types.
+import { expect } from 'chai';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+
+const root = path.join(__dirname, '..', '..');
+const CHROMIUM = '/usr/bin/chromium';
+
+/** Debian's chromium (`.ci/run` installs it); without it the spec skips loudly, unless CI. */
+function chromiumAvailable(): boolean {
+  return spawnSync(CHROMIUM, ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+describe('run --report, rendered in a real headless Chromium', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let browser: Browser | undefined;
+
+  before(async function () {
+    if (!chromiumAvailable()) {
+      if (process.env.REQUIRE_CHROMIUM === '1')
+        throw new Error(`REQUIRE_CHROMIUM=1 but no ${CHROMIUM}`);
+      console.warn(
+        `\n  !!! ${CHROMIUM} not found: report spec SKIPPED (apt-get install chromium) !!!\n`,
+      );
+      this.skip();
+    }
+    dir = mkdtempSync(path.join(tmpdir(), 'rwp-report-'));
+    // The flags a sandboxed machine with a closed network needs (see the machine notes).
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('draws its four charts (non-blank canvases) with no console errors, and the summary table', async () => {
+    const tasks = Array.from({ length: 400 }, (_, i) =>
+      JSON.stringify({
+        id: `r${i}`,
+        input: { waitMs: 2 + (i % 5) },
+        priority: ['low', 'normal', 'high'][i % 3],
+      }),
+    );
+    const input = path.join(dir, 'tasks.jsonl');
+    writeFileSync(input, tasks.join('\n'));
+    const report = path.join(dir, 'run.html');
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        [
+          '-r',
+          'ts-node/register/transpile-only',
+          path.join(root, 'lib', 'cli', 'main.ts'),
+          'run',
+          '--handler',
+          path.join(__dirname, 'fixtures', 'echo.js'),
+          '--input',
+          input,
+          '--output',
+          path.join(dir, 'out.jsonl'),
+          '--report',
+          report,
+          '--concurrency',
+          '4',
+          '--quiet',
+        ],
+        { cwd: root, stdio: 'ignore' },
+      );
+      child.on('close', resolve);
+    });
+    expect(code).to.equal(0);
+    // Self-contained: no URL to fetch anything from.
+    expect(readFileSync(report, 'utf8')).to.not.match(/<script[^>]+src=|<link[^>]+href=/);
+
+    const page = await (browser as Browser).newPage();
+    const errors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('request', (request) => {
+      if (!request.url().startsWith('file:')) errors.push(`network request: ${request.url()}`);
+    });
+    await page.goto(pathToFileURL(report).href);
+    const charts = await page.evaluate(() =>
+      [...document.querySelectorAll('.chart')].map((chart) => {
+        const canvas = chart.querySelector('canvas');
+        if (!canvas) return { id: chart.id, inked: 0 };
+        const context = canvas.getContext('2d') as CanvasRenderingContext2D;
+        const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
+        let inked = 0;
+        // Pixels with any opacity: axes, grid and series lines; a blank canvas has none.
+        for (let i = 3; i < data.length; i += 4) if (data[i] > 0) inked++;
+        return { id: chart.id, inked };
+      }),
+    );
+    expect(charts.map((c) => c.id)).to.deep.equal([
+      'throughput',
+      'concurrency',
+      'queue',
+      'latency',
+    ]);
+    for (const chart of charts) expect(chart.inked, chart.id).to.be.greaterThan(500);
+    const summary = await page.$$eval('#summary tr', (rows) =>
+      Object.fromEntries(
+        rows.map((row) => [
+          row.querySelector('th')?.textContent,
+          row.querySelector('td')?.textContent,
+        ]),
+      ),
+    );
+    expect(summary).to.include({
+      'Exit code': '0',
+      'Lines read': '400',
+      Succeeded: '400',
+      Failed: '0',
+    });
+    expect(errors).to.deep.equal([]);
+    await page.close();
+  });
+});
