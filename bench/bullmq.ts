@@ -21,6 +21,7 @@ import {
   markdownTable,
   median,
   parseArgs,
+  writeResultsSection,
 } from './harness';
 import { redisServerAvailable, startRedisServer } from '../samples/support/local-redis';
 
@@ -255,6 +256,13 @@ async function main(): Promise<void> {
     ].join('\n');
     console.log(report);
     fs.writeFileSync(path.join(__dirname, args.quick ? 'BULLMQ.partial.md' : 'BULLMQ.md'), report);
+    if (!args.quick && args.rounds === undefined) {
+      // The full run's tables also go into RESULTS.md, beside the in-process workloads.
+      const section = report
+        .replace(/^# .*\n/, '## BullMQ\n')
+        .replace(/^## (T|B)(\d)/gm, '### $1$2');
+      writeResultsSection(path.join(__dirname, 'RESULTS.md'), 'bullmq', section);
+    }
   } finally {
     await server?.stop();
   }

@@ -8,6 +8,7 @@
  * instead of favouring whichever runs first. The garbage collector is forced before each case
  * when Node runs with `--expose-gc`.
  */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, platform, release, arch } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 
@@ -280,4 +281,36 @@ export class Report {
     }
     return parts.join('\n');
   }
+}
+
+/* Sections other scripts own in RESULTS.md */
+
+const sectionMarks = (name: string): [string, string] => [
+  `<!-- section ${name}: written by bench/${name}.ts -->`,
+  `<!-- end of section ${name} -->`,
+];
+
+/**
+ * Puts `content` into RESULTS.md between its section's marks (appended the first time), so
+ * threads.ts and bullmq.ts keep their tables beside throughput.ts's in the one report.
+ */
+export function writeResultsSection(file: string, name: string, content: string): void {
+  const [start, end] = sectionMarks(name);
+  const block = `${start}\n\n${content.trim()}\n\n${end}`;
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  const next =
+    from !== -1 && to > from
+      ? text.slice(0, from) + block + text.slice(to + end.length)
+      : `${text.trimEnd()}\n\n${block}\n`;
+  writeFileSync(file, next);
+}
+
+/** The sections of RESULTS.md that other scripts wrote: kept when throughput.ts rewrites it. */
+export function resultsSections(file: string): string {
+  if (!existsSync(file)) return '';
+  const text = readFileSync(file, 'utf8');
+  const first = text.indexOf('<!-- section ');
+  return first === -1 ? '' : `\n${text.slice(first).trim()}\n`;
 }

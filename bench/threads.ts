@@ -24,6 +24,7 @@ import {
   parseArgs,
   runInterleaved,
   type BenchCase,
+  writeResultsSection,
 } from './harness';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -247,6 +248,13 @@ async function main(): Promise<void> {
   ].join('\n');
   console.log(report);
   fs.writeFileSync(path.join(__dirname, args.quick ? 'THREADS.partial.md' : 'THREADS.md'), report);
+  if (!args.quick && args.rounds === undefined) {
+    // The full run's tables also go into RESULTS.md, beside the in-process workloads.
+    const section = report
+      .replace(/^# .*\n/, '## Worker threads\n')
+      .replace(/^## (T|B)(\d)/gm, '### $1$2');
+    writeResultsSection(path.join(__dirname, 'RESULTS.md'), 'threads', section);
+  }
 }
 
 main().then(

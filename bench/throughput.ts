@@ -38,6 +38,7 @@ import {
   settle,
   type BenchCase,
   type Rate,
+  resultsSections,
 } from './harness';
 
 // p-queue 9 is ESM-only; Node >= 20.19 loads it with require(esm).
@@ -893,7 +894,8 @@ async function main(): Promise<void> {
   const out = resolve(
     args.out ?? resolve(__dirname, partial ? 'RESULTS.partial.md' : 'RESULTS.md'),
   );
-  writeFileSync(out, report.render(header));
+  // The worker-thread and BullMQ sections (written by their own scripts) stay in the report.
+  writeFileSync(out, report.render(header).trimEnd() + '\n' + resultsSections(out));
   console.log(`\nwrote ${relative(process.cwd(), out)} in ${seconds.toFixed(0)} s`);
   // The pools are shut down; anything still holding the loop open (it should not) must not hang the suite.
   setTimeout(() => {
