@@ -5,6 +5,7 @@ import type { ChannelEntry } from '../channel/priority-channel';
 import type { ResolvedRetry } from '../retry/retry-policy';
 import { priorityName, type Priority } from '../task/priority';
 import type { Handler, Task, TaskContext, TaskResult } from '../task/task';
+import { handlerLifecycle } from '../task/handler-lifecycle';
 import type { DeadlineNode } from './deadline-list';
 import type { RunningNode } from './running-list';
 
@@ -326,6 +327,8 @@ export class Attempt<I, O> implements TaskContext<I>, DeadlineNode, RunningNode 
     this.#bits |= ABORTED;
     this.controller?.abort(reason);
     this.subscription?.unsubscribe();
+    // A resource-owning handler (threads) is told directly: it need not make a signal.
+    handlerLifecycle(this.task.settings.handler)?.abort?.(this, reason);
   }
 
   // TypeScript-private, not `#flag`: a #private method adds a brand slot to every attempt.

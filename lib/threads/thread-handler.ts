@@ -83,7 +83,8 @@ const TS_FILE = /\.[cm]?ts$/;
 /** One attempt on its way to, or running on, a thread. */
 interface Dispatch {
   threadId: number | undefined;
-  aborted: boolean;
+  /** Set when the pool aborted the attempt. */
+  abortReason: Error | undefined;
 }
 
 /**
@@ -141,6 +142,8 @@ class ThreadSet {
   readonly #busy = new Map<number, Dispatch>();
   readonly #loaded = new Set<number>();
   readonly #counts = new Map<number, { completed: number; failed: number }>();
+  /** The attempts in flight, by the context the pool gave their handler call. */
+  readonly #attempts = new Map<TaskContext<unknown>, Dispatch>();
 
   readonly lifecycle: HandlerLifecycle;
 
@@ -161,6 +164,7 @@ class ThreadSet {
       },
       threadMetrics: () => this.metrics(),
       close: () => this.close(),
+      abort: (ctx, reason) => this.abort(ctx, reason),
     };
   }
 
@@ -172,12 +176,21 @@ class ThreadSet {
     const transferList = transferListOf(input);
     // A moved input is gone from this thread: a second attempt would have nothing to send.
     if (transferList !== undefined) ctx.preventRetry?.();
-    const dispatch: Dispatch = { threadId: undefined, aborted: false };
-    // The abort is ours to carry out, not piscina's: its per-task signal path costs ~15 % of
-    // the dispatch rate, and terminating the attempt's thread is all it would do.
-    const { signal } = ctx;
-    const onAbort = (): void => this.#abort(dispatch);
-    signal.addEventListener('abort', onAbort);
+    const dispatch: Dispatch = { threadId: undefined, abortReason: undefined };
+    // The pool tells the lifecycle's abort() of an abort (see below): reading ctx.signal would
+    // make an AbortController per attempt, and piscina's own per-task signal path costs ~15 %
+    // of the dispatch rate; terminating the attempt's thread is all either would do.
+    this.#attempts.set(ctx as TaskContext<unknown>, dispatch);
+    // A context made by hand (the handler called outside a pool) has no pool to tell us.
+    if (typeof ctx.preventRetry !== 'function') {
+      ctx.signal.addEventListener(
+        'abort',
+        () => this.abort(ctx as TaskContext<unknown>, ctx.signal.reason),
+        {
+          once: true,
+        },
+      );
+    }
     this.#dispatching = dispatch;
     let running: Promise<O>;
     try {
@@ -191,24 +204,26 @@ class ThreadSet {
     if (dispatch.threadId === undefined) this.#waiting.push(dispatch);
     return running.then(
       (value) => {
-        signal.removeEventListener('abort', onAbort);
+        this.#attempts.delete(ctx as TaskContext<unknown>);
         this.#settle(dispatch, 'completed');
         return value;
       },
       (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
+        this.#attempts.delete(ctx as TaskContext<unknown>);
         const died = this.#settle(dispatch, 'failed');
-        throw signal.aborted ? signal.reason : this.#toError(error, died);
+        throw dispatch.abortReason ?? this.#toError(error, died);
       },
     );
   }
 
   /**
-   * An aborted attempt's thread is terminated (a fresh one replaces it); one still waiting for a
-   * thread is terminated as soon as piscina hands it one (see the balancer).
+   * The pool aborted an attempt: its thread is terminated (a fresh one replaces it); one still
+   * waiting for a thread is terminated as soon as piscina hands it one (see the balancer).
    */
-  #abort(dispatch: Dispatch): void {
-    dispatch.aborted = true;
+  abort(ctx: TaskContext<unknown>, reason: Error): void {
+    const dispatch = this.#attempts.get(ctx);
+    if (dispatch === undefined || dispatch.abortReason !== undefined) return;
+    dispatch.abortReason = reason;
     const { threadId } = dispatch;
     // Only while the thread still runs this attempt: once settled, it may run another.
     if (threadId !== undefined && this.#busy.get(threadId) === dispatch) this.#terminate(threadId);
@@ -265,7 +280,7 @@ class ThreadSet {
         this.#busy.set(free.id, dispatch);
         // Aborted while it waited: piscina posts it to this thread right after this call
         // returns; the thread is then terminated before it can run anything else.
-        if (dispatch.aborted) queueMicrotask(() => this.#terminate(free.id));
+        if (dispatch.abortReason !== undefined) queueMicrotask(() => this.#terminate(free.id));
       }
       return free;
     };

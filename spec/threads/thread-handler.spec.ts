@@ -10,8 +10,10 @@ import { TaskTimeoutError } from '../../lib/errors/task-timeout-error';
 import { TaskCancelledError } from '../../lib/errors/task-cancelled-error';
 import { formatMetrics } from '../../lib/metrics/format-metrics';
 import { exposePrometheus } from '../../lib/metrics/prometheus';
-import type { TaskResult } from '../../lib/task/task';
+import type { TaskContext, TaskResult } from '../../lib/task/task';
+import { Priority } from '../../lib/task/priority';
 import { threadHandler, transfer, WorkerThreadError } from '../../lib/threads';
+import { HANDLER_LIFECYCLE } from '../../lib/task/handler-lifecycle';
 import { ScriptedUsageSource } from '../../lib/scaling/usage-source';
 import { newTestScheduler, silent } from '../support/pool-fixtures';
 import { advanceTo } from '../support/usage-fixtures';
@@ -141,6 +143,25 @@ describe('threadHandler (rxjs-worker-pool/threads)', function () {
         after.threadId,
       ]);
       await pool.shutdown();
+    });
+
+    it('called outside a pool, it honours the hand-made context\u2019s signal', async () => {
+      const handler = threadHandler<Int32Array, unknown>({
+        filename: CPU,
+        name: 'spin',
+        threads: { max: 1 },
+      });
+      const controller = new AbortController();
+      const { flag, running } = spinFlag();
+      const ctx = { signal: controller.signal, attempt: 1, task: { id: 'direct' }, logger: silent };
+      const outcome = (handler as (input: Int32Array, c: typeof ctx) => Promise<unknown>)(
+        flag,
+        ctx,
+      ).catch((e: unknown) => e);
+      await running;
+      controller.abort(new Error('stop it'));
+      expect(((await outcome) as Error).message).to.equal('stop it');
+      await handler[HANDLER_LIFECYCLE].close?.();
     });
 
     it('shutdown at its deadline aborts a looping attempt and stops every thread', async () => {
