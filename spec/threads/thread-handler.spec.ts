@@ -153,11 +153,13 @@ describe('threadHandler (rxjs-worker-pool/threads)', function () {
       });
       const controller = new AbortController();
       const { flag, running } = spinFlag();
-      const ctx = { signal: controller.signal, attempt: 1, task: { id: 'direct' }, logger: silent };
-      const outcome = (handler as (input: Int32Array, c: typeof ctx) => Promise<unknown>)(
-        flag,
-        ctx,
-      ).catch((e: unknown) => e);
+      const ctx: TaskContext<Int32Array> = {
+        signal: controller.signal,
+        attempt: 1,
+        task: { id: 'direct', input: flag, priority: Priority.NORMAL, submittedAt: 0 },
+        logger: silent,
+      };
+      const outcome = Promise.resolve(handler(flag, ctx)).catch((e: unknown) => e);
       await running;
       controller.abort(new Error('stop it'));
       expect(((await outcome) as Error).message).to.equal('stop it');
