@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -237,6 +237,36 @@ describe('rxjs-worker-pool CLI', function () {
         /done in [\d.]+ s: 2 succeeded, 0 failed, 0 not run, 0 bad lines/,
       );
       expect(run.stderr).to.not.contain('\x1b[');
+    });
+
+    it('on a TTY draws the progress bar and the live metrics block in place', async function () {
+      // util-linux `script` gives the child a pseudo-terminal.
+      if (spawnSync('script', ['--version'], { stdio: 'ignore' }).status !== 0) this.skip();
+      const input = file('two.jsonl', '1\n2\n');
+      const command = [
+        process.execPath,
+        '-r',
+        'ts-node/register/transpile-only',
+        MAIN,
+        'run',
+        '--handler',
+        ECHO,
+        '--input',
+        input,
+        '--output',
+        path.join(dir, 'out.jsonl'),
+      ]
+        .map((arg) => `'${arg}'`)
+        .join(' ');
+      const tty = spawnSync('script', ['-qec', command, '/dev/null'], {
+        cwd: root,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      expect(tty.status).to.equal(0);
+      expect(tty.stdout).to.contain('\r\x1b[J[####################] 2/2');
+      expect(tty.stdout).to.match(/tasks {4}submitted 2 {2}started 2 {2}succeeded 2/);
+      expect(tty.stdout).to.match(/workers {2}active 0\/1/);
     });
 
     it('SIGINT stops, writes what did not end to --remaining; a rerun from it completes the set exactly once', async () => {
