@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Subject, firstValueFrom, filter, lastValueFrom, toArray } from 'rxjs';
@@ -16,6 +15,7 @@ import { threadHandler, transfer, WorkerThreadError } from '../../lib/threads';
 import { HANDLER_LIFECYCLE } from '../../lib/task/handler-lifecycle';
 import { ScriptedUsageSource } from '../../lib/scaling/usage-source';
 import { newTestScheduler, silent } from '../support/pool-fixtures';
+import { runScript, type ScriptOutcome } from '../support/run-script';
 import { advanceTo } from '../support/usage-fixtures';
 
 const fixture = (name: string): string => path.join(__dirname, 'fixtures', name);
@@ -552,26 +552,12 @@ async function firstResult<I, O>(
 describe('threadHandler in a real process', function () {
   this.timeout(30_000);
 
-  const runScript = (
-    arg: string,
-  ): Promise<{ killed: boolean; code: number | null; stdout: string }> =>
-    new Promise((resolve) => {
-      // Killed after 15 s: a thread left referenced would keep the process alive.
-      execFile(
-        process.execPath,
-        ['-r', 'ts-node/register/transpile-only', fixture('threads-script.ts'), arg],
-        { cwd: path.join(__dirname, '..', '..'), timeout: 15_000 },
-        (error, stdout) =>
-          resolve({
-            killed: error?.killed ?? false,
-            code: typeof error?.code === 'number' ? error.code : 0,
-            stdout,
-          }),
-      );
-    });
+  // Killed after 15 s: a thread left referenced would keep the process alive.
+  const runThreadsScript = (arg: string): Promise<ScriptOutcome> =>
+    runScript(fixture('threads-script.ts'), [arg]);
 
   it('exits by itself after shutdown() has stopped every thread', async () => {
-    expect(await runScript('shutdown')).to.deep.equal({
+    expect(await runThreadsScript('shutdown')).to.deep.equal({
       killed: false,
       code: 0,
       stdout: '{"completed":3,"threads":0}\n',
@@ -579,7 +565,7 @@ describe('threadHandler in a real process', function () {
   });
 
   it('exits by itself with idle threads and no shutdown (threads do not hold the process)', async () => {
-    expect(await runScript('leave')).to.deep.equal({
+    expect(await runThreadsScript('leave')).to.deep.equal({
       killed: false,
       code: 0,
       stdout: '{"digests":3}\n',
