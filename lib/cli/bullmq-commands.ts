@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { consumeBullMQ, toBullMQPriority } from '../bullmq';
 import { buildPool, type CommandIo, type PoolFlags } from './run-command';
@@ -83,6 +83,9 @@ export async function workerCommand(flags: WorkerFlags, io: CommandIo): Promise<
 /** `enqueue`: one job per input line (data = input, jobId = id, priority via toBullMQPriority). */
 export async function enqueueCommand(flags: EnqueueFlags, io: CommandIo): Promise<number> {
   checkRedisUrl(flags.redis);
+  if (flags.input !== '-' && !existsSync(flags.input)) {
+    throw new UsageError(`--input: cannot read ${flags.input} (ENOENT)`);
+  }
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- an optional peer
   const { Queue } = require('bullmq') as typeof import('bullmq');
   const queue = new Queue(flags.queue, { connection: { url: flags.redis } });

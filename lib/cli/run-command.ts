@@ -1,4 +1,12 @@
-import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  createReadStream,
+  createWriteStream,
+  readFileSync,
+  statSync,
+} from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
@@ -13,6 +21,7 @@ import { parseLine, type InputTask } from './jsonl';
 import { loadHandler } from './load-handler';
 import { ProgressWriter, type ProgressState } from './progress';
 import { RunReport } from './run-report';
+import { UsageError } from './usage-error';
 
 /** Flags of `run` (and, for the pool part, of `worker`). */
 export interface PoolFlags {
@@ -69,6 +78,28 @@ export async function buildPool(
   return { pool: WorkerPool.fromConfig(options, handler), config };
 }
 
+function checkReadable(file: string, flag: string): void {
+  try {
+    accessSync(file, constants.R_OK);
+    if (!statSync(file).isFile()) throw Object.assign(new Error(), { code: 'not a file' });
+  } catch (error) {
+    throw new UsageError(
+      `${flag}: cannot read ${file} (${(error as { code?: string }).code ?? 'error'})`,
+    );
+  }
+}
+
+function checkWritable(file: string, flag: string): void {
+  const dir = dirname(resolve(file));
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (error) {
+    throw new UsageError(
+      `${flag}: cannot write into ${dir} (${(error as { code?: string }).code ?? 'error'})`,
+    );
+  }
+}
+
 /** Whether any source set the concurrency (the schema's default of 1 would hide it). */
 function concurrencyGiven(flags: PoolFlags): boolean {
   if (flags.concurrency !== undefined) return true;
@@ -114,6 +145,15 @@ export async function runCommand(
   argv: readonly string[],
 ): Promise<number> {
   const startedAt = Date.now();
+  // Files are checked before anything runs: a typo must not cost a run's work.
+  if (flags.input !== '-') checkReadable(flags.input, '--input');
+  for (const [flag, file] of [
+    ['--output', flags.output],
+    ['--remaining', flags.remaining],
+    ['--report', flags.report],
+  ] as const) {
+    if (file !== undefined && file !== '-') checkWritable(file, flag);
+  }
   const { pool, config } = await buildPool(flags);
   const out =
     flags.output === undefined || flags.output === '-'

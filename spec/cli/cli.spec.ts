@@ -81,6 +81,31 @@ describe('rxjs-worker-pool CLI', function () {
       const noFile = await cli(['run', '--handler', 'nope.js', '--input', '-'], { stdin: '' });
       expect(noFile.code).to.equal(2);
       expect(noFile.stderr).to.contain('--handler: no such file: nope.js');
+      const noInput = await cli([
+        'run',
+        '--handler',
+        ECHO,
+        '--input',
+        path.join(dir, 'none.jsonl'),
+      ]);
+      expect(noInput.code).to.equal(2);
+      expect(noInput.stderr).to.match(/--input: cannot read .*none\.jsonl \(ENOENT\)/);
+      const badOutput = await cli(
+        [
+          'run',
+          '--handler',
+          ECHO,
+          '--input',
+          '-',
+          '--output',
+          path.join(dir, 'no', 'such', 'out.jsonl'),
+        ],
+        {
+          stdin: '',
+        },
+      );
+      expect(badOutput.code).to.equal(2);
+      expect(badOutput.stderr).to.match(/--output: cannot write into .*no\/such \(ENOENT\)/);
     });
 
     it('a config error exits 2 naming the key, from --config or WORKER_POOL_*', async () => {
