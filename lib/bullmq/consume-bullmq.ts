@@ -125,17 +125,15 @@ export function consumeBullMQ<I, O>(
       if (entry.result !== undefined) subscriber.next(entry.result);
     };
 
-    const processor = async (job: Job<I, O>, token?: string, signal?: AbortSignal): Promise<O> => {
+    // Two parameters, not three: BullMQ makes an AbortController per job for a processor that
+    // takes a signal, and watching it cost ~17 % of the no-op rate. Only `worker.cancelJob`
+    // would fire it, and this Worker is private to the consumer: cancel through the pool.
+    const processor = async (job: Job<I, O>, token?: string): Promise<O> => {
       const id = String(job.id);
       const entry: Held<I, O> = { job, token, result: undefined };
       held.set(id, entry);
       try {
-        return await pool.submit(job.data, {
-          id,
-          priority: fromBullMQPriority(job.opts.priority),
-          // BullMQ's own job cancellation (worker.cancelJob) aborts the task.
-          signal,
-        });
+        return await pool.submit(job.data, { id, priority: fromBullMQPriority(job.opts.priority) });
       } catch (error) {
         if (stopping && isCut(error)) {
           // Shutdown or unsubscribe cut it: back to waiting, neither failed nor stalled.
