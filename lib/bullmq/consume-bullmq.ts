@@ -126,8 +126,8 @@ export function consumeBullMQ<I, O>(
     };
 
     // Two parameters, not three: BullMQ makes an AbortController per job for a processor that
-    // takes a signal, and watching it cost ~17 % of the no-op rate. Only `worker.cancelJob`
-    // would fire it, and this Worker is private to the consumer: cancel through the pool.
+    // takes a signal, and the pool would watch each one. Only `worker.cancelJob` fires it, and
+    // this Worker is private to the consumer: tasks are cancelled through the pool.
     const processor = async (job: Job<I, O>, token?: string): Promise<O> => {
       const id = String(job.id);
       const entry: Held<I, O> = { job, token, result: undefined };
