@@ -60,6 +60,13 @@ const OPTION_KEYS = [
 /**
  * Jobs held beyond the concurrency limit, so a thread or slot that frees up finds its next job
  * already here rather than a Redis round trip away.
+ *
+ * ## Example
+ * ```ts
+ * import { BULLMQ_PREFETCH } from 'rxjs-worker-pool/bullmq';
+ * // A consumer of a pool at concurrency 8 holds at most this many jobs of the queue:
+ * const held = 8 + BULLMQ_PREFETCH; // 10
+ * ```
  */
 export const BULLMQ_PREFETCH = 2;
 /** BullMQ needs a finite concurrency: what an unbounded pool limit holds at most. */
