@@ -9,7 +9,6 @@
  * Writes bench/BULLMQ.md. Run: `ts-node --transpile-only bench/bullmq.ts [--quick]`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
 import { loadavg } from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -21,7 +20,7 @@ import {
   markdownTable,
   median,
   parseArgs,
-  writeResultsSection,
+  publishReport,
 } from './harness';
 import { redisServerAvailable, startRedisServer } from '../samples/support/local-redis';
 
@@ -254,15 +253,7 @@ async function main(): Promise<void> {
       t3,
       '',
     ].join('\n');
-    console.log(report);
-    fs.writeFileSync(path.join(__dirname, args.quick ? 'BULLMQ.partial.md' : 'BULLMQ.md'), report);
-    if (!args.quick && args.rounds === undefined) {
-      // The full run's tables also go into RESULTS.md, beside the in-process workloads.
-      const section = report
-        .replace(/^# .*\n/, '## BullMQ\n')
-        .replace(/^## (T|B)(\d)/gm, '### $1$2');
-      writeResultsSection(path.join(__dirname, 'RESULTS.md'), 'bullmq', section);
-    }
+    publishReport('bullmq', 'BullMQ', report, args);
   } finally {
     await server?.stop();
   }

@@ -314,3 +314,20 @@ export function resultsSections(file: string): string {
   const first = text.indexOf('<!-- section ');
   return first === -1 ? '' : `\n${text.slice(first).trim()}\n`;
 }
+
+/**
+ * Prints a script's report and writes it beside RESULTS.md as `<NAME>.md`; a full run (no
+ * `--quick`, no `--rounds`) also puts it into RESULTS.md as the section `name`, headed `title`.
+ * A partial run writes `<NAME>.partial.md` (git-ignored) and leaves RESULTS.md alone.
+ */
+export function publishReport(name: string, title: string, report: string, args: BenchArgs): void {
+  console.log(report);
+  const partial = args.quick || args.rounds !== undefined;
+  const dir = __dirname;
+  const file = `${name.toUpperCase()}${partial ? '.partial' : ''}.md`;
+  writeFileSync(`${dir}/${file}`, report);
+  if (partial) return;
+  // In RESULTS.md the report's headings sit one level lower, under the section's title.
+  const section = report.replace(/^# .*\n/, `## ${title}\n`).replace(/^## ([TB]\d)/gm, '### $1');
+  writeResultsSection(`${dir}/RESULTS.md`, name, section);
+}

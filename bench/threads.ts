@@ -9,7 +9,6 @@
  *
  * Writes bench/THREADS.md. Run: `ts-node --transpile-only bench/threads.ts [--quick]`.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -24,7 +23,7 @@ import {
   parseArgs,
   runInterleaved,
   type BenchCase,
-  writeResultsSection,
+  publishReport,
 } from './harness';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -250,15 +249,7 @@ async function main(): Promise<void> {
     t3,
     '',
   ].join('\n');
-  console.log(report);
-  fs.writeFileSync(path.join(__dirname, args.quick ? 'THREADS.partial.md' : 'THREADS.md'), report);
-  if (!args.quick && args.rounds === undefined) {
-    // The full run's tables also go into RESULTS.md, beside the in-process workloads.
-    const section = report
-      .replace(/^# .*\n/, '## Worker threads\n')
-      .replace(/^## (T|B)(\d)/gm, '### $1$2');
-    writeResultsSection(path.join(__dirname, 'RESULTS.md'), 'threads', section);
-  }
+  publishReport('threads', 'Worker threads', report, args);
 }
 
 main().then(
