@@ -8,6 +8,7 @@
  * instead of favouring whichever runs first. The garbage collector is forced before each case
  * when Node runs with `--expose-gc`.
  */
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, platform, release, arch } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
@@ -44,11 +45,25 @@ export interface BenchArgs {
   out: string | undefined;
   /** Overrides the number of rounds of every workload. */
   rounds: number | undefined;
+  /** Runs every throughput sample in this process instead of a fresh child process each. */
+  inProcess: boolean;
+  /** Child mode: the one case to run (set by {@link isolatedCase}, not by hand). */
+  caseName: string | undefined;
+  /** Child mode: its size. */
+  size: number | undefined;
 }
 
-/** Parses `--quick`, `--only W1,W4`, `--rounds N`, `--out FILE`. */
+/** Parses `--quick`, `--only W1,W4`, `--rounds N`, `--out FILE`, `--in-process`. */
 export function parseArgs(argv: readonly string[] = process.argv.slice(2)): BenchArgs {
-  const args: BenchArgs = { quick: false, only: [], out: undefined, rounds: undefined };
+  const args: BenchArgs = {
+    quick: false,
+    only: [],
+    out: undefined,
+    rounds: undefined,
+    inProcess: false,
+    caseName: undefined,
+    size: undefined,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): string => {
@@ -63,9 +78,12 @@ export function parseArgs(argv: readonly string[] = process.argv.slice(2)): Benc
         .map((s) => s.trim().toUpperCase());
     else if (arg === '--out') args.out = value();
     else if (arg === '--rounds') args.rounds = Number(value());
+    else if (arg === '--in-process') args.inProcess = true;
+    else if (arg === '--case') args.caseName = value();
+    else if (arg === '--size') args.size = Number(value());
     else
       throw new Error(
-        `Unknown argument ${arg} (expected --quick, --only W1,W2, --rounds N, --out FILE)`,
+        `Unknown argument ${arg} (expected --quick, --only W1,W2, --rounds N, --out FILE, --in-process)`,
       );
   }
   return args;
@@ -190,6 +208,59 @@ export async function perSecond(count: number, body: () => Promise<unknown>): Pr
   const cpu = process.cpuUsage(cpu0);
   const cpuMs = (cpu.user + cpu.system) / 1000;
   return { tps: (count * 1000) / wallMs, cpu: (count * 1000) / cpuMs };
+}
+
+/* Isolation: one fresh process per sample */
+
+/**
+ * A case whose every sample runs in a fresh child process: the same Node flags as this one
+ * (`process.execArgv`), a warm-up run inside the child, then the measured run. In one long
+ * process the order of cases moved a pool's figures by up to 30 % (see bench/README.md,
+ * "Isolation"); a fresh process gives every case the same start.
+ *
+ * The child is this same script with `--case NAME --size N`; it must answer with
+ * {@link runChildCase}, which prints the measurement as the last line of its stdout.
+ */
+export function isolatedCase(name: string, size: number, script: string): BenchCase {
+  return {
+    name,
+    run: () =>
+      new Promise<Measurement>((resolveRun, rejectRun) => {
+        execFile(
+          process.execPath,
+          [...process.execArgv, script, '--case', name, '--size', String(size)],
+          { maxBuffer: 16 * 2 ** 20, env: { ...process.env, BENCH_HEAP_REEXEC: '1' } },
+          (error, stdout, stderr) => {
+            if (error) {
+              rejectRun(new Error(`${name} (child process): ${error.message}\n${stderr}`));
+              return;
+            }
+            const lines = stdout.trim().split('\n');
+            try {
+              resolveRun(JSON.parse(lines[lines.length - 1]) as Measurement);
+            } catch {
+              rejectRun(new Error(`${name} (child process) printed no measurement:\n${stdout}`));
+            }
+          },
+        );
+      }),
+  };
+}
+
+/**
+ * Child mode of {@link isolatedCase}: one warm-up run at `warmupSize` (JIT), a forced GC, the
+ * measured run, and its measurement on stdout.
+ */
+export async function runChildCase(
+  body: (size: number) => Promise<Measurement>,
+  size: number,
+  warmupSize: number,
+): Promise<void> {
+  await body(warmupSize);
+  forceGc();
+  await settle();
+  const measurement = await body(size);
+  process.stdout.write(`\n${JSON.stringify(measurement)}\n`);
 }
 
 /* Formatting */

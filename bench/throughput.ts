@@ -39,6 +39,8 @@ import {
   type BenchCase,
   type Rate,
   resultsSections,
+  isolatedCase,
+  runChildCase,
 } from './harness';
 
 // p-queue 9 is ESM-only; Node >= 20.19 loads it with require(esm).
@@ -84,6 +86,7 @@ const MAX_TASKS = Math.max(CONFIG.w1Tasks, ...CONFIG.w5Sizes);
 const HEAP_MIB = 8192;
 if (
   !QUICK &&
+  args.caseName === undefined &&
   (args.only.length === 0 || args.only.includes('W5')) &&
   getHeapStatistics().heap_size_limit < (HEAP_MIB - 512) * 2 ** 20 &&
   process.env.BENCH_HEAP_REEXEC === undefined
@@ -324,14 +327,13 @@ function failed(workload: string, error: unknown): void {
 
 /* W1, W2, W6 and the events$ cost: one interleaved set, so every ratio compares samples of the same rounds. */
 
-async function throughputSet(): Promise<void> {
-  const n = CONFIG.w1Tasks;
-  const limit = 180_000;
+/** The throughput cases by name: one body each, run in a child process unless `--in-process`. */
+function throughputBodies(): [string, (size: number) => Promise<Rate>][] {
   const pool =
     (kind: PoolKind, events = false) =>
     (size: number) =>
       poolThroughput(kind, size, events).then(({ tps, cpu }) => ({ tps, cpu }));
-  const bodies: [string, (size: number) => Promise<Rate>][] = [
+  return [
     [POOL_FULL, pool('full')],
     [POOL_NO_TIMEOUT, pool('full-no-timeout')],
     [POOL_EVENTS, pool('full', true)],
@@ -344,22 +346,41 @@ async function throughputSet(): Promise<void> {
     [MM_CHUNKED, mergeMapChunked],
     [POOL_STREAM, poolStreamThroughput],
   ];
-  const makeCases = (size: number): BenchCase[] =>
+}
+
+const warmupSize = (n: number): number => Math.max(5_000, n / 10);
+
+async function throughputSet(): Promise<void> {
+  const n = CONFIG.w1Tasks;
+  const limit = 180_000;
+  const bodies = throughputBodies();
+  const inProcessCases = (size: number): BenchCase[] =>
     bodies.map(([name, body]) => ({ name, run: () => watchdog(name, limit, () => body(size)) }));
+  const isolatedCases = (size: number): BenchCase[] =>
+    bodies.map(([name]) => {
+      const child = isolatedCase(name, size, __filename);
+      return { name, run: () => watchdog(name, limit, child.run) };
+    });
+  const isolated = !args.inProcess;
   process.stderr.write(
-    `W1/W2/W6: ${fmtCount(n)} no-op tasks, concurrency ${CONCURRENCY}, ${CONFIG.w1Rounds} rounds\n`,
+    `W1/W2/W6: ${fmtCount(n)} no-op tasks, concurrency ${CONCURRENCY}, ${CONFIG.w1Rounds} rounds, ` +
+      `${isolated ? 'each sample in a fresh process' : 'all in this process'}\n`,
   );
-  const results = await runInterleaved(makeCases(n), {
+  const results = await runInterleaved(isolated ? isolatedCases(n) : inProcessCases(n), {
     rounds: CONFIG.w1Rounds,
-    warmupRounds: 1,
-    warmupCases: makeCases(Math.max(5_000, n / 10)),
+    // A child warms itself up before its measured run.
+    warmupRounds: isolated ? 0 : 1,
+    warmupCases: inProcessCases(warmupSize(n)),
     onSample: progress,
   });
   const scope =
     `${fmtCount(n)} no-op async tasks, concurrency ${CONCURRENCY}, random priorities over 4 levels ` +
     `(same array for the pool and p-queue), ${CONFIG.w1Rounds} interleaved rounds. ` +
     'tasks/s: wall time, median (min–max); tasks/CPU-s: per second of this process’s CPU time, ' +
-    'steadier when other processes share the cores.';
+    'steadier when other processes share the cores. ' +
+    (isolated
+      ? 'Each sample ran in a fresh Node process with the same flags (a warm-up run, then the measured one).'
+      : 'All samples ran in this one process (`--in-process`).');
   const ratio = (a: string, b: string, metric = 'tps'): number =>
     med(results, a, metric) / med(results, b, metric);
 
@@ -905,7 +926,17 @@ async function main(): Promise<void> {
   process.exitCode = problems.length > 0 ? 1 : 0;
 }
 
-main().catch((error: unknown) => {
+/** Child mode (`--case NAME --size N`): one throughput sample for {@link isolatedCase}. */
+async function childCase(name: string, size: number): Promise<void> {
+  const body = throughputBodies().find(([caseName]) => caseName === name)?.[1];
+  if (body === undefined) throw new Error(`Unknown case ${name}`);
+  await runChildCase(body, size, warmupSize(size));
+}
+
+(args.caseName === undefined
+  ? main()
+  : childCase(args.caseName, args.size ?? CONFIG.w1Tasks)
+).catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });
