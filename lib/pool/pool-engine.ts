@@ -457,7 +457,7 @@ export class PoolEngine<I, O> {
     }
     breaker?.onFailure();
     const error = toError(attempt.result);
-    (attempt.errors ??= []).push(error);
+    attempt.addError(error);
     const retry = task.settings.retry;
     // A retry policy is user code: if `retryIf` or `delayMs` throws, or the delay is no
     // duration a timer can wait, the task fails with that error rather than escaping the engine.
@@ -470,7 +470,7 @@ export class PoolEngine<I, O> {
         }
       } catch (policyError) {
         final = toError(policyError);
-        if (final !== error) attempt.errors.push(final);
+        if (final !== error) attempt.addError(final);
       }
     }
     if (delay === undefined) {
