@@ -221,25 +221,32 @@ export async function perSecond(count: number, body: () => Promise<unknown>): Pr
  * The child is this same script with `--case NAME --size N`; it must answer with
  * {@link runChildCase}, which prints the measurement as the last line of its stdout.
  */
-export function isolatedCase(name: string, size: number, script: string): BenchCase {
+export function isolatedCase(
+  name: string,
+  size: number,
+  script: string,
+  /** Node flags added to this process's own for this case (e.g. `--max-semi-space-size=64`). */
+  extraFlags: readonly string[] = [],
+): BenchCase {
+  const label = extraFlags.length > 0 ? `${name} [${extraFlags.join(' ')}]` : name;
   return {
-    name,
+    name: label,
     run: () =>
       new Promise<Measurement>((resolveRun, rejectRun) => {
         execFile(
           process.execPath,
-          [...process.execArgv, script, '--case', name, '--size', String(size)],
+          [...process.execArgv, ...extraFlags, script, '--case', name, '--size', String(size)],
           { maxBuffer: 16 * 2 ** 20, env: { ...process.env, BENCH_HEAP_REEXEC: '1' } },
           (error, stdout, stderr) => {
             if (error) {
-              rejectRun(new Error(`${name} (child process): ${error.message}\n${stderr}`));
+              rejectRun(new Error(`${label} (child process): ${error.message}\n${stderr}`));
               return;
             }
             const lines = stdout.trim().split('\n');
             try {
               resolveRun(JSON.parse(lines[lines.length - 1]) as Measurement);
             } catch {
-              rejectRun(new Error(`${name} (child process) printed no measurement:\n${stdout}`));
+              rejectRun(new Error(`${label} (child process) printed no measurement:\n${stdout}`));
             }
           },
         );
