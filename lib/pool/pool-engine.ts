@@ -585,8 +585,14 @@ export class PoolEngine<I, O> {
         error,
       } as PoolEvent);
     }
-    if (task.resolve !== undefined) {
-      task.resolve(status === 'succeeded' ? (value as O) : new Rejection(error as Error));
+    const resolve = task.resolve;
+    // A finished task lets go of its last attempt and its resolver. A task queued in a burst
+    // lives in the old generation, which the scavenger counts as alive until the next full
+    // GC: its attempt, made young, would be copied and promoted with it, dead or not.
+    task.attempt = undefined;
+    task.resolve = undefined;
+    if (resolve !== undefined) {
+      resolve(status === 'succeeded' ? (value as O) : new Rejection(error as Error));
     }
     if (this.#sizeWaiters.length > 0) this.#notifySizeWaiters();
     if (this.#idleWaiters.length > 0 && this.#isIdle()) {

@@ -63,6 +63,33 @@ describe('WorkerPool memory stays bounded', function () {
     await keeper;
   });
 
+  it('results the caller keeps do not keep the finished attempts (the handlers’ contexts) alive', async () => {
+    const contexts: WeakRef<object>[] = [];
+    const pool = new WorkerPool<number, number>({
+      logger: silent,
+      concurrency: 8,
+      handler: async (n, ctx) => {
+        contexts.push(new WeakRef(ctx));
+        return n;
+      },
+    });
+    const kept: unknown[] = [];
+    const subscription = pool.results$.subscribe((result) => kept.push(result));
+    const tasks = 2_000;
+    for (let i = 0; i < tasks; i++) void pool.submit(i);
+    await pool.onIdle();
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    gc();
+    const alive = contexts.filter((ref) => ref.deref() !== undefined).length;
+    expect(kept).to.have.length(tasks);
+    // A finished task used to hold its last attempt: every result kept one alive (and a task
+    // queued in a burst kept its attempt through the young generation's collections).
+    expect(alive, `${alive} of ${tasks} contexts still alive`).to.be.at.most(tasks / 100);
+    subscription.unsubscribe();
+    await pool.shutdown();
+  });
+
   it('6,000 pools made and shut down in a row free their histograms (no WebAssembly exhaustion)', async () => {
     // Before, each pool's ten HDR histograms waited for the GC's finalizers; a loop like this
     // ran WebAssembly memory out ("RuntimeError: unreachable") after ~4,500 pools.
