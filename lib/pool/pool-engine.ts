@@ -76,6 +76,8 @@ export class PoolEngine<I, O> {
    */
   readonly #watchers = new WeakMap<AbortSignal, SignalWatcher<I, O>>();
   readonly #deadlines = new Map<number, DeadlineList<Attempt<I, O>>>();
+  /** The list used last: most pools have one timeout, and this skips two map lookups a task. */
+  #recentDeadlines: DeadlineList<Attempt<I, O>> | undefined;
   /** Live tasks whose id the caller chose; generated ids need no map (see {@link findLive}). */
   readonly #callerIds = new Map<string, PoolTask<I, O>>();
   #control!: MergeControl<PoolTask<I, O>>;
@@ -312,6 +314,7 @@ export class PoolEngine<I, O> {
   dispose(): void {
     for (const list of this.#deadlines.values()) list.dispose();
     this.#deadlines.clear();
+    this.#recentDeadlines = undefined;
   }
 
   #start(task: PoolTask<I, O>): void {
@@ -646,16 +649,20 @@ export class PoolEngine<I, O> {
   #leaveDeadlineList(attempt: Attempt<I, O>): void {
     const timeoutMs = attempt.task.settings.timeoutMs;
     if (timeoutMs === undefined) return;
-    const list = this.#deadlines.get(timeoutMs);
+    const recent = this.#recentDeadlines;
+    const list = recent?.durationMs === timeoutMs ? recent : this.#deadlines.get(timeoutMs);
     if (list === undefined) return;
     if (attempt.inDeadlineList) list.remove(attempt);
     if (list.isEmpty && this.#deadlines.size > MAX_IDLE_DEADLINE_LISTS) {
       list.dispose();
       this.#deadlines.delete(timeoutMs);
+      if (list === recent) this.#recentDeadlines = undefined;
     }
   }
 
   #deadlineList(timeoutMs: number): DeadlineList<Attempt<I, O>> {
+    const recent = this.#recentDeadlines;
+    if (recent?.durationMs === timeoutMs) return recent;
     let list = this.#deadlines.get(timeoutMs);
     if (list === undefined) {
       list = new DeadlineList<Attempt<I, O>>(
@@ -670,6 +677,7 @@ export class PoolEngine<I, O> {
       );
       this.#deadlines.set(timeoutMs, list);
     }
+    this.#recentDeadlines = list;
     return list;
   }
 }
