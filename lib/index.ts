@@ -1,7 +1,7 @@
 /* Pool */
 export { WorkerPool } from './pool/worker-pool';
 export type { WorkerPoolOptions, ConcurrencyRange } from './pool/options';
-export type { PoolEvent, PoolEventType, TaskEventBase } from './pool/pool-events';
+export type { PoolEvent, PoolEventOf, PoolEventType, TaskEventBase } from './pool/pool-events';
 
 /* Tasks */
 export {

@@ -27,7 +27,7 @@ import { MAX_TIMER_MS } from '../options/check-option';
 import { DeadlineList } from './deadline-list';
 import { RunningList } from './running-list';
 import { HotStream } from '../merge/hot-stream';
-import type { PoolEvent } from './pool-events';
+import { EVENT_KIND, type PoolEvent } from './pool-events';
 import { Attempt, Outcome, PoolTask, Rejection, TaskState } from './pool-task';
 
 /** What the engine needs, already checked by the public class. */
@@ -187,8 +187,8 @@ export class PoolEngine<I, O> {
       }
       this.#watch(signal, task);
     }
-    if (this.events.observed)
-      this.events.next({ type: 'queued', taskId: task.id, priority: task.priority });
+    if (this.events.wants(QUEUED))
+      this.events.next({ type: 'queued', taskId: task.id, priority: task.priority }, QUEUED);
     // A task that starts at once starts at the instant it was accepted: one clock read fewer.
     const outer = this.#instant;
     this.#instant = task.queuedAt;
@@ -334,13 +334,16 @@ export class PoolEngine<I, O> {
     task.attempt = attempt;
     this.running.add(attempt);
     metrics.started++;
-    if (this.events.observed) {
-      this.events.next({
-        type: 'started',
-        taskId: task.id,
-        priority: task.priority,
-        attempt: attempt.attempt,
-      });
+    if (this.events.wants(STARTED)) {
+      this.events.next(
+        {
+          type: 'started',
+          taskId: task.id,
+          priority: task.priority,
+          attempt: attempt.attempt,
+        },
+        STARTED,
+      );
     }
     const { handler, timeoutMs } = task.settings;
     if (timeoutMs !== undefined) this.#deadlineList(timeoutMs).add(attempt, now);
@@ -502,15 +505,18 @@ export class PoolEngine<I, O> {
       },
       'retrying',
     );
-    if (this.events.observed) {
-      this.events.next({
-        type: 'retrying',
-        taskId: task.id,
-        priority: task.priority,
-        attempt: attempt.attempt,
-        delayMs: delay,
-        error,
-      });
+    if (this.events.wants(RETRYING)) {
+      this.events.next(
+        {
+          type: 'retrying',
+          taskId: task.id,
+          priority: task.priority,
+          attempt: attempt.attempt,
+          delayMs: delay,
+          error,
+        },
+        RETRYING,
+      );
     }
     task.state = TaskState.Backoff;
     this.backoff.add(task);
@@ -547,18 +553,23 @@ export class PoolEngine<I, O> {
     if (task.settings.signal !== undefined) this.#unwatch(task.settings.signal, task);
     const metrics = this.#config.metrics;
     // A switch, not metrics[status]++: a keyed access with four names is polymorphic.
+    let kind: number;
     switch (status) {
       case 'succeeded':
         metrics.succeeded++;
+        kind = SUCCEEDED;
         break;
       case 'failed':
         metrics.failed++;
+        kind = FAILED;
         break;
       case 'cancelled':
         metrics.cancelled++;
+        kind = CANCELLED;
         break;
       default:
         metrics.rejected++;
+        kind = REJECTED;
     }
     const last = task.attempt;
     if (last !== undefined) metrics.recordLatency(task.priority, last.waitMs, last.runMs);
@@ -579,14 +590,17 @@ export class PoolEngine<I, O> {
       if (this.results.observed) this.results.next(result);
       task.group?.deliver(result);
     }
-    if (this.events.observed) {
-      this.events.next({
-        type: status,
-        taskId: task.id,
-        priority: task.priority,
-        attempt: last === undefined ? 0 : last.attempt,
-        error,
-      } as PoolEvent);
+    if (this.events.wants(kind)) {
+      this.events.next(
+        {
+          type: status,
+          taskId: task.id,
+          priority: task.priority,
+          attempt: last === undefined ? 0 : last.attempt,
+          error,
+        } as PoolEvent,
+        kind,
+      );
     }
     const resolve = task.resolve;
     // A finished task lets go of its last attempt and its resolver. A task queued in a burst
@@ -689,6 +703,16 @@ function checkBackoffDelay(delayMs: number, attempt: number): number {
     `Expected \`retry.backoff.delayMs(${attempt})\` to return a number of ms up to ${MAX_TIMER_MS}, got ${describe(delayMs)}`,
   );
 }
+
+const {
+  queued: QUEUED,
+  started: STARTED,
+  retrying: RETRYING,
+  succeeded: SUCCEEDED,
+  failed: FAILED,
+  cancelled: CANCELLED,
+  rejected: REJECTED,
+} = EVENT_KIND;
 
 /** Deadline lists kept for reuse beyond which every empty one is disposed. */
 const MAX_IDLE_DEADLINE_LISTS = 16;

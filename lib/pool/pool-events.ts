@@ -82,3 +82,38 @@ export type PoolEvent =
   | { type: 'rate-limited' }
   /** The rate limit no longer holds tasks back. */
   | { type: 'rate-limit-cleared' };
+
+/**
+ * The events of some types only: `PoolEventOf<'failed' | 'retrying'>` is what
+ * `pool.eventsOf('failed', 'retrying')` emits.
+ *
+ * ## Example
+ * ```ts
+ * import type { PoolEventOf } from 'rxjs-worker-pool';
+ * const log = (event: PoolEventOf<'failed' | 'retrying'>) => console.log(event.type, event.taskId, event.error.message);
+ * pool.eventsOf('failed', 'retrying').subscribe(log);
+ * // Output: retrying 7 ECONNRESET
+ * ```
+ */
+export type PoolEventOf<T extends PoolEventType> = PoolEvent extends infer E
+  ? // Each member of the union whose `type` admits T, with `type` narrowed to T.
+    E extends { type: infer K }
+    ? T extends K
+      ? E & { type: T }
+      : never
+    : never
+  : never;
+
+/** One bit per event type: what a filtered subscriber takes, and what the pool builds. @internal */
+export const EVENT_KIND: Readonly<Record<PoolEventType, number>> = {
+  queued: 1,
+  started: 2,
+  retrying: 4,
+  succeeded: 8,
+  failed: 16,
+  cancelled: 32,
+  rejected: 64,
+  'concurrency-changed': 128,
+  'rate-limited': 256,
+  'rate-limit-cleared': 512,
+};

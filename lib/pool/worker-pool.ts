@@ -57,7 +57,7 @@ import {
   checkTaskOptionKeys,
   resolveConcurrency,
 } from './check-options';
-import type { PoolEvent } from './pool-events';
+import { EVENT_KIND, type PoolEvent, type PoolEventOf, type PoolEventType } from './pool-events';
 import { PoolTask, StreamGroup, TaskState, type TaskSettings } from './pool-task';
 import { Scaler } from '../scaling/scaler';
 
@@ -415,6 +415,36 @@ export class WorkerPool<I = unknown, O = unknown> {
       group.sourceSubscription = sourceObserver;
       source$.subscribe(sourceObserver);
     });
+  }
+
+  /**
+   * The events of the given types only, hot like `events$`. The pool builds an event only
+   * while someone takes its type: watching failures this way costs nothing per succeeding
+   * task, where an `events$` subscriber that filters pays for three events a task.
+   *
+   * ## Example
+   * ```ts
+   * pool.eventsOf('failed', 'retrying').subscribe((event) => {
+   *   console.log(event.type, event.taskId, event.error.message);
+   * });
+   * // Output: retrying 7 ECONNRESET
+   * ```
+   */
+  eventsOf<T extends PoolEventType>(...types: T[]): Observable<PoolEventOf<T>> {
+    if (types.length === 0) {
+      throw new TypeError('Expected `eventsOf()` to be given at least one event type');
+    }
+    let mask = 0;
+    for (const type of types) {
+      const kind = Object.hasOwn(EVENT_KIND, type) ? EVENT_KIND[type] : undefined;
+      if (kind === undefined) {
+        throw new TypeError(
+          `Expected an event type of \`eventsOf()\` to be one of ${Object.keys(EVENT_KIND).join(', ')}, got ${describe(type)}`,
+        );
+      }
+      mask |= kind;
+    }
+    return this.#engine.events.ofKinds(mask) as Observable<PoolEventOf<T>>;
   }
 
   /** Every terminal result as an async iterable (rxjs-for-await over `results$`). */
@@ -871,8 +901,9 @@ export class WorkerPool<I = unknown, O = unknown> {
 
   #onRateLimit(limited: boolean): void {
     this.#rateLimited = limited;
-    if (this.#engine.events.observed) {
-      this.#engine.events.next({ type: limited ? 'rate-limited' : 'rate-limit-cleared' });
+    const type = limited ? 'rate-limited' : 'rate-limit-cleared';
+    if (this.#engine.events.wants(EVENT_KIND[type])) {
+      this.#engine.events.next({ type }, EVENT_KIND[type]);
     }
   }
 
@@ -884,8 +915,9 @@ export class WorkerPool<I = unknown, O = unknown> {
     this.#metrics.concurrencyChanges++;
     // debug: an autoscaler may change it every tick (it logs its own reasons).
     this.#logger.debug({ concurrency: limit, previous }, 'concurrency changed');
-    if (this.#engine.events.observed) {
-      this.#engine.events.next({ type: 'concurrency-changed', concurrency: limit, previous });
+    const kind = EVENT_KIND['concurrency-changed'];
+    if (this.#engine.events.wants(kind)) {
+      this.#engine.events.next({ type: 'concurrency-changed', concurrency: limit, previous }, kind);
     }
   }
 

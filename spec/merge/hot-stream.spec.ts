@@ -23,6 +23,30 @@ describe('merge/HotStream', () => {
     ]);
   });
 
+  it('delivers a value of a kind only to the subscribers that take it, and says who wants what', () => {
+    const stream = new HotStream<string>();
+    const [ODD, EVEN, OTHER] = [1, 2, 4];
+    const odd: string[] = [];
+    const all: string[] = [];
+    const subOdd = stream.ofKinds(ODD | OTHER).subscribe((v) => odd.push(v));
+    expect([stream.wants(ODD), stream.wants(EVEN), stream.wants(OTHER)]).to.deep.equal([
+      true,
+      false,
+      true,
+    ]);
+    stream.next('1', ODD);
+    stream.next('2', EVEN);
+    const subAll = stream.asObservable().subscribe((v) => all.push(v));
+    expect(stream.wants(EVEN)).to.equal(true);
+    stream.next('3', ODD);
+    stream.next('4', EVEN);
+    subAll.unsubscribe();
+    expect([stream.wants(EVEN), stream.observed]).to.deep.equal([false, true]);
+    subOdd.unsubscribe();
+    expect([stream.wants(ODD), stream.observed]).to.deep.equal([false, false]);
+    expect({ odd, all }).to.deep.equal({ odd: ['1', '3'], all: ['3', '4'] });
+  });
+
   it('gives nothing more to a subscriber another one unsubscribed during next() (as a Subject)', () => {
     const stream = new HotStream<string>();
     const seen: string[] = [];

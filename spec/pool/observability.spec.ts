@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { map, take } from 'rxjs';
 import { ScriptedUsageSource } from '../../lib/scaling/usage-source';
 import { FixedBackoff } from '../../lib/backoff/fixed-backoff';
-import type { PoolEvent } from '../../lib/pool/pool-events';
+import type { PoolEvent, PoolEventOf } from '../../lib/pool/pool-events';
+import { PoolTask } from '../../lib/pool/pool-task';
 import { exposePrometheus } from '../../lib/metrics/prometheus';
 import { Registry } from 'prom-client';
 import sinon from 'sinon';
@@ -159,6 +160,77 @@ describe('WorkerPool observability', () => {
         'concurrency-changed:2',
       ]);
     });
+  });
+
+  it('eventsOf() emits the chosen types only, as events$ has them', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold }) => {
+      const pool = poolOn<string, string>(scheduler, {
+        retry: { maxAttempts: 2, backoff: new FixedBackoff({ initialMs: 5, jitter: 'none' }) },
+        queue: { capacity: 1 },
+        concurrency: 1,
+        handler: (v, { attempt }) =>
+          v === 'flaky' && attempt === 1 ? cold('-#') : cold('-(v|)', { v }),
+      });
+      const all: PoolEvent[] = [];
+      const chosen: PoolEventOf<'retrying' | 'rejected' | 'concurrency-changed'>[] = [];
+      pool.events$.subscribe((event) => all.push(event));
+      pool
+        .eventsOf('retrying', 'rejected', 'concurrency-changed')
+        .subscribe((event) => chosen.push(event));
+      pool.submit('flaky').catch(() => undefined);
+      pool.submit('ok').catch(() => undefined);
+      pool.submit('refused').catch(() => undefined);
+      scheduler.schedule(() => pool.setConcurrency(2), 20);
+      scheduler.flush();
+      const types = new Set(['retrying', 'rejected', 'concurrency-changed']);
+      expect(chosen.map((event) => event.type)).to.deep.equal([
+        'rejected',
+        'retrying',
+        'concurrency-changed',
+      ]);
+      // The very objects events$ saw, in the same order.
+      expect(chosen).to.deep.equal(all.filter((event) => types.has(event.type)));
+      // Typed by the chosen types: a retrying event has its error and delay.
+      const retrying = chosen.find((event) => event.type === 'retrying');
+      expect(
+        retrying?.type === 'retrying' && [retrying.delayMs, retrying.error.name],
+      ).to.deep.equal([5, 'WorkerPoolError']);
+    });
+  });
+
+  it('eventsOf() builds no event for the types nobody takes, and completes at shutdown', async () => {
+    const idReads = sinon.spy(PoolTask.prototype, 'id', ['get']);
+    try {
+      const pool = new WorkerPool<number, number>({ logger: silent, handler: (n) => n });
+      const failures: PoolEvent[] = [];
+      let completed = false;
+      const subscription = pool.eventsOf('failed').subscribe({
+        next: (event) => failures.push(event),
+        complete: () => (completed = true),
+      });
+      await Promise.all(Array.from({ length: 100 }, (_, i) => pool.submit(i)));
+      // Nothing was built for 100 tasks that queued, started and succeeded: no id was even read.
+      expect([failures.length, idReads.get.callCount]).to.deep.equal([0, 0]);
+      pool.events$.subscribe(() => undefined);
+      await pool.submit(100);
+      expect(idReads.get.callCount).to.be.at.least(3);
+      await pool.shutdown();
+      expect([completed, subscription.closed]).to.deep.equal([true, true]);
+    } finally {
+      idReads.get.restore();
+    }
+  });
+
+  it('eventsOf() refuses no type and unknown types, naming the value', () => {
+    const pool = new WorkerPool<number, number>({ logger: silent, handler: (n) => n });
+    expect(() => pool.eventsOf()).to.throw(TypeError, 'at least one event type');
+    expect(() => pool.eventsOf('failed', 'finished' as 'failed')).to.throw(
+      TypeError,
+      /one of queued, started, .* got `'finished'` \(string\)|got 'finished'|finished/,
+    );
+    expect(() => pool.eventsOf('toString' as 'failed')).to.throw(TypeError, /toString/);
+    void pool.shutdown();
   });
 
   it('health() says ok, then degraded with a full queue, then unhealthy while shutting down', async () => {
