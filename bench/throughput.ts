@@ -177,13 +177,23 @@ interface PoolRun extends Rate {
   heapAfterSubmitMiB: number;
 }
 
+/** Who watches the pool's events during a case: nobody, `events$`, or `eventsOf('failed')`. */
+type EventWatcher = 'none' | 'all' | 'failures';
+
 /** One pool case: build, time submit→last settled (+ one metrics() read), shut down. */
-async function poolThroughput(kind: PoolKind, n: number, withEvents = false): Promise<PoolRun> {
+async function poolThroughput(
+  kind: PoolKind,
+  n: number,
+  watcher: EventWatcher = 'none',
+): Promise<PoolRun> {
   const pool = new WorkerPool<number, void>(poolOptions(kind, noop));
   let events = 0;
-  const subscription: Subscription | undefined = withEvents
-    ? pool.events$.subscribe(() => events++)
-    : undefined;
+  const subscription: Subscription | undefined =
+    watcher === 'all'
+      ? pool.events$.subscribe(() => events++)
+      : watcher === 'failures'
+        ? pool.eventsOf('failed').subscribe(() => events++)
+        : undefined;
   let heapAfterSubmit = 0;
   const rate = await perSecond(n, async () => {
     const all = submitAll(pool, n);
@@ -198,8 +208,10 @@ async function poolThroughput(kind: PoolKind, n: number, withEvents = false): Pr
     );
   }
   subscription?.unsubscribe();
-  if (withEvents && events < 3 * n)
+  if (watcher === 'all' && events < 3 * n)
     throw new Error(`pool (events): saw only ${events} events for ${n} tasks`);
+  if (watcher === 'failures' && events !== 0)
+    throw new Error(`pool (failure events): saw ${events} for ${n} tasks that all succeeded`);
   await pool.shutdown();
   return { ...rate, heapAfterSubmitMiB: heapAfterSubmit / 2 ** 20 };
 }
@@ -291,6 +303,7 @@ function mergeMapChunked(n: number): Promise<Rate> {
 const POOL_FULL = 'pool (timeout+retry+metrics, priorities)';
 const POOL_NO_TIMEOUT = 'pool, same without timeoutMs';
 const POOL_EVENTS = 'pool, same + events$ subscriber';
+const POOL_FAILURES = "pool, same + eventsOf('failed') subscriber";
 const POOL_BARE = 'pool bare (no timeout, 1 attempt, priorities)';
 const PQ = 'p-queue';
 const PQ_PRIO = 'p-queue, random priorities';
@@ -331,13 +344,14 @@ function failed(workload: string, error: unknown): void {
 /** The throughput cases by name: one body each, run in a child process unless `--in-process`. */
 function throughputBodies(): [string, (size: number) => Promise<Rate>][] {
   const pool =
-    (kind: PoolKind, events = false) =>
+    (kind: PoolKind, watcher: EventWatcher = 'none') =>
     (size: number) =>
-      poolThroughput(kind, size, events).then(({ tps, cpu }) => ({ tps, cpu }));
+      poolThroughput(kind, size, watcher).then(({ tps, cpu }) => ({ tps, cpu }));
   return [
     [POOL_FULL, pool('full')],
     [POOL_NO_TIMEOUT, pool('full-no-timeout')],
-    [POOL_EVENTS, pool('full', true)],
+    [POOL_EVENTS, pool('full', 'all')],
+    [POOL_FAILURES, pool('full', 'failures')],
     [POOL_BARE, pool('bare')],
     [PQ, (size) => pQueueThroughput(size, false)],
     [PQ_PRIO, (size) => pQueueThroughput(size, true)],
@@ -445,8 +459,11 @@ async function throughputSet(): Promise<void> {
   });
   report.add({
     title: 'Cost of an events$ subscriber',
-    note: `${scope} W1's pool with a subscriber counting every event vs without.`,
-    table: pair(POOL_EVENTS, POOL_FULL, 'with ÷ without'),
+    note: `${scope} W1's pool with a subscriber counting every event, and with one taking only \`failed\` events through \`eventsOf\` (none come: every task succeeds), vs without.`,
+    table: rateTable([POOL_EVENTS, POOL_FAILURES, POOL_FULL], 'with ÷ without', (name) => [
+      name,
+      POOL_FULL,
+    ]),
   });
 
   const small = QUICK ? ` (quick: ${fmtCount(n)} tasks)` : '';
@@ -481,6 +498,7 @@ async function throughputSet(): Promise<void> {
     POOL_FULL,
     0.9,
   );
+  check("an eventsOf('failed') subscriber costs ≤ 10 % of W1", POOL_FAILURES, POOL_FULL, 0.9);
 }
 
 /* Drift: what one long process does to consecutive runs (why every other sample is isolated) */
