@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { map, take } from 'rxjs';
+import type { RunHelpers, TestScheduler } from 'rxjs/testing';
 import { ScriptedUsageSource } from '../../lib/scaling/usage-source';
 import { FixedBackoff } from '../../lib/backoff/fixed-backoff';
 import type { PoolEvent, PoolEventOf } from '../../lib/pool/pool-events';
@@ -121,31 +122,21 @@ describe('WorkerPool observability', () => {
   it('events$ emits every transition, and costs nothing unobserved', () => {
     const scheduler = newTestScheduler();
     scheduler.run(({ cold }) => {
-      const pool = poolOn<string, string>(scheduler, {
-        retry: { maxAttempts: 2, backoff: new FixedBackoff({ initialMs: 5, jitter: 'none' }) },
-        queue: { capacity: 1 },
-        concurrency: 1,
-        handler: (v, { attempt }) =>
-          v === 'flaky' && attempt === 1 ? cold('-#') : cold('-(v|)', { v }),
-      });
       const events: string[] = [];
-      pool.events$.subscribe((event: PoolEvent) => {
-        // A flat view of whichever fields this kind of event has.
-        const e = event as Partial<
-          Record<'taskId' | 'attempt' | 'delayMs' | 'concurrency', unknown>
-        > &
-          PoolEvent;
-        events.push(
-          [e.type, e.taskId, e.attempt, e.delayMs, e.concurrency]
-            .filter((x) => x !== undefined)
-            .join(':'),
-        );
+      runEventful(scheduler, cold, (pool) => {
+        pool.events$.subscribe((event: PoolEvent) => {
+          // A flat view of whichever fields this kind of event has.
+          const e = event as Partial<
+            Record<'taskId' | 'attempt' | 'delayMs' | 'concurrency', unknown>
+          > &
+            PoolEvent;
+          events.push(
+            [e.type, e.taskId, e.attempt, e.delayMs, e.concurrency]
+              .filter((x) => x !== undefined)
+              .join(':'),
+          );
+        });
       });
-      pool.submit('flaky').catch(() => undefined);
-      pool.submit('ok').catch(() => undefined);
-      pool.submit('refused').catch(() => undefined);
-      scheduler.schedule(() => pool.setConcurrency(2), 20);
-      scheduler.flush();
       expect(events).to.deep.equal([
         'queued:1',
         'started:1:1',
@@ -165,24 +156,14 @@ describe('WorkerPool observability', () => {
   it('eventsOf() emits the chosen types only, as events$ has them', () => {
     const scheduler = newTestScheduler();
     scheduler.run(({ cold }) => {
-      const pool = poolOn<string, string>(scheduler, {
-        retry: { maxAttempts: 2, backoff: new FixedBackoff({ initialMs: 5, jitter: 'none' }) },
-        queue: { capacity: 1 },
-        concurrency: 1,
-        handler: (v, { attempt }) =>
-          v === 'flaky' && attempt === 1 ? cold('-#') : cold('-(v|)', { v }),
-      });
       const all: PoolEvent[] = [];
       const chosen: PoolEventOf<'retrying' | 'rejected' | 'concurrency-changed'>[] = [];
-      pool.events$.subscribe((event) => all.push(event));
-      pool
-        .eventsOf('retrying', 'rejected', 'concurrency-changed')
-        .subscribe((event) => chosen.push(event));
-      pool.submit('flaky').catch(() => undefined);
-      pool.submit('ok').catch(() => undefined);
-      pool.submit('refused').catch(() => undefined);
-      scheduler.schedule(() => pool.setConcurrency(2), 20);
-      scheduler.flush();
+      runEventful(scheduler, cold, (pool) => {
+        pool.events$.subscribe((event) => all.push(event));
+        pool
+          .eventsOf('retrying', 'rejected', 'concurrency-changed')
+          .subscribe((event) => chosen.push(event));
+      });
       const types = new Set(['retrying', 'rejected', 'concurrency-changed']);
       expect(chosen.map((event) => event.type)).to.deep.equal([
         'rejected',
@@ -265,3 +246,28 @@ describe('WorkerPool observability', () => {
     });
   });
 });
+
+/**
+ * A run with every kind of task event: 'flaky' fails once and is retried after 5 ms, 'ok'
+ * succeeds, 'refused' finds the queue full, and the limit goes to 2 at 20 ms. `watch`
+ * subscribes before anything is submitted.
+ */
+function runEventful(
+  scheduler: TestScheduler,
+  cold: RunHelpers['cold'],
+  watch: (pool: WorkerPool<string, string>) => void,
+): void {
+  const pool = poolOn<string, string>(scheduler, {
+    retry: { maxAttempts: 2, backoff: new FixedBackoff({ initialMs: 5, jitter: 'none' }) },
+    queue: { capacity: 1 },
+    concurrency: 1,
+    handler: (v, { attempt }) =>
+      v === 'flaky' && attempt === 1 ? cold('-#') : cold('-(v|)', { v }),
+  });
+  watch(pool);
+  pool.submit('flaky').catch(() => undefined);
+  pool.submit('ok').catch(() => undefined);
+  pool.submit('refused').catch(() => undefined);
+  scheduler.schedule(() => pool.setConcurrency(2), 20);
+  scheduler.flush();
+}
