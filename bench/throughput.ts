@@ -365,17 +365,25 @@ function throughputBodies(): [string, (size: number) => Promise<Rate>][] {
 
 const warmupSize = (n: number): number => Math.max(5_000, n / 10);
 
+/** How long one throughput sample may take before it fails as a hang. */
+const SAMPLE_LIMIT_MS = 180_000;
+
+/** A throughput case run in a fresh child process (see `isolatedCase`), under the watchdog. */
+function watchedChild(name: string, size: number, flags: readonly string[] = []): BenchCase {
+  const child = isolatedCase(name, size, __filename, flags);
+  return { name: child.name, run: () => watchdog(child.name, SAMPLE_LIMIT_MS, child.run) };
+}
+
 async function throughputSet(): Promise<void> {
   const n = CONFIG.w1Tasks;
-  const limit = 180_000;
   const bodies = throughputBodies();
   const inProcessCases = (size: number): BenchCase[] =>
-    bodies.map(([name, body]) => ({ name, run: () => watchdog(name, limit, () => body(size)) }));
+    bodies.map(([name, body]) => ({
+      name,
+      run: () => watchdog(name, SAMPLE_LIMIT_MS, () => body(size)),
+    }));
   const isolatedCases = (size: number): BenchCase[] =>
-    bodies.map(([name]) => {
-      const child = isolatedCase(name, size, __filename);
-      return { name, run: () => watchdog(name, limit, child.run) };
-    });
+    bodies.map(([name]) => watchedChild(name, size));
   const isolated = !args.inProcess;
   process.stderr.write(
     `W1/W2/W6: ${fmtCount(n)} no-op tasks, concurrency ${CONCURRENCY}, ${CONFIG.w1Rounds} rounds, ` +
@@ -576,13 +584,9 @@ const FLAG_SETS: { flag: string; why: string }[] = [
 async function flagsSet(): Promise<void> {
   const n = CONFIG.w1Tasks;
   const names = [POOL_FULL, POOL_BARE, ASYNC];
-  const limit = 180_000;
   const flagLists: string[][] = [[], ...FLAG_SETS.map(({ flag }) => [flag])];
   const cases: BenchCase[] = names.flatMap((name) =>
-    flagLists.map((flags) => {
-      const child = isolatedCase(name, n, __filename, flags);
-      return { name: child.name, run: () => watchdog(child.name, limit, child.run) };
-    }),
+    flagLists.map((flags) => watchedChild(name, n, flags)),
   );
   process.stderr.write(
     `Flags: ${names.length} cases with ${FLAG_SETS.map(({ flag }) => flag).join(', ')} and without\n`,

@@ -902,9 +902,8 @@ export class WorkerPool<I = unknown, O = unknown> {
   #onRateLimit(limited: boolean): void {
     this.#rateLimited = limited;
     const type = limited ? 'rate-limited' : 'rate-limit-cleared';
-    if (this.#engine.events.wants(EVENT_KIND[type])) {
-      this.#engine.events.next({ type }, EVENT_KIND[type]);
-    }
+    const kind = EVENT_KIND[type];
+    if (this.#engine.events.wants(kind)) this.#engine.events.next({ type }, kind);
   }
 
   #previousLimit: number | undefined;
