@@ -1,6 +1,12 @@
 import type { ConfigProblem } from '../errors/config-error';
 import { article, closest, showValue } from './config-internals';
 import { poolConfigSchema, type SchemaNode } from './schema';
+import { UNBOUNDED_OPTIONS } from './validate';
+
+/** Unknown variables listed one by one; the rest are counted in one line. */
+const MAX_UNKNOWN_LISTED = 20;
+/** Where "no limit" is `Infinity`: the variable takes the word too. */
+const UNBOUNDED_PATHS = new Set(UNBOUNDED_OPTIONS.map((path) => path.join('.')));
 
 /**
  * Prefix of every environment variable read by {@link configFromEnv}.
@@ -148,6 +154,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): EnvConfig {
   const config: Record<string, unknown> = {};
   const problems: ConfigProblem[] = [];
   const scalarsSet = new Map<string, string>(); // dotted path → variable, for conflict checks
+  let unknown = 0;
 
   for (const name of Object.keys(env).sort()) {
     if (!name.startsWith(ENV_PREFIX)) continue;
@@ -155,15 +162,19 @@ export function configFromEnv(env: NodeJS.ProcessEnv): EnvConfig {
     if (raw === undefined || raw.trim() === '') continue;
     const variable = known.get(name);
     if (!variable) {
-      const suggestion = closest(name, [...known.keys()]);
+      // Listed up to a bound: 20,000 stray variables are one problem, not 20,000 look-ups.
+      if (++unknown > MAX_UNKNOWN_LISTED) continue;
+      // Every name shares the prefix: compare what follows it.
+      const rest = closest(name.slice(ENV_PREFIX.length), suffixes());
+      const suggestion = rest === undefined ? undefined : ENV_PREFIX + rest;
       problems.push({
-        path: name,
+        path: shortName(name),
         message: `unknown environment variable${suggestion ? ` (did you mean ${suggestion}?)` : ''}`,
         value: raw,
       });
       continue;
     }
-    const coerced = coerce(raw.trim(), variable.types, variable.schema);
+    const coerced = coerceVariable(raw.trim(), variable);
     if (!coerced.ok) {
       problems.push({
         path: variable.path.join('.'),
@@ -174,6 +185,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv): EnvConfig {
     }
     scalarsSet.set(variable.path.join('.'), name);
     setAt(config, variable.path, coerced.value);
+  }
+
+  if (unknown > MAX_UNKNOWN_LISTED) {
+    problems.push({
+      path: `${ENV_PREFIX}*`,
+      message: `${unknown - MAX_UNKNOWN_LISTED} more unknown environment variables (${unknown} in all)`,
+    });
   }
 
   // `concurrency` is an integer or a range, `autoscale` a boolean or settings: a scalar and
@@ -198,10 +216,36 @@ export function configFromEnv(env: NodeJS.ProcessEnv): EnvConfig {
   return { config, problems };
 }
 
+let knownSuffixes: string[] | undefined;
+/** Every known variable's name without {@link ENV_PREFIX}. */
+function suffixes(): string[] {
+  return (knownSuffixes ??= [...(table as Map<string, EnvVariable>).keys()].map((name) =>
+    name.slice(ENV_PREFIX.length),
+  ));
+}
+
 function coercedAt(env: NodeJS.ProcessEnv, dottedPath: string): unknown {
   const variable = (table as Map<string, EnvVariable>).get(envVarName(dottedPath)) as EnvVariable;
-  const result = coerce((env[variable.name] ?? '').trim(), variable.types, variable.schema);
+  const result = coerceVariable((env[variable.name] ?? '').trim(), variable);
   return result.ok ? result.value : undefined;
+}
+
+/** A variable's value: `Infinity` where the option takes it, else as its schema types say. */
+function coerceVariable(raw: string, variable: EnvVariable): Coerced {
+  const unbounded = UNBOUNDED_PATHS.has(variable.path.join('.'));
+  if (unbounded && raw.toLowerCase() === 'infinity') return { ok: true, value: Infinity };
+  const coerced = coerce(raw, variable.types, variable.schema);
+  if (coerced.ok) return coerced;
+  const tooLarge = /^[+-]?\d+$/.test(raw) && variable.types.includes('integer');
+  const expected = tooLarge
+    ? `an integer of at most ${Number.MAX_SAFE_INTEGER} in size`
+    : coerced.expected;
+  return { ok: false, expected: unbounded ? `${expected} or Infinity` : expected };
+}
+
+/** A variable's name as a message shows it: a 1 MB name keeps its start and its length. */
+function shortName(name: string): string {
+  return name.length > 100 ? `${name.slice(0, 80)}... (${name.length} characters)` : name;
 }
 
 type Coerced = { ok: true; value: unknown } | { ok: false; expected: string };
@@ -216,8 +260,11 @@ function coerce(raw: string, types: string[], schema: SchemaNode): Coerced {
 
 function coerceAs(raw: string, type: string, schema: SchemaNode): unknown {
   switch (type) {
-    case 'integer':
-      return /^[+-]?\d+$/.test(raw) ? Number(raw) : undefined;
+    case 'integer': {
+      // 400 nines would parse as Infinity and 23 digits as 1e23: only exact integers pass.
+      const n = /^[+-]?\d+$/.test(raw) ? Number(raw) : NaN;
+      return Number.isSafeInteger(n) ? n : undefined;
+    }
     case 'number': {
       const n = Number(raw);
       return Number.isFinite(n) ? n : undefined;

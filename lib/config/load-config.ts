@@ -2,7 +2,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 type YamlModule = typeof import('yaml');
 import { ConfigError, type ConfigProblem } from '../errors/config-error';
-import { cloneData, getOwn, isPlainObject, setOwn, showValue } from './config-internals';
+import {
+  cloneData,
+  getOwn,
+  isPlainObject,
+  setOwn,
+  shapeProblem,
+  showValue,
+} from './config-internals';
 import { configFromEnv, envVarName } from './env';
 import type { PoolConfig, PoolConfigInput } from './schema';
 import { checkConfig } from './validate';
@@ -128,6 +135,15 @@ export function loadConfig(options: LoadConfigOptions = {}): PoolConfig {
       { path: 'file', message: `must be a path string, got ${showValue(file)}`, value: file },
     ]);
   }
+  if (env === null || typeof env !== 'object') {
+    throw new ConfigError([
+      {
+        path: 'env',
+        message: `must be an object of environment variables (like process.env), got ${showValue(env)}`,
+        value: env,
+      },
+    ]);
+  }
   const problems: SourcedConfigProblem[] = [];
   const merged: Record<string, unknown> = {};
   const origin = new Map<string, string>(); // dotted path → source that last set it
@@ -158,8 +174,10 @@ export function loadConfig(options: LoadConfigOptions = {}): PoolConfig {
   }
 
   if (overrides !== undefined) {
-    if (isPlainObject(overrides)) mergeInto(merged, overrides, OVERRIDES_SOURCE, origin, []);
-    else problems.push(notAnObject(overrides, OVERRIDES_SOURCE));
+    const shape = isPlainObject(overrides) ? shapeProblem(overrides) : undefined;
+    if (!isPlainObject(overrides)) problems.push(notAnObject(overrides, OVERRIDES_SOURCE));
+    else if (shape !== undefined) problems.push({ ...shape, source: OVERRIDES_SOURCE });
+    else mergeInto(merged, overrides, OVERRIDES_SOURCE, origin, []);
   }
 
   const checked = checkConfig(merged, { useDefaults: true });
@@ -224,6 +242,9 @@ function readConfigFile(file: string): FileRead {
   // An empty file (or one holding only comments) is an empty configuration.
   if (parsed.value === null || parsed.value === undefined) return { data: {}, problems: [] };
   if (!isPlainObject(parsed.value)) return { problems: [notAnObject(parsed.value, file)] };
+  // Merging recurses: a 100,000-deep file is reported here, not as a stack overflow.
+  const shape = shapeProblem(parsed.value);
+  if (shape !== undefined) return { problems: [shape] };
   return { data: parsed.value, problems: [] };
 }
 
@@ -384,19 +405,21 @@ function mergeInto(
   label: string,
   origin: Map<string, string>,
   at: string[],
+  copies = new Map<object, unknown>(),
 ): void {
   for (const [key, value] of Object.entries(source)) {
     const segments = [...at, key];
     origin.set(segments.join('.'), label);
     const current = getOwn(target, key);
     if (isPlainObject(value) && isPlainObject(current)) {
-      mergeInto(current, value, label, origin, segments);
+      mergeInto(current, value, label, origin, segments, copies);
     } else if (isPlainObject(value)) {
       const child: Record<string, unknown> = {};
       setOwn(target, key, child);
-      mergeInto(child, value, label, origin, segments);
+      mergeInto(child, value, label, origin, segments, copies);
     } else {
-      setOwn(target, key, cloneData(value));
+      // One copy per source value, however many keys alias it.
+      setOwn(target, key, cloneData(value, copies));
     }
   }
 }

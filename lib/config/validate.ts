@@ -1,6 +1,14 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { ConfigError, type ConfigProblem } from '../errors/config-error';
-import { article, cloneData, closest, isPlainObject, showValue, typeOf } from './config-internals';
+import {
+  article,
+  cloneData,
+  closest,
+  isPlainObject,
+  shapeProblem,
+  showValue,
+  typeOf,
+} from './config-internals';
 import {
   poolConfigSchema,
   validatePoolConfig,
@@ -45,6 +53,9 @@ export interface ConfigCheck {
  * @return The copy and the problems, each with a dotted path, a message and the value.
  */
 export function checkConfig(data: unknown, options: { useDefaults?: boolean } = {}): ConfigCheck {
+  // Nothing recursive (the clone, ajv) touches a cycle or a 100,000-deep nesting.
+  const shape = shapeProblem(data);
+  if (shape !== undefined) return { config: undefined, problems: [shape] };
   const config = cloneData(data);
   const validator: ValidateFunction = options.useDefaults
     ? validatePoolConfigWithDefaults
@@ -63,7 +74,7 @@ export function checkConfig(data: unknown, options: { useDefaults?: boolean } = 
  * The options where `Infinity` is accepted and means "no limit" (the contract: durations up to
  * 2^31-1 ms, or Infinity where none makes sense).
  */
-const UNBOUNDED_OPTIONS: readonly (readonly string[])[] = [
+export const UNBOUNDED_OPTIONS: readonly (readonly string[])[] = [
   ['concurrency'],
   ['concurrency', 'max'],
   ['queue', 'capacity'],
@@ -185,6 +196,14 @@ function toProblem(error: ErrorObject, root: unknown): ConfigProblem {
       };
     case 'type': {
       const types = ([] as string[]).concat(params.type as string | string[]);
+      // ajv refuses Infinity and NaN as numbers; "must be a number, got Infinity" would contradict itself.
+      if (typeof value === 'number' && !Number.isFinite(value) && types.some((t) => t === 'number' || t === 'integer')) {
+        return {
+          path,
+          message: `must be a finite number (Infinity means "no limit" only where an option says so), got ${value}`,
+          value,
+        };
+      }
       return {
         path,
         message: `must be ${types.map(article).join(' or ')}, got ${showValue(value)} (${typeOf(value)})`,

@@ -85,7 +85,7 @@ export interface WorkerPoolOptions<I = unknown, O = unknown> {
   };
   /** A pino logger. Defaults to one built from `logging`. */
   logger?: Logger;
-  /** Used when no `logger` is given. Defaults to level `'info'`, JSON lines on stdout. */
+  /** Used when no `logger` is given. Defaults to level `'warn'`, JSON lines on stderr (never stdout). */
   logging?: {
     level?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
     pretty?: boolean;

@@ -26,6 +26,44 @@ describe('config/load-config', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  describe('hostile input is a ConfigError, quickly', () => {
+    it('reports a 100,000-deep JSON file instead of overflowing the stack', () => {
+      const file = write('deep.json', `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`);
+      const error = configError(() => loadConfig({ file, env: {} }));
+      expect(error.problems[0].message).to.match(/nested more than 32 levels deep/);
+    });
+
+    it('reports the keys of a YAML list aliased 99 times (copied once: see cloneData)', () => {
+      const list = Array.from({ length: 100_000 }, (_, i) => i % 10).join(',');
+      const aliases = Array.from({ length: 99 }, (_, i) => `k${i}: *a`).join('\n');
+      const file = write('alias.yaml', `base: &a [${list}]\n${aliases}\n`);
+      const error = configError(() => loadConfig({ file, env: {} }));
+      expect(error.problems.map((p) => p.path)).to.include.members(['base', 'k0', 'k98']);
+    });
+
+    it('reports overrides that hold themselves', () => {
+      const loop: Record<string, unknown> = {};
+      loop.self = loop;
+      const error = configError(() =>
+        loadConfig({ env: {}, overrides: { shutdown: loop } as never }),
+      );
+      expect(error.problems[0]).to.deep.include({ path: 'shutdown.self', source: 'overrides' });
+    });
+
+    it('names `env` when it is not an object', () => {
+      const error = configError(() => loadConfig({ env: null as never }));
+      expect(error.problems[0].path).to.equal('env');
+      expect(error.problems[0].message).to.match(/must be an object of environment variables/);
+    });
+
+    it('says Infinity is not taken where it is refused, without contradicting itself', () => {
+      const error = configError(() =>
+        loadConfig({ env: {}, overrides: { metrics: { intervalMs: Infinity } } }),
+      );
+      expect(error.problems[0].message).to.match(/^must be a finite number .* got Infinity/);
+    });
+  });
+
   describe('each source alone', () => {
     it('returns the schema defaults with no source', () => {
       expect(loadConfig({ env: {} })).to.deep.equal(schemaDefaults());
