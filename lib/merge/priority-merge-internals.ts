@@ -9,10 +9,12 @@ export interface DispatchGate {
   /** When refused: ms until `tryPass` may succeed, or `undefined` if whoever refused will call `pump()`. */
   retryInMs(): number | undefined;
   /**
-   * Called after a pump the gate did not stop (nothing waits for the gate now: the channel is
-   * empty or the limit is reached), so a gate tracking "tasks held back" can clear it.
+   * Called after a pump the gate did not stop (the channel is empty, or the concurrency limit
+   * or a pause stopped it), with whether entries still wait, so a gate tracking "tasks held
+   * back" can say it is still so or no longer. Returns ms until it wants another pump to look
+   * again (its limit lifts while the concurrency limit holds the entries), or `undefined`.
    */
-  idle?(): void;
+  settled?(waiting: boolean): number | undefined;
 }
 
 /** Handles the pool keeps on a running merge, to feed it from outside its source. */
@@ -101,7 +103,7 @@ export function priorityMergeInternals<E extends ChannelEntry, R>(
     } finally {
       pumping = false;
     }
-    if (!refused && gate?.idle !== undefined) gate.idle();
+    if (!refused && gate?.settled !== undefined) scheduleWake(gate.settled(channel.size > 0));
     checkComplete();
   };
 

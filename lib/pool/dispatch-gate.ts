@@ -44,8 +44,12 @@ export function dispatchGate(
       if (!passed && refusedBy === 'bucket') setLimited(true);
       return passed;
     },
-    idle() {
-      setLimited(false);
+    settled(waiting) {
+      // Limited while tasks wait and the bucket has no token: a pass stopped by the
+      // concurrency limit or a pause says nothing about the bucket (p-queue's rule too).
+      const msUntilToken = bucket === undefined ? 0 : bucket.msUntilNext();
+      setLimited(waiting && msUntilToken > 0);
+      return limited ? msUntilToken : undefined;
     },
     retryInMs() {
       // The breaker's own half-open transition re-opens dispatch through the limit stream.

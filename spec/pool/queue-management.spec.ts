@@ -153,6 +153,38 @@ describe('WorkerPool queue management (what p-queue users reach for)', () => {
     expect(await pool.onSizeLessThan(NaN).catch((e: unknown) => e)).to.be.instanceOf(TypeError);
   });
 
+  it('isRateLimited stays on through passes stopped by the concurrency limit or a pause', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, flush }) => {
+      // 8 tasks of 5 ms, 2 starts per 100 ms, 1 slot: every pass after a task ends is stopped
+      // by the slot or by the bucket; the bucket holds tasks back from the second start on.
+      const pool = poolOn<number, number>(scheduler, {
+        concurrency: 1,
+        rateLimit: { limit: 2, intervalMs: 100 },
+        handler: (n) => cold('-----(v|)', { v: n }),
+      });
+      const events: string[] = [];
+      pool.events$.subscribe((e: PoolEvent) => {
+        if (e.type === 'rate-limited' || e.type === 'rate-limit-cleared') {
+          events.push(`${scheduler.now()}:${e.type}`);
+        }
+      });
+      for (let n = 0; n < 8; n++) void pool.submit(n);
+      const seen: boolean[] = [];
+      for (const at of [1, 6, 11, 50, 101, 150, 210, 350]) {
+        scheduler.schedule(() => seen.push(pool.isRateLimited), at);
+      }
+      pool.pause();
+      scheduler.schedule(() => pool.resume(), 2);
+      flush();
+      // Limited from the first pass (the pool is paused before the bucket is touched: it is
+      // not limited then) until the last task starts at 305 (starts: 0, 5, 100, 105, ..., 305).
+      expect(seen).to.deep.equal([false, true, true, true, true, true, true, false]);
+      expect(events).to.deep.equal(['5:rate-limited', '305:rate-limit-cleared']);
+      void pool.shutdown();
+    });
+  });
+
   it('isRateLimited turns on while tasks wait for the rate limit, with one event per change', () => {
     const scheduler = newTestScheduler();
     scheduler.run(({ cold, flush }) => {
