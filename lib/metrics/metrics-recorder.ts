@@ -173,7 +173,9 @@ class LatencyTrack {
  *   reported in ms, each percentile the top of its bucket (within 0.1 %, at most 1 µs below
  *   1 ms); `max` is exact. Call {@link reset} for a fresh window;
  * - `throughputPerSec` is tasks completed (succeeded + failed) since the previous advancing
- *   snapshot, divided by the seconds elapsed since it.
+ *   snapshot, divided by the seconds elapsed since it; a snapshot that does not advance (the
+ *   pool's `metrics()`) spans the last full interval too, so a read just after a sampled
+ *   snapshot gives that snapshot's rate instead of ~0.
  *
  * ## Example
  * ```ts
@@ -212,6 +214,9 @@ export class MetricsRecorder {
   #closed = false;
   #intervalStart: number | undefined;
   #completedAtIntervalStart = 0;
+  /** Where the interval before the current one began: a read between snapshots spans it too. */
+  #previousStart: number | undefined;
+  #completedAtPreviousStart = 0;
   #throughput = 0;
 
   constructor(options: MetricsRecorderOptions = {}) {
@@ -336,12 +341,20 @@ export class MetricsRecorder {
       }
       return 0;
     }
+    if (!advance && this.#previousStart !== undefined) {
+      // A read between snapshots (metrics(), a CLI's redraw) right after one would divide a
+      // handful of tasks by a millisecond or two: it spans the last full interval as well.
+      const spanMs = now - this.#previousStart;
+      return spanMs > 0 ? ((completed - this.#completedAtPreviousStart) * 1000) / spanMs : 0;
+    }
     const elapsedMs = now - this.#intervalStart;
     // No time elapsed (two snapshots in one instant): keep the last value, keep the interval.
     if (!(elapsedMs > 0)) return this.#throughput;
     const rate = ((completed - this.#completedAtIntervalStart) * 1000) / elapsedMs;
     if (advance) {
       this.#throughput = rate;
+      this.#previousStart = this.#intervalStart;
+      this.#completedAtPreviousStart = this.#completedAtIntervalStart;
       this.#intervalStart = now;
       this.#completedAtIntervalStart = completed;
     }

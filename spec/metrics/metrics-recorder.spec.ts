@@ -193,6 +193,22 @@ describe('MetricsRecorder', () => {
       r.succeeded += 10;
       expect(r.snapshot(live(), 1000).throughputPerSec).to.equal(20);
     });
+
+    it('gives a read just after a snapshot the rate of that snapshot, not ~0', () => {
+      // The CLI's live block and a metrics$ subscriber calling pool.metrics() read here.
+      const r = new MetricsRecorder({ startedAt: 0 });
+      r.succeeded += 67;
+      expect(r.snapshot(live(), 1000).throughputPerSec).to.equal(67);
+      expect(r.snapshot(live(), 1000, { advance: false }).throughputPerSec).to.equal(67);
+      r.succeeded += 1;
+      // Spans the last full interval and the 2 ms since: 68 tasks over 1.002 s.
+      expect(r.snapshot(live(), 1002, { advance: false }).throughputPerSec).to.be.closeTo(
+        67.86,
+        0.01,
+      );
+      r.succeeded += 32;
+      expect(r.snapshot(live(), 2000).throughputPerSec).to.equal(33);
+    });
   });
 
   describe('memory', () => {
