@@ -844,8 +844,8 @@ export class WorkerPool<I = unknown, O = unknown> {
     settings: TaskSettings<I, O>,
   ): PoolTask<I, O> {
     if (id !== undefined) {
-      if (typeof id !== 'string') {
-        throw new TypeError(`Expected \`id\` to be a string, got ${describe(id)}`);
+      if (typeof id !== 'string' || id === '') {
+        throw new TypeError(`Expected \`id\` to be a non-empty string, got ${describe(id)}`);
       }
       if (this.#engine.findLive(id, this.#nextId) !== undefined) throw new DuplicateTaskIdError(id);
       return new PoolTask<I, O>(id, input, priority, this.#engine.now(), settings);

@@ -260,6 +260,17 @@ describe('WorkerPool hardening', () => {
   });
 
   describe('per-task options are checked like pool options (plain JavaScript callers)', () => {
+    it('an empty or non-string id is refused, naming it', async () => {
+      const pool = new WorkerPool<number, number>({ logger: silent, handler: (n) => n });
+      for (const id of ['', 7]) {
+        const error = await pool.submit(1, { id } as { id: string }).catch((e: Error) => e);
+        expect(error).to.be.instanceOf(TypeError);
+        expect((error as Error).message).to.match(/^Expected `id` to be a non-empty string, got /);
+      }
+      expect(pool.metrics().submitted).to.equal(0);
+      await pool.shutdown();
+    });
+
     it('an unknown key is refused with a suggestion', async () => {
       const pool = new WorkerPool<number, number>({ logger: silent, handler: (n) => n });
       const typo = { priorty: 'high' } as unknown as { priority: 'high' };
