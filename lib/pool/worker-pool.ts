@@ -2,6 +2,7 @@ import { getHeapStatistics } from 'node:v8';
 import {
   BehaviorSubject,
   Observable,
+  ReplaySubject,
   Subject,
   asyncScheduler,
   EMPTY,
@@ -109,6 +110,8 @@ export class WorkerPool<I = unknown, O = unknown> {
   #tornDown = false;
   #shutdown: Promise<ShutdownReport<I>> | undefined;
   #forceCut: (() => void) | undefined;
+  /** Emits (and replays) once a shutdown is forced: cleanups are then not waited for. */
+  readonly #forced = new ReplaySubject<void>(1);
   #removeSignalHandlers: (() => void) | undefined;
   readonly #lifecycle: HandlerLifecycle | undefined;
   readonly #shutdownStartCallbacks = new Set<() => void>();
@@ -713,8 +716,10 @@ export class WorkerPool<I = unknown, O = unknown> {
     }
     if (this.#shutdown) {
       if (options.force || options.timeoutMs === 0) this.#forceCut?.();
+      if (options.force) this.#forced.next();
       return this.#shutdown;
     }
+    if (options.force) this.#forced.next();
     this.#shutdown = this.#runShutdown(options);
     return this.#shutdown;
   }
@@ -790,6 +795,7 @@ export class WorkerPool<I = unknown, O = unknown> {
       this.#options.shutdown?.cleanupTimeoutMs ?? 5000,
       scheduler,
       this.#logger,
+      this.#forced,
     );
     this.#teardown();
     const report: ShutdownReport<I> = {

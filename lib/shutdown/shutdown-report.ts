@@ -20,7 +20,8 @@ export interface CleanupOutcome {
   index: number;
   /** The function's name, when it has one. */
   name: string;
-  status: 'ok' | 'failed' | 'timed-out';
+  /** `forced`: still running when `shutdown({ force: true })` stopped waiting for it. */
+  status: 'ok' | 'failed' | 'timed-out' | 'forced';
   error?: Error;
   durationMs: number;
 }
@@ -95,6 +96,11 @@ export interface ShutdownOptions {
    * `0` aborts at once. Defaults to the pool's `shutdown.timeoutMs`, else no deadline.
    */
   timeoutMs?: number;
-  /** Skip the drain: cancel queued tasks and abort running ones at once. Defaults to false. */
+  /**
+   * Skip the drain: cancel queued tasks and abort running ones at once, and wait for no
+   * cleanup beyond one turn of the event loop (each still starts; one still running then is
+   * reported as `forced`). Also on a shutdown already under way, as a second signal does.
+   * Defaults to false.
+   */
   force?: boolean;
 }
