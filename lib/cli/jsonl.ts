@@ -6,6 +6,8 @@ export interface InputTask {
   id: string;
   input: unknown;
   priority: Priority;
+  /** True when the line gave no id and `id` was made from its line number. */
+  generated?: true;
 }
 
 /** What a line is: a task, nothing (blank), or a reason it is bad. */
@@ -14,6 +16,30 @@ export type ParsedLine =
 
 /** The id given to a task whose line has none: its 1-based line number in the input. */
 export const generatedId = (line: number): string => `line-${line}`;
+
+/** Ids of the shape {@link generatedId} makes, as a line may give them (`--remaining` does). */
+const GENERATED_SHAPE = /"id"\s*:\s*"(line-\d+(?:~\d+)?)"/g;
+
+/**
+ * The ids of the generated shape that lines of `text` give themselves, so that a line
+ * without an id never takes one a later line names (a pre-scan of a file's lines: a stream
+ * cannot be read twice). A match inside an input only costs that line a suffixed id.
+ */
+export function reservedIds(text: string, into: Set<string>): void {
+  for (const match of text.matchAll(GENERATED_SHAPE)) into.add(match[1]);
+}
+
+/**
+ * The id for a line without one: `line-N`, or `line-N~k` with the first k that no line of the
+ * run took or names (the same file always gives the same ids, so `--remaining` and `--resume`
+ * find them again).
+ */
+export function freeGeneratedId(id: string, taken: (id: string) => boolean): string {
+  if (!taken(id)) return id;
+  let k = 2;
+  while (taken(`${id}~${k}`)) k++;
+  return `${id}~${k}`;
+}
 
 /**
  * Parses one JSONL line: an object with an `input` key (plus optional `priority` and `id`) is a
@@ -35,12 +61,19 @@ export function parseLine(text: string, line: number): ParsedLine {
   if (!isTask) {
     return {
       kind: 'task',
-      task: { id: generatedId(line), input: value, priority: toPriority(undefined) },
+      task: {
+        id: generatedId(line),
+        input: value,
+        priority: toPriority(undefined),
+        generated: true,
+      },
     };
   }
   const record = value as { input: unknown; id?: unknown; priority?: unknown };
   let id = generatedId(line);
+  let generated = true;
   if (record.id !== undefined) {
+    generated = false;
     if (typeof record.id === 'string' && record.id !== '') id = record.id;
     else if (typeof record.id === 'number' && Number.isFinite(record.id)) id = String(record.id);
     else
@@ -58,5 +91,10 @@ export function parseLine(text: string, line: number): ParsedLine {
       reason: `"priority" must be critical, high, normal or low (or 0-3), got ${JSON.stringify(record.priority)}`,
     };
   }
-  return { kind: 'task', task: { id, input: record.input, priority } };
+  return {
+    kind: 'task',
+    task: generated
+      ? { id, input: record.input, priority, generated }
+      : { id, input: record.input, priority },
+  };
 }

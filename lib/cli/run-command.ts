@@ -17,7 +17,8 @@ import { WorkerPool } from '../pool/worker-pool';
 import { priorityName } from '../task/priority';
 import type { Handler, TaskResult } from '../task/task';
 import type { PoolConfig } from '../config';
-import { parseLine, type InputTask } from './jsonl';
+import { freeGeneratedId, parseLine, reservedIds, type InputTask } from './jsonl';
+import { jsonResults } from './json-results';
 import { loadHandler } from './load-handler';
 import { ProgressWriter, type ProgressState } from './progress';
 import { RunReport } from './run-report';
@@ -75,7 +76,8 @@ export async function buildPool(
     // Unset: the pool runs as many attempts as there are threads.
     if (!given) delete (options as { concurrency?: unknown }).concurrency;
   }
-  return { pool: WorkerPool.fromConfig(options, handler), config };
+  // Results are written as JSON (a result line, a job's value in Redis).
+  return { pool: WorkerPool.fromConfig(options, jsonResults(handler)), config };
 }
 
 function checkReadable(file: string, flag: string): void {
@@ -110,6 +112,14 @@ function concurrencyGiven(flags: PoolFlags): boolean {
   const YAML = require('yaml') as typeof import('yaml');
   const data = YAML.parse(readFileSync(flags.config, 'utf8')) as { concurrency?: unknown } | null;
   return data?.concurrency !== undefined;
+}
+
+/** The generated-shape ids a file's lines name (see reservedIds), read once before the run. */
+async function scanReservedIds(file: string): Promise<Set<string>> {
+  const reserved = new Set<string>();
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  for await (const line of lines) if (line.includes('"line-')) reservedIds(line, reserved);
+  return reserved;
 }
 
 /** One output line: the task's result as JSON. */
@@ -167,6 +177,12 @@ export async function runCommand(
   const state: ProgressState = { done: 0, failed: 0, total: undefined, read: 0, elapsedMs: 0 };
   const counts = { succeeded: 0, failed: 0, cancelled: 0, badLines: 0, accepted: 0 };
   const submitted = new Map<string, InputTask>();
+  // Every id this run has used: the line number for a generated one, 0 for one a line gave.
+  // A generated id avoids them all; a given id may run again once its task ended, as in the
+  // pool, but never takes a generated one.
+  const usedIds = new Map<string, number>();
+  // Ids of the generated shape that the file's lines name: a line without an id avoids them.
+  const reserved = fromStdin ? new Set<string>() : await scanReservedIds(flags.input);
   const remaining: InputTask[] = [];
   let interrupted: NodeJS.Signals | undefined;
   let shutdown: ReturnType<WorkerPool<unknown, unknown>['shutdown']> | undefined;
@@ -240,21 +256,30 @@ export async function runCommand(
       io.stderr.write(`line ${lineNumber}: ${parsed.reason}\n`);
       continue;
     }
-    state.read++;
     const task = parsed.task;
+    if (task.generated) {
+      task.id = freeGeneratedId(task.id, (id) => usedIds.has(id) || reserved.has(id));
+    } else {
+      // A bad line, not a read task: it never runs.
+      const refusal = usedIds.get(task.id)
+        ? `is the id given to line ${usedIds.get(task.id)}, which has none; give this task another id`
+        : submitted.has(task.id) || pool.taskState(task.id) !== undefined
+          ? 'is already in use by a task of this run'
+          : undefined;
+      if (refusal !== undefined) {
+        counts.badLines++;
+        io.stderr.write(`line ${lineNumber}: id ${JSON.stringify(task.id)} ${refusal}\n`);
+        continue;
+      }
+    }
+    state.read++;
     if (interrupted === undefined && pool.size >= QUEUE_HIGH_WATER) {
       await pool.onSizeLessThan(QUEUE_HIGH_WATER / 2);
     }
     if (interrupted === undefined && outputBlocked !== undefined) await outputBlocked;
+    usedIds.set(task.id, task.generated ? lineNumber : 0);
     if (interrupted !== undefined) {
       remaining.push(task);
-      continue;
-    }
-    if (submitted.has(task.id) || pool.taskState(task.id) !== undefined) {
-      counts.badLines++;
-      io.stderr.write(
-        `line ${lineNumber}: id ${JSON.stringify(task.id)} is already in use by a task of this run\n`,
-      );
       continue;
     }
     submitted.set(task.id, task);

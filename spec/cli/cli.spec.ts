@@ -192,6 +192,47 @@ describe('rxjs-worker-pool CLI', function () {
       expect(jsonLines(readFileSync(output, 'utf8')).map((r) => r.id)).to.include('ok');
     });
 
+    it('a generated id never takes a caller id, before or after it in the input', async () => {
+      const lines = ['{"id":"line-2","input":"a"}', '"b"', '{"id":"line-4","input":"c"}', '"d"'];
+      const output = path.join(dir, 'out.jsonl');
+      const input = file('in.jsonl', lines.join('\n'));
+      const run = await cli(['run', '--handler', ECHO, '--input', input, '--output', output]);
+      expect(run.code, run.stderr).to.equal(0);
+      const byId = new Map(jsonLines(readFileSync(output, 'utf8')).map((r) => [r.id, r.value]));
+      // Line 2 and line 4 have no id; their line-N ids are named by lines 1 and 3.
+      expect(Object.fromEntries(byId)).to.deep.equal({
+        'line-2': 'a',
+        'line-2~2': 'b',
+        'line-4': 'c',
+        'line-4~2': 'd',
+      });
+      // From a pipe (no second read): a caller id that a generated one took is a bad line.
+      const piped = await cli(['run', '--handler', ECHO, '--input', '-', '--quiet'], {
+        stdin: ['"a"', '{"id":"line-1","input":"b"}'].join('\n'),
+      });
+      expect(piped.stderr).to.match(
+        /line 2: id "line-1" is the id given to line 1, which has none; give this task another id/,
+      );
+      expect(jsonLines(piped.stdout).map((r) => r.id)).to.deep.equal(['line-1']);
+    });
+
+    it('a value JSON cannot hold fails its task; the run goes on and writes every line', async () => {
+      const input = ['{"bigint":true}', '{"circular":true}', '3', '4'].join('\n');
+      const run = await cli(['run', '--handler', ECHO, '--input', '-'], { stdin: input });
+      expect(run.code).to.equal(1);
+      const results = jsonLines(run.stdout);
+      expect(results.map((r) => `${r.id} ${r.status} ${r.attempts}`).sort()).to.deep.equal([
+        'line-1 failed 1',
+        'line-2 failed 1',
+        'line-3 succeeded 1',
+        'line-4 succeeded 1',
+      ]);
+      expect(
+        (results.find((r) => r.id === 'line-1')?.error as { message: string }).message,
+      ).to.match(/cannot be written as JSON: Do not know how to serialize a BigInt/);
+      expect(run.stderr).to.match(/2 succeeded, 2 failed/);
+    });
+
     it('exits 1 when some task failed, with the error in its result line', async () => {
       const run = await cli(['run', '--handler', ECHO, '--input', '-', '--quiet'], {
         stdin: '{"id":"f","input":{"fail":true}}\n{"id":"g","input":2}\n',
