@@ -125,11 +125,24 @@ export function consumeBullMQ<I, O>(
     let stopping = false;
     let closed: Promise<void> | undefined;
 
-    const emit = (id: string): void => {
+    /** Emits a job's result once its state is in Redis; `failure` when BullMQ failed it. */
+    const emit = (id: string, failure?: Error): void => {
       const entry = held.get(id);
       if (entry === undefined) return;
       held.delete(id);
-      if (entry.result !== undefined) subscriber.next(entry.result);
+      const result = entry.result;
+      if (result === undefined) return;
+      // The task succeeded but BullMQ could not complete the job (a value JSON cannot hold,
+      // a lost lock): the job is failed in Redis, and the result says what Redis says.
+      if (failure !== undefined && result.status === 'succeeded') {
+        subscriber.next({
+          ...result,
+          status: 'failed',
+          value: undefined,
+          error: failure,
+          errors: [...(result.errors ?? []), failure],
+        });
+      } else subscriber.next(result);
     };
 
     // Two parameters, not three: BullMQ makes an AbortController per job for a processor that
@@ -162,8 +175,8 @@ export function consumeBullMQ<I, O>(
       autorun: false,
     });
     worker.on('completed', (job) => emit(String(job.id)));
-    worker.on('failed', (job) => {
-      if (job !== undefined) emit(String(job.id));
+    worker.on('failed', (job, error) => {
+      if (job !== undefined) emit(String(job.id), error);
     });
     worker.on('error', (error) =>
       logger.error({ err: error, queue: settings.queueName }, 'BullMQ consumer error'),

@@ -188,6 +188,34 @@ describe('consumeBullMQ against a real Redis', function () {
     await pool.shutdown();
   });
 
+  it('a value Redis cannot store: the job is failed, and so is its result', async () => {
+    const { name, queue } = newQueue();
+    const pool = track(
+      new WorkerPool<string, unknown>({
+        logger: silent,
+        handler: (kind) => {
+          if (kind === 'bigint') return 10n;
+          const circular: Record<string, unknown> = {};
+          circular.self = circular;
+          return circular;
+        },
+      }),
+    );
+    await queue.add('v', 'bigint', { jobId: 'bigint' });
+    await queue.add('v', 'circular', { jobId: 'circular' });
+    // BullMQ also reports the failed write as a consumer 'error': not for the spec's output.
+    const options = { queueName: name, connection: connection(), logger: silent };
+    const results = await lastValueFrom(consumeBullMQ(pool, options).pipe(take(2), toArray()));
+    for (const result of results) {
+      expect(result.status).to.equal('failed');
+      expect(result.value).to.equal(undefined);
+      expect(result.error).to.be.instanceOf(TypeError);
+      expect(await queue.getJobState(result.task.id)).to.equal('failed');
+    }
+    expect(results.find((r) => r.task.id === 'bigint')?.error?.message).to.match(/BigInt/);
+    await pool.shutdown();
+  });
+
   it('holds at most the concurrency limit plus the prefetch, following the limit', async () => {
     const { name, queue } = newQueue();
     const { handler, release, releaseOne } = gate<number>();
