@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import { Subject, type Observable } from 'rxjs';
 import type Piscina from 'piscina';
 import type { PiscinaLoadBalancer } from 'piscina/dist/worker_pool/balancer';
 import {
@@ -65,7 +66,31 @@ export interface ThreadHandlerOptions {
  */
 export type ThreadHandler<I, O> = Handler<I, O> & {
   readonly [HANDLER_LIFECYCLE]: HandlerLifecycle;
+  /** The threads' life cycle, as it happens (hot): see {@link ThreadEvent}. */
+  readonly threadEvents$: Observable<ThreadEvent>;
 };
+
+/**
+ * A thread's life-cycle event, from a thread handler's `threadEvents$`:
+ * - `created`: a thread is up and takes attempts (at start, and each replacement);
+ * - `died`: a thread ended unasked, with the error; `attempt` is false when it ran none (an
+ *   attempt on it fails with a `WorkerThreadError` carrying the same error);
+ * - `destroyed`: a thread is gone, whatever the reason (idle above `threads.min`, terminated
+ *   after an abort, died, or shut down).
+ *
+ * ## Example
+ * ```ts
+ * import { threadHandler } from 'rxjs-worker-pool/threads';
+ * const handler = threadHandler({ filename: 'resize.worker.js' });
+ * handler.threadEvents$.subscribe((event) => {
+ *   if (event.type === 'died') console.error(`thread ${event.threadId} died`, event.error);
+ * });
+ * ```
+ */
+export type ThreadEvent =
+  | { type: 'created'; threadId: number }
+  | { type: 'died'; threadId: number | undefined; error: Error; attempt: boolean }
+  | { type: 'destroyed'; threadId: number };
 
 const OPTION_KEYS = ['filename', 'name', 'threads', 'idleTimeoutMs', 'resourceLimits'];
 const RESOURCE_LIMIT_KEYS = [
@@ -116,7 +141,10 @@ export function threadHandler<I = unknown, O = unknown>(
   const settings = checkThreadOptions(options);
   const threads = new ThreadSet(settings);
   const handler = (input: I, ctx: TaskContext<I>): Promise<O> => threads.run(input, ctx);
-  return Object.assign(handler, { [HANDLER_LIFECYCLE]: threads.lifecycle }) as ThreadHandler<I, O>;
+  return Object.assign(handler, {
+    [HANDLER_LIFECYCLE]: threads.lifecycle,
+    threadEvents$: threads.events$,
+  }) as ThreadHandler<I, O>;
 }
 
 interface ThreadSettings {
@@ -141,11 +169,17 @@ class ThreadSet {
   readonly #waiting: Dispatch[] = [];
   readonly #busy = new Map<number, Dispatch>();
   readonly #loaded = new Set<number>();
+  /** Threads piscina counts as ready ('workerCreate'); only these may be terminated at once. */
+  readonly #ready = new Set<number>();
+  /** Threads to terminate as soon as they are ready (an attempt on them was aborted). */
+  readonly #terminateWhenReady = new Set<number>();
   readonly #counts = new Map<number, { completed: number; failed: number }>();
   /** The attempts in flight, by the context the pool gave their handler call. */
   readonly #attempts = new Map<TaskContext<unknown>, Dispatch>();
 
   readonly lifecycle: HandlerLifecycle;
+  readonly #events = new Subject<ThreadEvent>();
+  readonly events$: Observable<ThreadEvent> = this.#events.asObservable();
 
   constructor(readonly settings: ThreadSettings) {
     this.lifecycle = {
@@ -210,8 +244,13 @@ class ThreadSet {
       },
       (error: unknown) => {
         this.#attempts.delete(ctx as TaskContext<unknown>);
-        const died = this.#settle(dispatch, 'failed');
-        throw dispatch.abortReason ?? this.#toError(error, died);
+        const threadId = this.#settle(dispatch, 'failed');
+        if (dispatch.abortReason !== undefined) throw dispatch.abortReason;
+        const failure = this.#toError(error, threadId);
+        if (failure instanceof WorkerThreadError) {
+          this.#events.next({ type: 'died', threadId, error: failure, attempt: true });
+        }
+        throw failure;
       },
     );
   }
@@ -230,6 +269,13 @@ class ThreadSet {
   }
 
   #terminate(threadId: number): void {
+    // piscina takes a thread that exits before it is ready for one that fails at start-up,
+    // and from then on replaces no thread that dies (threads.count fell to 0 with min 1):
+    // a starting thread is terminated once it is ready instead.
+    if (!this.#ready.has(threadId)) {
+      this.#terminateWhenReady.add(threadId);
+      return;
+    }
     const worker = this.#piscina?.threads.find((thread) => thread.threadId === threadId);
     // piscina sees the exit, fails the attempt's promise and starts a replacement.
     void worker?.terminate();
@@ -262,6 +308,7 @@ class ThreadSet {
     if (this.#closed) return;
     this.#closed = true;
     await this.#piscina?.destroy();
+    this.#events.complete();
   }
 
   #start(): Piscina {
@@ -299,17 +346,38 @@ class ThreadSet {
       const threadId = (message as { [READY]?: unknown } | null)?.[READY];
       if (typeof threadId === 'number') this.#loaded.add(threadId);
     });
-    piscina.on('workerDestroy', (worker: { id: number }) => {
-      this.#loaded.delete(worker.id);
-      this.#counts.delete(worker.id);
+    piscina.on('workerCreate', (worker: { id: number }) => {
+      this.#ready.add(worker.id);
+      this.#events.next({ type: 'created', threadId: worker.id });
+      if (!this.#terminateWhenReady.delete(worker.id)) return;
+      // Still on the aborted attempt (it may have ended while the thread started).
+      if (this.#busy.get(worker.id)?.abortReason !== undefined) this.#terminate(worker.id);
     });
+    // The destroyed thread's id reads -1 by now (its Worker has exited): which threads are
+    // gone is read from the live list once piscina has dropped it, a microtask later.
+    piscina.on('workerDestroy', () => queueMicrotask(() => this.#forgetGoneThreads()));
     // piscina emits 'error' for a thread that dies with no task on it; unheard, it would
     // crash the process.
     piscina.on('error', (error: unknown) => {
       this.#logger.warn({ err: error }, 'a worker thread died while idle; it is replaced');
+      const err = error instanceof Error ? error : new Error(String(error));
+      this.#events.next({ type: 'died', threadId: undefined, error: err, attempt: false });
     });
     this.#piscina = piscina;
     return piscina;
+  }
+
+  /** Drops the books of threads piscina no longer lists, and tells `destroyed` for each. */
+  #forgetGoneThreads(): void {
+    const live = new Set(this.#piscina?.threads.map((thread) => thread.threadId));
+    for (const threadId of this.#ready) {
+      if (live.has(threadId)) continue;
+      this.#ready.delete(threadId);
+      this.#terminateWhenReady.delete(threadId);
+      this.#loaded.delete(threadId);
+      this.#counts.delete(threadId);
+      this.#events.next({ type: 'destroyed', threadId });
+    }
   }
 
   #unwait(dispatch: Dispatch): void {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Subject, firstValueFrom, filter, lastValueFrom, toArray } from 'rxjs';
+import { Subject, firstValueFrom, filter, lastValueFrom, startWith, toArray } from 'rxjs';
 import { WorkerPool } from '../../lib/pool/worker-pool';
 import { ConfigError } from '../../lib/errors/config-error';
 import { NonRetryableError } from '../../lib/errors/non-retryable-error';
@@ -180,6 +180,74 @@ describe('threadHandler (rxjs-worker-pool/threads)', function () {
         utilization: 0,
         perThread: [],
       });
+    });
+  });
+
+  describe('threads are replaced, whatever was aborted while a thread started', () => {
+    it('keeps threads.min after aborts that hit starting replacements', async () => {
+      // Each round's timeouts terminate threads and abort attempts already handed to their
+      // starting replacements: piscina took such an exit for a start-up failure and then
+      // replaced no thread at all (threads.count fell to 0).
+      const handler = threadHandler<unknown, never>({
+        filename: CPU,
+        name: 'spin',
+        threads: { min: 1, max: 2 },
+      });
+      const events: string[] = [];
+      handler.threadEvents$.subscribe((e) => events.push(e.type));
+      const pool = new WorkerPool<unknown, never>({
+        logger: silent,
+        handler,
+        concurrency: 2,
+        timeoutMs: 30,
+        retry: { maxAttempts: 1 },
+      });
+      const count = (): number => pool.metrics().threads?.count ?? 0;
+      /** Whether a thread was created after the n-th one destroyed. */
+      const replacedAfter = (n: number): boolean => {
+        let destroyed = 0;
+        for (const type of events) {
+          if (type === 'destroyed') destroyed++;
+          else if (type === 'created' && destroyed >= n) return true;
+        }
+        return false;
+      };
+      for (let round = 1; round <= 3; round++) {
+        const results = await Promise.all(
+          Array.from({ length: 6 }, () => pool.submit(0).catch((e: unknown) => e)),
+        );
+        expect(results.every((e) => e instanceof TaskTimeoutError)).to.equal(true);
+        // Each timeout terminates its thread. Once this round's 6 are gone, a replacement
+        // must come (without the fix none ever did, and this waits until mocha's timeout).
+        await firstValueFrom(
+          handler.threadEvents$.pipe(
+            startWith(undefined),
+            filter(() => replacedAfter(6 * round)),
+          ),
+        );
+      }
+      expect(count()).to.be.at.least(1);
+      expect(events).to.include.members(['created', 'destroyed']);
+      await pool.shutdown();
+      expect(pool.metrics().threads?.count).to.equal(0);
+    });
+
+    it('threadEvents$ tells a thread that died under an attempt, and completes at shutdown', async () => {
+      const handler = threadHandler<number, never>({
+        filename: CPU,
+        name: 'exitWith',
+        threads: { max: 1 },
+      });
+      const events = lastValueFrom(handler.threadEvents$.pipe(toArray()));
+      const pool = new WorkerPool<number, never>({
+        logger: silent,
+        handler,
+        retry: { maxAttempts: 1 },
+      });
+      const error = await pool.submit(3).catch((e: unknown) => e);
+      await pool.shutdown();
+      const died = (await events).find((e) => e.type === 'died');
+      expect(died).to.deep.include({ type: 'died', attempt: true, error });
     });
   });
 
