@@ -461,8 +461,10 @@ function fromThrown(data: ThrownData): unknown {
   Object.defineProperty(error, 'name', { value: data.name, configurable: true, writable: true });
   if (data.stack !== undefined) error.stack = data.stack;
   Object.assign(error, data.props);
-  // A worker file that does not load will not load on the next attempt either.
-  return data.loading ? NonRetryableError.mark(error) : error;
+  // A worker file that does not load will not load on the next attempt either, and a value
+  // that cannot be cloned is the same value next time.
+  const final = data.loading || (data.props as { unclonable?: unknown } | undefined)?.unclonable;
+  return final ? NonRetryableError.mark(error) : error;
 }
 
 function checkThreadOptions(options: ThreadHandlerOptions): ThreadSettings {

@@ -72,13 +72,49 @@ module.exports = async function runAttempt(message) {
   try {
     value = await state.fn(message.input, { attempt: message.attempt, taskId: message.taskId });
   } catch (error) {
-    throw thrown(error, false);
+    const sendable = error instanceof Error || cloneable(error); // thrown() keeps an Error's plain fields
+    throw thrown(sendable ? error : unclonable(error, 'threw'), false);
   }
   if (value !== null && typeof value === 'object' && value[TRANSFER] === true) {
     return require('piscina').move(value);
   }
+  // piscina posts the value after this returns; one that cannot be cloned would throw there,
+  // outside any promise, and kill the thread ("worker thread died: [object Object]").
+  if (!cloneable(value)) throw thrown(unclonable(value, 'returned'), false);
   return value;
 };
+
+/** Whether a value crosses to the main thread: primitives and binary data always do. */
+function cloneable(value) {
+  const type = typeof value;
+  if (value === null || (type !== 'object' && type !== 'function' && type !== 'symbol')) {
+    return true;
+  }
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return true;
+  try {
+    structuredClone(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The error that replaces a value the structured clone refuses (a function, a symbol...). */
+function unclonable(value, how) {
+  let reason = `${typeof value} values cannot be cloned`;
+  try {
+    structuredClone(value);
+  } catch (error) {
+    reason = (error && error.message) || reason;
+  }
+  const error = new Error(
+    `the worker function ${how} a value that cannot be sent to the main thread: ${reason}`,
+  );
+  error.name = 'DataCloneError';
+  // The same value next time: no retry, and the thread is fine.
+  error.unclonable = true;
+  return error;
+}
 
 /** An error as plain data: a structured clone keeps only the built-in error names. */
 function thrown(error, loading) {

@@ -341,6 +341,41 @@ describe('threadHandler (rxjs-worker-pool/threads)', function () {
     });
   });
 
+  describe('a value that cannot be cloned to the main thread', () => {
+    it('fails the attempt, not retried, with a DataCloneError; the thread lives on', async () => {
+      const handler = threadHandler<number, unknown>({
+        filename: CPU,
+        name: 'returnUnclonable',
+        threads: { min: 1, max: 1 },
+      });
+      const events: string[] = [];
+      handler.threadEvents$.subscribe((e) => events.push(e.type));
+      const pool = new WorkerPool<number, unknown>({ logger: silent, handler });
+      const result = await firstResult(pool, () => void pool.submit(1).catch(() => {}));
+      expect(result.status).to.equal('failed');
+      expect(result.attempts).to.equal(1);
+      expect(result.error).to.include({ name: 'DataCloneError' });
+      expect(result.error?.message).to.match(
+        /returned a value that cannot be sent to the main thread/,
+      );
+      expect(NonRetryableError.isMarked(result.error)).to.equal(true);
+      expect(events).to.not.include('died');
+      expect(events).to.not.include('destroyed');
+      await pool.shutdown();
+    });
+
+    it('a thrown value that cannot be cloned says so too', async () => {
+      const pool = threadPool<number, unknown>('throwUnclonable', {
+        retry: { maxAttempts: 3, backoff: { strategy: 'fixed', initialMs: 1, maxMs: 1 } },
+      });
+      const result = await firstResult(pool, () => void pool.submit(1).catch(() => {}));
+      expect(result.attempts).to.equal(1);
+      expect(result.error).to.include({ name: 'DataCloneError' });
+      expect(result.error?.message).to.match(/threw a value that cannot be sent/);
+      await pool.shutdown();
+    });
+  });
+
   describe('transfer()', () => {
     it('moves a 16 MiB input to the thread (detached here) and the result back', async () => {
       const pool = new WorkerPool<{ pixels: Uint8Array }, Uint8Array>({
