@@ -1,6 +1,11 @@
+/** Below this capacity a deque never shrinks: small buffers are not worth reallocating. */
+const MIN_SHRINK_CAPACITY = 64;
+
 /**
  * A double-ended queue on a power-of-two ring buffer: O(1) push, shift, unshift and pop.
  * `Array.prototype.shift` is O(n) on large arrays, which makes a big FIFO backlog quadratic.
+ * The buffer halves when it is three quarters empty (amortized O(1)), so a burst of a million
+ * queued tasks leaves no million-slot array behind once they are gone.
  */
 export class RingDeque<T> {
   #items: (T | undefined)[];
@@ -17,6 +22,11 @@ export class RingDeque<T> {
 
   get size(): number {
     return this.#size;
+  }
+
+  /** Slots the buffer holds now (a power of two, at least 4). */
+  get capacity(): number {
+    return this.#items.length;
   }
 
   /** Adds at the back. */
@@ -41,6 +51,7 @@ export class RingDeque<T> {
     this.#items[this.#head] = undefined; // let it be collected
     this.#head = (this.#head + 1) & this.#mask;
     this.#size--;
+    this.#shrinkIfSparse();
     return item;
   }
 
@@ -51,6 +62,7 @@ export class RingDeque<T> {
     const item = this.#items[index];
     this.#items[index] = undefined;
     this.#size--;
+    this.#shrinkIfSparse();
     return item;
   }
 
@@ -66,11 +78,14 @@ export class RingDeque<T> {
 
   /** Keeps only the items for which `keep` is true, in order; O(n). */
   filter(keep: (item: T) => boolean): void {
-    const kept = new RingDeque<T>(this.#size);
+    const items: T[] = [];
     for (let i = 0; i < this.#size; i++) {
       const item = this.#items[(this.#head + i) & this.#mask] as T;
-      if (keep(item)) kept.push(item);
+      if (keep(item)) items.push(item);
     }
+    // Sized for what is kept, not for what was there.
+    const kept = new RingDeque<T>(items.length);
+    for (const item of items) kept.push(item);
     this.#items = kept.#items;
     this.#head = kept.#head;
     this.#size = kept.#size;
@@ -94,8 +109,17 @@ export class RingDeque<T> {
   }
 
   #grow(): void {
+    this.#resize(this.#items.length * 2);
+  }
+
+  #shrinkIfSparse(): void {
+    const capacity = this.#items.length;
+    if (capacity > MIN_SHRINK_CAPACITY && this.#size < capacity >> 2) this.#resize(capacity >> 1);
+  }
+
+  #resize(capacity: number): void {
     const old = this.#items;
-    const next = new Array<T | undefined>(old.length * 2);
+    const next = new Array<T | undefined>(capacity);
     for (let i = 0; i < this.#size; i++) next[i] = old[(this.#head + i) & this.#mask];
     this.#items = next;
     this.#head = 0;

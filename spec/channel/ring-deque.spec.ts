@@ -41,6 +41,29 @@ describe('RingDeque', () => {
     expect(deque.drain()).to.deep.equal([0, 3, 6, 9, 12, 15, 18]);
   });
 
+  it('gives its buffer back as it empties: no high-water mark is kept', () => {
+    const deque = new RingDeque<number>();
+    for (let i = 0; i < 1_000_000; i++) deque.push(i);
+    expect(deque.capacity).to.equal(1 << 20);
+    for (let i = 0; i < 999_990; i++) expect(deque.shift()).to.equal(i);
+    expect(deque.capacity).to.be.at.most(64);
+    expect(deque.drain()).to.deep.equal([
+      999_990, 999_991, 999_992, 999_993, 999_994, 999_995, 999_996, 999_997, 999_998, 999_999,
+    ]);
+    for (let i = 0; i < 100_000; i++) deque.unshift(i);
+    while (deque.size > 3) deque.pop();
+    expect(deque.capacity).to.be.at.most(64);
+    expect(deque.drain()).to.deep.equal([99_999, 99_998, 99_997]);
+  });
+
+  it('filter sizes the buffer for what it keeps', () => {
+    const deque = new RingDeque<number>();
+    for (let i = 0; i < 100_000; i++) deque.push(i);
+    deque.filter((n) => n % 50_000 === 0);
+    expect(deque.capacity).to.be.at.most(4);
+    expect(deque.drain()).to.deep.equal([0, 50_000]);
+  });
+
   it('costs O(1) per operation: 1,000,000 push/shift pairs with a large backlog finish quickly', () => {
     const deque = new RingDeque<number>();
     for (let i = 0; i < 200_000; i++) deque.push(i);
