@@ -197,7 +197,11 @@ function toProblem(error: ErrorObject, root: unknown): ConfigProblem {
     case 'type': {
       const types = ([] as string[]).concat(params.type as string | string[]);
       // ajv refuses Infinity and NaN as numbers; "must be a number, got Infinity" would contradict itself.
-      if (typeof value === 'number' && !Number.isFinite(value) && types.some((t) => t === 'number' || t === 'integer')) {
+      if (
+        typeof value === 'number' &&
+        !Number.isFinite(value) &&
+        types.some((t) => t === 'number' || t === 'integer')
+      ) {
         return {
           path,
           message: `must be a finite number (Infinity means "no limit" only where an option says so), got ${value}`,
