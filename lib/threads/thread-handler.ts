@@ -44,7 +44,10 @@ import { WorkerThreadError } from './worker-thread-error';
 export interface ThreadHandlerOptions {
   /** The worker file (`.js`, `.cjs`, `.mjs`; `.ts` through ts-node), a path or `file:` URL. */
   filename: string | URL;
-  /** The export to call. Defaults to the default export (or `module.exports` itself). */
+  /**
+   * The export to call. Defaults to the default export (or `module.exports` itself). The
+   * module, or the export, may be a Promise of it (set-up done once per thread, as in piscina).
+   */
   name?: string;
   /** Threads kept alive (`min`, defaults to 1) and the most started (`max`, defaults to the CPUs). */
   threads?: { min?: number; max?: number };

@@ -42,7 +42,12 @@ async function load() {
       exported = await import(pathToFileURL(filename).href);
     }
   }
-  const fn = pick(exported);
+  // A module may export a Promise of its function, or of its exports (as piscina allows):
+  // `module.exports = load()`, `export default load()`.
+  if (isThenable(exported)) exported = await exported;
+  if (isThenable(exported?.default)) exported = { ...exported, default: await exported.default };
+  let fn = pick(exported);
+  if (isThenable(fn)) fn = await fn;
   if (typeof fn !== 'function') {
     const what = name === undefined ? 'a default export' : `an export named '${name}'`;
     const error = new TypeError(`${filename} has no function as ${what}`);
@@ -50,6 +55,10 @@ async function load() {
     throw error;
   }
   return fn;
+}
+
+function isThenable(value) {
+  return value != null && typeof value.then === 'function';
 }
 
 /** The named export, or the default one, through the wrappers CJS/ESM interop adds. */

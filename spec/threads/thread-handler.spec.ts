@@ -95,6 +95,21 @@ describe('threadHandler (rxjs-worker-pool/threads)', function () {
       await Promise.all([area.shutdown(), upper.shutdown()]);
     });
 
+    it('takes a worker file that exports a Promise of its function or of its exports', async () => {
+      const pool = (filename: string, name?: string): WorkerPool<number, number> =>
+        new WorkerPool<number, number>({
+          logger: silent,
+          handler: threadHandler<number, number>({ filename, name, threads: { max: 1 } }),
+        });
+      const tripled = pool(fixture('promised.worker.js'));
+      const squared = pool(fixture('promised.worker.js'), 'square');
+      const esm = pool(fixture('promised.worker.mjs'));
+      expect(await tripled.submit(5)).to.equal(15);
+      expect(await squared.submit(5)).to.equal(25);
+      expect(await esm.submit(5)).to.equal(105);
+      await Promise.all([tripled.shutdown(), squared.shutdown(), esm.shutdown()]);
+    });
+
     it('fails every attempt, without retries, when the file has no such export', async () => {
       const pool = threadPool<number, number>('noSuchExport', { retry: { maxAttempts: 3 } });
       const result = await firstResult(pool, () => void pool.submit(1).catch(() => {}));
