@@ -177,10 +177,12 @@ export async function runCommand(
   const state: ProgressState = { done: 0, failed: 0, total: undefined, read: 0, elapsedMs: 0 };
   const counts = { succeeded: 0, failed: 0, cancelled: 0, badLines: 0, accepted: 0 };
   const submitted = new Map<string, InputTask>();
-  // Every id this run has used: the line number for a generated one, 0 for one a line gave.
-  // A generated id avoids them all; a given id may run again once its task ended, as in the
-  // pool, but never takes a generated one.
-  const usedIds = new Map<string, number>();
+  // Ids this run generated, by the line they were generated for, and ids lines gave. A
+  // generated id avoids both; a given id may run again once its task ended, as in the pool,
+  // but never takes a generated one.
+  const generatedIds = new Map<string, number>();
+  const givenIds = new Set<string>();
+  const used = (id: string): boolean => generatedIds.has(id) || givenIds.has(id);
   // Ids of the generated shape that the file's lines name: a line without an id avoids them.
   const reserved = fromStdin ? new Set<string>() : await scanReservedIds(flags.input);
   const remaining: InputTask[] = [];
@@ -258,14 +260,16 @@ export async function runCommand(
     }
     const task = parsed.task;
     if (task.generated) {
-      task.id = freeGeneratedId(task.id, (id) => usedIds.has(id) || reserved.has(id));
+      task.id = freeGeneratedId(task.id, (id) => used(id) || reserved.has(id));
     } else {
       // A bad line, not a read task: it never runs.
-      const refusal = usedIds.get(task.id)
-        ? `is the id given to line ${usedIds.get(task.id)}, which has none; give this task another id`
-        : submitted.has(task.id) || pool.taskState(task.id) !== undefined
-          ? 'is already in use by a task of this run'
-          : undefined;
+      const generatedFor = generatedIds.get(task.id);
+      const refusal =
+        generatedFor !== undefined
+          ? `is the id given to line ${generatedFor}, which has none; give this task another id`
+          : submitted.has(task.id) || pool.taskState(task.id) !== undefined
+            ? 'is already in use by a task of this run'
+            : undefined;
       if (refusal !== undefined) {
         counts.badLines++;
         io.stderr.write(`line ${lineNumber}: id ${JSON.stringify(task.id)} ${refusal}\n`);
@@ -277,7 +281,8 @@ export async function runCommand(
       await pool.onSizeLessThan(QUEUE_HIGH_WATER / 2);
     }
     if (interrupted === undefined && outputBlocked !== undefined) await outputBlocked;
-    usedIds.set(task.id, task.generated ? lineNumber : 0);
+    if (task.generated) generatedIds.set(task.id, lineNumber);
+    else givenIds.add(task.id);
     if (interrupted !== undefined) {
       remaining.push(task);
       continue;

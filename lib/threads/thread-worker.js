@@ -81,41 +81,40 @@ module.exports = async function runAttempt(message) {
   try {
     value = await state.fn(message.input, { attempt: message.attempt, taskId: message.taskId });
   } catch (error) {
-    const sendable = error instanceof Error || cloneable(error); // thrown() keeps an Error's plain fields
-    throw thrown(sendable ? error : unclonable(error, 'threw'), false);
+    // thrown() keeps only an Error's plain fields: an Error always crosses.
+    const refusal = error instanceof Error ? undefined : cloneRefusal(error);
+    throw thrown(refusal === undefined ? error : unclonable('threw', refusal), false);
   }
   if (value !== null && typeof value === 'object' && value[TRANSFER] === true) {
     return require('piscina').move(value);
   }
   // piscina posts the value after this returns; one that cannot be cloned would throw there,
   // outside any promise, and kill the thread ("worker thread died: [object Object]").
-  if (!cloneable(value)) throw thrown(unclonable(value, 'returned'), false);
+  const refusal = cloneRefusal(value);
+  if (refusal !== undefined) throw thrown(unclonable('returned', refusal), false);
   return value;
 };
 
-/** Whether a value crosses to the main thread: primitives and binary data always do. */
-function cloneable(value) {
+/**
+ * Why a value cannot cross to the main thread, or undefined when it can: primitives and
+ * binary data always can; anything else is tried with the same structured clone.
+ */
+function cloneRefusal(value) {
   const type = typeof value;
   if (value === null || (type !== 'object' && type !== 'function' && type !== 'symbol')) {
-    return true;
+    return undefined;
   }
-  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return true;
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return undefined;
   try {
     structuredClone(value);
-    return true;
-  } catch {
-    return false;
+    return undefined;
+  } catch (error) {
+    return (error && error.message) || `${type} values cannot be cloned`;
   }
 }
 
 /** The error that replaces a value the structured clone refuses (a function, a symbol...). */
-function unclonable(value, how) {
-  let reason = `${typeof value} values cannot be cloned`;
-  try {
-    structuredClone(value);
-  } catch (error) {
-    reason = (error && error.message) || reason;
-  }
+function unclonable(how, reason) {
   const error = new Error(
     `the worker function ${how} a value that cannot be sent to the main thread: ${reason}`,
   );
