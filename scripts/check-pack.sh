@@ -16,6 +16,7 @@ listing="$(tar -tzf "$work/$tarball")"
 for wanted in package/dist/index.js package/dist/index.mjs package/dist/index.d.ts \
   package/dist/threads/index.js package/dist/threads/index.mjs package/dist/threads/index.d.ts \
   package/dist/threads/thread-worker.js package/dist/bullmq/index.js package/dist/bullmq/index.mjs \
+  package/dist/testing/index.js package/dist/testing/index.mjs package/dist/testing/index.d.ts \
   package/config/schema.json package/LICENSE; do
   grep -qx "$wanted" <<<"$listing" || { echo "pack check: $wanted missing from $tarball"; exit 1; }
 done
@@ -68,6 +69,20 @@ const heavy = Object.keys(require.cache).filter((f) => /node_modules[\\/](piscin
 console.log(`light: ${heavy.join(',') || 'none'}`);
 JS
   [[ "$(node light.cjs)" == "light: none" ]] || { echo "pack check: root entry loads $(node light.cjs)"; exit 1; }
+
+  # A marble test from the testing entry, with a Promise handler, from ESM.
+  cat > marbles.mjs <<'JS'
+import { firstValueFrom, map, timer } from 'rxjs';
+import { WorkerPool } from 'rxjs-worker-pool';
+import { marbles } from 'rxjs-worker-pool/testing';
+await marbles(({ cold, expectObservable, scheduler }) => {
+  const handler = async (n) => (await firstValueFrom(timer(2, scheduler)), n * 2);
+  const pool = new WorkerPool({ scheduler, concurrency: 1, handler });
+  expectObservable(pool.process(cold('(ab|)', { a: 1, b: 2 })).pipe(map((r) => r.value))).toBe('--x-(y|)', { x: 2, y: 4 });
+});
+console.log('marbles: ok');
+JS
+  [[ "$(node marbles.mjs 2>&1)" == "marbles: ok" ]] || { echo "pack check: testing entry: $(node marbles.mjs 2>&1)"; exit 1; }
 
   # The BullMQ entry loads without its optional peers, and says what to install when used.
   cat > bullmq.cjs <<'JS'
