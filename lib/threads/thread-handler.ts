@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ResourceLimits } from 'node:worker_threads';
+import { SHARE_ENV, type ResourceLimits } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { Subject, type Observable } from 'rxjs';
 import type Piscina from 'piscina';
@@ -55,6 +55,20 @@ export interface ThreadHandlerOptions {
   idleTimeoutMs?: number;
   /** Heap and stack limits of each thread; a thread past them dies with `out-of-memory`. */
   resourceLimits?: ResourceLimits;
+  /**
+   * Each thread's `process.env`: an object of variables, or `SHARE_ENV` from
+   * `node:worker_threads` to share the parent's. Defaults to a copy of the parent's.
+   */
+  env?: Record<string, string | undefined> | typeof SHARE_ENV;
+  /** Appended to each thread's `process.argv`. Defaults to none. */
+  argv?: string[];
+  /** Node options of each thread (`--enable-source-maps`...). Defaults to the parent's. */
+  execArgv?: string[];
+  /**
+   * What each thread reads as `workerData` from `node:worker_threads` (cloned, so it must be
+   * structured-cloneable). Defaults to `undefined`.
+   */
+  workerData?: unknown;
 }
 
 /**
@@ -95,7 +109,17 @@ export type ThreadEvent =
   | { type: 'died'; threadId: number | undefined; error: Error; attempt: boolean }
   | { type: 'destroyed'; threadId: number };
 
-const OPTION_KEYS = ['filename', 'name', 'threads', 'idleTimeoutMs', 'resourceLimits'];
+const OPTION_KEYS = [
+  'filename',
+  'name',
+  'threads',
+  'idleTimeoutMs',
+  'resourceLimits',
+  'env',
+  'argv',
+  'execArgv',
+  'workerData',
+];
 const RESOURCE_LIMIT_KEYS = [
   'maxOldGenerationSizeMb',
   'maxYoungGenerationSizeMb',
@@ -158,6 +182,11 @@ interface ThreadSettings {
   idleTimeoutMs: number;
   resourceLimits: ResourceLimits | undefined;
   tsNode: { path: string; options: Record<string, unknown> } | undefined;
+  /** Passed to each thread as they are (env, argv, execArgv), or through thread-worker.js. */
+  env: Record<string, string | undefined> | typeof SHARE_ENV | undefined;
+  argv: string[] | undefined;
+  execArgv: string[] | undefined;
+  workerData: unknown;
 }
 
 /** The threads of one handler: a piscina pool, and what the pool's metrics show of it. */
@@ -320,6 +349,7 @@ class ThreadSet {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose
     const { Piscina } = require('piscina') as typeof import('piscina');
     const { filename, name, min, max, idleTimeoutMs, resourceLimits, tsNode } = this.settings;
+    const { env, argv, execArgv, workerData } = this.settings;
     const balance: PiscinaLoadBalancer = (_task, workers) => {
       // One attempt per thread; never a thread being terminated.
       const free = workers.find((worker) => worker.currentUsage === 0 && !worker.terminating);
@@ -343,7 +373,11 @@ class ThreadSet {
       resourceLimits,
       recordTiming: false,
       loadBalancer: balance,
-      workerData: { filename, name, tsNode },
+      // thread-worker.js reads its settings, then gives the user's workerData to the thread.
+      workerData: { filename, name, tsNode, workerData },
+      ...(env === undefined ? {} : { env }),
+      ...(argv === undefined ? {} : { argv }),
+      ...(execArgv === undefined ? {} : { execArgv }),
     });
     piscina.on('message', (message: unknown) => {
       const threadId = (message as { [READY]?: unknown } | null)?.[READY];
@@ -559,8 +593,43 @@ function checkThreadOptions(options: ThreadHandlerOptions): ThreadSettings {
       }
     }
   }
+  const { env, argv, execArgv, workerData } = options;
+  if (
+    env !== undefined &&
+    env !== SHARE_ENV &&
+    (env === null ||
+      typeof env !== 'object' ||
+      Object.values(env).some((v) => v !== undefined && typeof v !== 'string'))
+  ) {
+    problems.push({
+      path: 'env',
+      message: `must be an object of string variables or SHARE_ENV, got ${describe(env)}`,
+    });
+  }
+  for (const [path, list] of [
+    ['argv', argv],
+    ['execArgv', execArgv],
+  ] as const) {
+    if (list !== undefined && (!Array.isArray(list) || list.some((a) => typeof a !== 'string'))) {
+      problems.push({ path, message: `must be an array of strings, got ${describe(list)}` });
+    }
+  }
+  if (workerData !== undefined) {
+    try {
+      structuredClone(workerData);
+    } catch (error) {
+      problems.push({
+        path: 'workerData',
+        message: `must be structured-cloneable: ${(error as Error).message}`,
+      });
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems, 'threadHandler');
   return {
+    env,
+    argv,
+    execArgv,
+    workerData,
     filename: filename as string,
     name,
     min: min as number,

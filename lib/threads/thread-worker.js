@@ -6,13 +6,19 @@
  * first for a .ts file), calls its function with (input, { attempt, taskId }), moves a value
  * marked by transfer() instead of copying it, and sends thrown errors back with their name.
  */
-const { parentPort, threadId, workerData } = require('node:worker_threads');
+const threads = require('node:worker_threads');
+const { syncBuiltinESMExports } = require('node:module');
+
+const { parentPort, threadId } = threads;
 const { pathToFileURL } = require('node:url');
 
 const TRANSFER = Symbol.for('rxjs-worker-pool.transfer');
 /** Marks a thrown error on its way to the parent (a string key: symbols do not cross threads). */
 const THROWN = '__rxjsWorkerPoolThrown';
-const { filename, name, tsNode } = workerData;
+const { filename, name, tsNode, workerData } = threads.workerData;
+// The user's workerData is what their file sees, from require() and import alike.
+threads.workerData = workerData;
+syncBuiltinESMExports();
 
 /** The user's function, loaded once per thread; a load error fails every attempt with it. */
 const loaded = load().then(

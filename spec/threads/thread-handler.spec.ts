@@ -198,6 +198,44 @@ describe('threadHandler (rxjs-worker-pool/threads)', function () {
     });
   });
 
+  describe('what each thread starts with (piscina parity)', () => {
+    it('env, argv, execArgv and workerData reach the thread; workerData is its own', async () => {
+      const pool = new WorkerPool<string, Record<string, unknown>>({
+        logger: silent,
+        handler: threadHandler({
+          filename: CPU,
+          name: 'startup',
+          threads: { max: 1 },
+          env: { ONLY_THIS: 'yes' },
+          argv: ['--mode', 'fast'],
+          execArgv: ['--no-warnings'],
+          workerData: { model: 'small', sizes: [1, 2] },
+        }),
+      });
+      expect(await pool.submit('ONLY_THIS')).to.deep.equal({
+        workerData: { model: 'small', sizes: [1, 2] },
+        env: 'yes',
+        argv: ['--mode', 'fast'],
+        execArgv: ['--no-warnings'],
+      });
+      expect((await pool.submit('PATH')).env).to.equal(undefined);
+      await pool.shutdown();
+    });
+
+    it('by default a thread sees the parent env and no workerData', async () => {
+      process.env.RWP_SPEC_VARIABLE = 'inherited';
+      try {
+        const pool = threadPool<string, Record<string, unknown>>('startup');
+        const seen = await pool.submit('RWP_SPEC_VARIABLE');
+        expect(seen).to.deep.include({ env: 'inherited', argv: [] });
+        expect(seen.workerData).to.equal(undefined);
+        await pool.shutdown();
+      } finally {
+        delete process.env.RWP_SPEC_VARIABLE;
+      }
+    });
+  });
+
   describe('threads are replaced, whatever was aborted while a thread started', () => {
     it('keeps threads.min after aborts that hit starting replacements', async () => {
       // Each round's timeouts terminate threads and abort attempts already handed to their
@@ -608,6 +646,12 @@ describe('threadHandler (rxjs-worker-pool/threads)', function () {
       expect(bad({ filename: CPU, name: '' })).to.match(/name: must be a non-empty string/);
       expect(bad({ filename: CPU, thread: {} })).to.match(
         /thread: is not an option of threadHandler\(\) \(did you mean `threads`\?\)/,
+      );
+      expect(bad({ filename: CPU, env: { A: 1 } })).to.match(/env: must be an object of string/);
+      expect(bad({ filename: CPU, argv: ['a', 2] })).to.match(/argv: must be an array of strings/);
+      expect(bad({ filename: CPU, execArgv: '--x' })).to.match(/execArgv: must be an array of/);
+      expect(bad({ filename: CPU, workerData: { f: () => 1 } })).to.match(
+        /workerData: must be structured-cloneable/,
       );
     });
   });
