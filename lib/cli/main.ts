@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../errors/config-error';
+import { parseHaltOn } from './halt-policy';
 import { UsageError } from './usage-error';
 import type { CommandIo } from './run-command';
 
@@ -46,8 +47,21 @@ function program(): Command {
       .requiredOption('--input <file>', 'tasks, one JSON per line (`-` for stdin)'),
   )
     .option('--output <file>', 'results, one JSON per line (`-` for stdout, the default)')
-    .option('--remaining <file>', 'on interruption: the tasks that did not end, as input lines')
+    .option(
+      '--remaining <file>',
+      'the tasks that did not end, as input lines (always written; empty when none)',
+    )
     .option('--report <file>', 'write a self-contained HTML report of the run')
+    .option(
+      '--resume',
+      'skip the ids --output already holds as succeeded or failed, append the rest (the file is the journal)',
+    )
+    .option('--retry-failed', 'with --resume: run the ids that failed again')
+    .option(
+      '--halt-on <fail=N|fail=P%>',
+      'stop dispatching once N tasks failed, or P % of ended ones (from 20 ended), drain, exit 1',
+      parseHaltOn,
+    )
     .action(async (flags) => {
       const { runCommand } = await import('./run-command');
       process.exitCode = await runCommand(flags, io, process.argv.slice(2));

@@ -18,6 +18,8 @@ import { priorityName } from '../task/priority';
 import type { Handler, TaskResult } from '../task/task';
 import type { PoolConfig } from '../config';
 import { freeGeneratedId, parseLine, reservedIds, type InputTask } from './jsonl';
+import { haltReached, type HaltPolicy } from './halt-policy';
+import { JournalWriter, readJournal } from './journal';
 import { jsonResults } from './json-results';
 import { loadHandler } from './load-handler';
 import { ProgressWriter, type ProgressState } from './progress';
@@ -38,6 +40,12 @@ export interface RunFlags extends PoolFlags {
   output?: string;
   remaining?: string;
   report?: string;
+  /** Skip the ids `--output` already holds as succeeded (or failed), append the rest. */
+  resume?: boolean;
+  /** With `--resume`: run again the ids that failed. */
+  retryFailed?: boolean;
+  /** `fail=N` or `fail=P%`: stop dispatching once that many tasks failed. */
+  haltOn?: HaltPolicy;
 }
 
 /** Where a command reads and writes: the process's streams, replaceable in specs. */
@@ -164,18 +172,40 @@ export async function runCommand(
   ] as const) {
     if (file !== undefined && file !== '-') checkWritable(file, flag);
   }
+  const toFile = flags.output !== undefined && flags.output !== '-';
+  if ((flags.resume || flags.retryFailed) && !toFile) {
+    throw new UsageError(
+      `--${flags.resume ? 'resume' : 'retry-failed'} needs --output FILE: that file is the run's journal`,
+    );
+  }
+  if (flags.retryFailed && !flags.resume) {
+    throw new UsageError('--retry-failed goes with --resume');
+  }
+  // The journal of an earlier run of the same command: what it already finished.
+  const journal = flags.resume ? await readJournal(flags.output as string) : undefined;
+  if (journal !== undefined && journal.tornBytes > 0 && !flags.quiet) {
+    io.stderr.write(
+      `resume: cut a torn last line (${journal.tornBytes} bytes) off ${flags.output}\n`,
+    );
+  }
   const { pool, config } = await buildPool(flags);
-  const out =
-    flags.output === undefined || flags.output === '-'
-      ? io.stdout
-      : createWriteStream(flags.output);
+  // A file gets every line before the turn that produced it ends (kill -9 loses none).
+  const journalOut = toFile
+    ? new JournalWriter(flags.output as string, flags.resume === true)
+    : undefined;
+  const out = io.stdout;
   const input = flags.input === '-' ? io.stdin : createReadStream(flags.input);
   const fromStdin = flags.input === '-';
   const progress = new ProgressWriter(io.stderr, Boolean(io.stderr.isTTY));
   const report = flags.report ? new RunReport(startedAt) : undefined;
 
   const state: ProgressState = { done: 0, failed: 0, total: undefined, read: 0, elapsedMs: 0 };
-  const counts = { succeeded: 0, failed: 0, cancelled: 0, badLines: 0, accepted: 0 };
+  const counts = { succeeded: 0, failed: 0, cancelled: 0, badLines: 0, accepted: 0, skipped: 0 };
+  // Ids whose last result is a failure, over the journal and this run: the exit code's basis.
+  const failedIds = new Set(journal?.failed);
+  const skipIds = journal === undefined ? undefined : new Set(journal.succeeded);
+  if (journal !== undefined && !flags.retryFailed)
+    for (const id of journal.failed) skipIds?.add(id);
   const submitted = new Map<string, InputTask>();
   // Ids this run generated, by the line they were generated for, and ids lines gave. A
   // generated id avoids both; a given id may run again once its task ended, as in the pool,
@@ -187,6 +217,8 @@ export async function runCommand(
   const reserved = fromStdin ? new Set<string>() : await scanReservedIds(flags.input);
   const remaining: InputTask[] = [];
   let interrupted: NodeJS.Signals | undefined;
+  /** Set when --halt-on stopped the run. */
+  let halted: string | undefined;
   let shutdown: ReturnType<WorkerPool<unknown, unknown>['shutdown']> | undefined;
   let outputBlocked: Promise<void> | undefined;
 
@@ -197,12 +229,20 @@ export async function runCommand(
       submitted.delete(result.task.id);
       if (result.status === 'succeeded' || result.status === 'failed') {
         state.done++;
-        if (result.status === 'succeeded') counts.succeeded++;
-        else {
+        if (result.status === 'succeeded') {
+          counts.succeeded++;
+          failedIds.delete(result.task.id);
+        } else {
           counts.failed++;
           state.failed++;
+          failedIds.add(result.task.id);
+          if (flags.haltOn !== undefined && halted === undefined) {
+            const ended = counts.succeeded + counts.failed;
+            if (haltReached(flags.haltOn, counts.failed, ended)) halt();
+          }
         }
-        if (!out.write(`${resultLine(result)}\n`)) {
+        if (journalOut !== undefined) journalOut.write(`${resultLine(result)}\n`);
+        else if (!out.write(`${resultLine(result)}\n`)) {
           outputBlocked ??= new Promise((resolve) =>
             out.once('drain', () => {
               outputBlocked = undefined;
@@ -229,6 +269,19 @@ export async function runCommand(
   sample();
 
   const lines = createInterface({ input, crlfDelay: Infinity });
+  /** Stops dispatching: what waits goes to --remaining now; only running tasks get the deadline. */
+  const stop = (): void => {
+    pool.clear();
+    shutdown = pool.shutdown({ timeoutMs: config.shutdown.timeoutMs });
+    // A pipe may never end: stop reading it. A file's unread lines go to --remaining.
+    if (fromStdin) lines.close();
+  };
+  const halt = (): void => {
+    halted = `${counts.failed} tasks failed (--halt-on ${flags.haltOn?.text})`;
+    if (!flags.quiet)
+      io.stderr.write(`\nhalting: ${halted}; running tasks get ${config.shutdown.timeoutMs} ms\n`);
+    stop();
+  };
   const onSignal = (signal: NodeJS.Signals): void => {
     if (interrupted === undefined) {
       interrupted = signal;
@@ -236,11 +289,7 @@ export async function runCommand(
         io.stderr.write(
           `\n${signal}: stopping; running tasks get ${config.shutdown.timeoutMs} ms (again to force)\n`,
         );
-      // Stop dispatching: what waits goes to --remaining now; only running tasks get the deadline.
-      pool.clear();
-      shutdown = pool.shutdown({ timeoutMs: config.shutdown.timeoutMs });
-      // A pipe may never end: stop reading it. A file's unread lines go to --remaining.
-      if (fromStdin) lines.close();
+      if (halted === undefined) stop();
     } else {
       void pool.shutdown({ force: true });
     }
@@ -248,6 +297,7 @@ export async function runCommand(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  const stopped = (): boolean => interrupted !== undefined || halted !== undefined;
   let lineNumber = 0;
   for await (const text of lines) {
     lineNumber++;
@@ -277,13 +327,19 @@ export async function runCommand(
       }
     }
     state.read++;
-    if (interrupted === undefined && pool.size >= QUEUE_HIGH_WATER) {
+    if (!stopped() && pool.size >= QUEUE_HIGH_WATER) {
       await pool.onSizeLessThan(QUEUE_HIGH_WATER / 2);
     }
-    if (interrupted === undefined && outputBlocked !== undefined) await outputBlocked;
+    if (!stopped() && outputBlocked !== undefined) await outputBlocked;
     if (task.generated) generatedIds.set(task.id, lineNumber);
     else givenIds.add(task.id);
-    if (interrupted !== undefined) {
+    if (skipIds?.has(task.id)) {
+      // Already in the journal: resumed runs skip it.
+      counts.skipped++;
+      state.read--;
+      continue;
+    }
+    if (stopped()) {
       remaining.push(task);
       continue;
     }
@@ -297,7 +353,7 @@ export async function runCommand(
   }
   state.total = state.read;
 
-  if (interrupted === undefined) {
+  if (!stopped()) {
     await pool.onIdle();
     shutdown = pool.shutdown();
   }
@@ -310,30 +366,36 @@ export async function runCommand(
   tick();
   progress.finish();
 
-  if (remaining.length > 0 && flags.remaining !== undefined) {
+  // Always written, empty when nothing remains: never a stale file from an earlier run.
+  if (flags.remaining !== undefined) {
     const file = createWriteStream(flags.remaining);
     for (const task of remaining) file.write(`${remainingLine(task)}\n`);
     await new Promise<void>((resolve, reject) =>
       file.end((error?: Error | null) => (error ? reject(error) : resolve())),
     );
   }
-  if (out !== io.stdout) {
-    await new Promise<void>((resolve) => (out as NodeJS.WritableStream).end(() => resolve()));
-  }
+  journalOut?.close();
 
+  // The whole journal counts: an id that failed in an earlier run and was skipped still fails.
   const exitCode =
-    interrupted !== undefined ? 128 + SIGNAL_NUMBERS[interrupted] : counts.failed > 0 ? 1 : 0;
+    interrupted !== undefined
+      ? 128 + SIGNAL_NUMBERS[interrupted]
+      : failedIds.size > 0 || halted !== undefined
+        ? 1
+        : 0;
   const metrics = pool.metrics();
   if (!flags.quiet) {
     io.stderr.write(
       `done in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${counts.succeeded} succeeded, ${counts.failed} failed` +
         `, ${remaining.length} not run${flags.remaining && remaining.length > 0 ? ` (in ${flags.remaining})` : ''}` +
         `, ${counts.badLines} bad lines, ${metrics.retries} retries, ${metrics.timeouts} timeouts` +
+        (journal !== undefined ? `, ${counts.skipped} already in ${flags.output}` : '') +
+        (halted !== undefined ? `; halted: ${halted}` : '') +
         (shutdownReport.timedOut ? '; the shutdown deadline cut work off' : '') +
         '\n',
     );
   }
-  if (out !== io.stdout && !flags.quiet) io.stderr.write(`results: ${flags.output}\n`);
+  if (toFile && !flags.quiet) io.stderr.write(`results: ${flags.output}\n`);
   if (remaining.length > 0 && flags.remaining === undefined && !flags.quiet) {
     io.stderr.write(`${remaining.length} tasks did not run; pass --remaining FILE to keep them\n`);
   }

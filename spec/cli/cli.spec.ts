@@ -1,9 +1,10 @@
 import { expect } from 'chai';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
+import fc from 'fast-check';
 import { useRedisServer } from '../support/redis-server';
 
 const root = path.join(__dirname, '..', '..');
@@ -409,6 +410,160 @@ describe('rxjs-worker-pool CLI', function () {
         { id: 'line-1', input: { waitMs: 10000, announce: true }, priority: 'normal' },
       ]);
     });
+  });
+});
+
+describe('rxjs-worker-pool run: crash-safe runs and halting', function () {
+  this.timeout(60_000);
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'rwp-resume-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (name: string, text: string): string => {
+    const full = path.join(dir, name);
+    writeFileSync(full, text);
+    return full;
+  };
+
+  it('--remaining is always written: empty when nothing remains, replacing a stale file', async () => {
+    const remaining = write('left.jsonl', '{"id":"stale","input":1}\n');
+    const input = write('in.jsonl', '1\n2\n');
+    const run = await cli([
+      'run',
+      '--handler',
+      ECHO,
+      '--input',
+      input,
+      '--remaining',
+      remaining,
+      '--quiet',
+    ]);
+    expect(run.code).to.equal(0);
+    expect(readFileSync(remaining, 'utf8')).to.equal('');
+  });
+
+  it('--halt-on fail=N stops dispatching, drains, keeps the rest in --remaining, exits 1', async () => {
+    const lines = Array.from({ length: 200 }, (_, i) => `{"id":"t${i}","input":{"fail":true}}`);
+    const output = path.join(dir, 'out.jsonl');
+    const remaining = path.join(dir, 'left.jsonl');
+    const run = await cli(
+      [
+        'run',
+        '--handler',
+        ECHO,
+        '--input',
+        write('in.jsonl', lines.join('\n')),
+        '--output',
+        output,
+        '--remaining',
+        remaining,
+        '--halt-on',
+        'fail=3',
+        '--concurrency',
+        '2',
+      ],
+      { env: { WORKER_POOL_RETRY_MAX_ATTEMPTS: '1' } },
+    );
+    expect(run.code).to.equal(1);
+    expect(run.stderr).to.match(/halting: 3 tasks failed \(--halt-on fail=3\)/);
+    const done = jsonLines(readFileSync(output, 'utf8')).map((r) => r.id as string);
+    const left = jsonLines(readFileSync(remaining, 'utf8')).map((r) => r.id as string);
+    // Those running when it halted still end (at most the 2 slots more); nothing is lost.
+    expect(done.length).to.be.within(3, 5);
+    expect(new Set([...done, ...left]).size).to.equal(200);
+    expect(done.length + left.length).to.equal(200);
+  });
+
+  it('--resume needs --output FILE; --retry-failed needs --resume; a bad --halt-on is exit 2', async () => {
+    const input = write('in.jsonl', '1\n');
+    const noFile = await cli(['run', '--handler', ECHO, '--input', input, '--resume']);
+    expect(noFile.code).to.equal(2);
+    expect(noFile.stderr).to.match(/--resume needs --output FILE/);
+    const alone = await cli([
+      'run',
+      '--handler',
+      ECHO,
+      '--input',
+      input,
+      '--output',
+      path.join(dir, 'o'),
+      '--retry-failed',
+    ]);
+    expect(alone.code).to.equal(2);
+    expect(alone.stderr).to.match(/--retry-failed goes with --resume/);
+    const halt = await cli(['run', '--handler', ECHO, '--input', input, '--halt-on', 'fail=lots']);
+    expect(halt.code).to.equal(2);
+    expect(halt.stderr).to.match(/--halt-on.*expected fail=N/);
+  });
+
+  it('--resume skips what succeeded (and failed, unless --retry-failed); the exit code covers the journal', async () => {
+    const input = write(
+      'in.jsonl',
+      ['{"id":"ok","input":1}', '{"id":"bad","input":{"fail":true}}'].join('\n'),
+    );
+    const output = path.join(dir, 'out.jsonl');
+    const env = { WORKER_POOL_RETRY_MAX_ATTEMPTS: '1' };
+    const args = ['run', '--handler', ECHO, '--input', input, '--output', output, '--quiet'];
+    expect((await cli(args, { env })).code).to.equal(1);
+    // Nothing runs again, and "bad" still failed: exit 1.
+    const again = await cli([...args, '--resume'], { env });
+    expect(again.code).to.equal(1);
+    expect(jsonLines(readFileSync(output, 'utf8'))).to.have.length(2);
+    // --retry-failed runs "bad" again (it fails again): appended, not rewritten.
+    const retried = await cli([...args, '--resume', '--retry-failed'], { env });
+    expect(retried.code).to.equal(1);
+    expect(jsonLines(readFileSync(output, 'utf8')).map((r) => `${r.id} ${r.status}`)).to.deep.equal(
+      ['ok succeeded', 'bad failed', 'bad failed'],
+    );
+  });
+
+  it('kill -9 at random points, then --resume until done: every id succeeds exactly once', async () => {
+    const total = 60;
+    const lines = Array.from({ length: total }, (_, i) =>
+      JSON.stringify({ announce: true, waitMs: 5, n: i }),
+    );
+    const input = write('in.jsonl', lines.join('\n'));
+    const output = path.join(dir, 'out.jsonl');
+    /** Runs with --resume; SIGKILLs it once `killAfter` tasks have started, if given. */
+    const resumeRun = (killAfter: number | undefined): Promise<Run> => {
+      const { child, done } = start([
+        'run',
+        '--handler',
+        ECHO,
+        '--input',
+        input,
+        '--output',
+        output,
+        '--resume',
+        '--quiet',
+        '--concurrency',
+        '4',
+      ]);
+      let started = 0;
+      child.stderr!.on('data', (chunk: Buffer) => {
+        started += chunk.toString().split('started').length - 1;
+        if (killAfter !== undefined && started >= killAfter) child.kill('SIGKILL');
+      });
+      return done;
+    };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 1, max: total }), { minLength: 1, maxLength: 2 }),
+        async (kills) => {
+          rmSync(output, { force: true });
+          for (const killAfter of kills) await resumeRun(killAfter);
+          const last = await resumeRun(undefined);
+          expect(last.code, last.stderr).to.equal(0);
+          const results = jsonLines(readFileSync(output, 'utf8'));
+          const succeeded = results
+            .filter((r) => r.status === 'succeeded')
+            .map((r) => r.id as string);
+          expect(succeeded).to.have.length(total);
+          expect(new Set(succeeded).size).to.equal(total);
+        },
+      ),
+      { numRuns: 3 },
+    );
+    expect(existsSync(output)).to.equal(true);
   });
 });
 
