@@ -17,6 +17,9 @@ export type ParsedLine =
 /** The id given to a task whose line has none: its 1-based line number in the input. */
 export const generatedId = (line: number): string => `line-${line}`;
 
+/** Whether an id has the shape {@link generatedId} makes (`line-N`, `line-N~k`). */
+export const hasGeneratedShape = (id: string): boolean => /^line-\d+(?:~\d+)?$/.test(id);
+
 /** Ids of the shape {@link generatedId} makes, as a line may give them (`--remaining` does). */
 const GENERATED_SHAPE = /"id"\s*:\s*"(line-\d+(?:~\d+)?)"/g;
 

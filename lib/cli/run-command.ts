@@ -17,7 +17,13 @@ import { WorkerPool } from '../pool/worker-pool';
 import { priorityName } from '../task/priority';
 import type { Handler, TaskResult } from '../task/task';
 import type { PoolConfig } from '../config';
-import { freeGeneratedId, parseLine, reservedIds, type InputTask } from './jsonl';
+import {
+  freeGeneratedId,
+  hasGeneratedShape,
+  parseLine,
+  reservedIds,
+  type InputTask,
+} from './jsonl';
 import { haltReached, type HaltPolicy } from './halt-policy';
 import { JournalWriter, readJournal } from './journal';
 import { jsonResults } from './json-results';
@@ -203,9 +209,10 @@ export async function runCommand(
   const counts = { succeeded: 0, failed: 0, cancelled: 0, badLines: 0, accepted: 0, skipped: 0 };
   // Ids whose last result is a failure, over the journal and this run: the exit code's basis.
   const failedIds = new Set(journal?.failed);
-  const skipIds = journal === undefined ? undefined : new Set(journal.succeeded);
-  if (journal !== undefined && !flags.retryFailed)
-    for (const id of journal.failed) skipIds?.add(id);
+  // Ids the journal finished: the resumed run skips them (failed ones too, unless retried).
+  const finished = (id: string): boolean =>
+    journal !== undefined &&
+    (journal.succeeded.has(id) || (!flags.retryFailed && journal.failed.has(id)));
   const submitted = new Map<string, InputTask>();
   // Ids this run generated, by the line they were generated for, and ids lines gave. A
   // generated id avoids both; a given id may run again once its task ended, as in the pool,
@@ -332,8 +339,9 @@ export async function runCommand(
     }
     if (!stopped() && outputBlocked !== undefined) await outputBlocked;
     if (task.generated) generatedIds.set(task.id, lineNumber);
-    else givenIds.add(task.id);
-    if (skipIds?.has(task.id)) {
+    // Only given ids a generated one could collide with are kept (a million others are not).
+    else if (hasGeneratedShape(task.id)) givenIds.add(task.id);
+    if (finished(task.id)) {
       // Already in the journal: resumed runs skip it.
       counts.skipped++;
       state.read--;
