@@ -27,6 +27,7 @@ import {
 import { haltReached, type HaltPolicy } from './halt-policy';
 import { JournalWriter, readJournal } from './journal';
 import { jsonResults } from './json-results';
+import { reportStrayErrors, withTaskContext } from './stray-errors';
 import { loadHandler } from './load-handler';
 import { ProgressWriter, type ProgressState } from './progress';
 import { RunReport } from './run-report';
@@ -89,6 +90,9 @@ export async function buildPool(
     handler = threadHandler({ filename: loaded.file, name: loaded.exportName, threads: { max } });
     // Unset: the pool runs as many attempts as there are threads.
     if (!given) delete (options as { concurrency?: unknown }).concurrency;
+  } else {
+    // A stray exception on the event loop is put down to the task that caused it.
+    handler = withTaskContext(handler);
   }
   // Results are written as JSON (a result line, a job's value in Redis).
   return { pool: WorkerPool.fromConfig(options, jsonResults(handler)), config };
@@ -303,6 +307,7 @@ export async function runCommand(
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const stopReportingStrays = reportStrayErrors((line) => io.stderr.write(line));
 
   const stopped = (): boolean => interrupted !== undefined || halted !== undefined;
   let lineNumber = 0;
@@ -368,6 +373,7 @@ export async function runCommand(
   const shutdownReport = await (shutdown as NonNullable<typeof shutdown>);
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
+  stopReportingStrays();
   for (const subscription of subscriptions) subscription.unsubscribe();
   clearInterval(sampler);
   sample();

@@ -217,6 +217,19 @@ describe('rxjs-worker-pool CLI', function () {
       expect(jsonLines(piped.stdout).map((r) => r.id)).to.deep.equal(['line-1']);
     });
 
+    it('a stray throw or rejection from a handler is reported with its task; the run goes on', async () => {
+      const input = ['1', '{"id":"noisy","input":{"stray":"x","waitMs":30}}', '3', '4'].join('\n');
+      const run = await cli(['run', '--handler', ECHO, '--input', '-', '--quiet'], {
+        stdin: input,
+      });
+      expect(run.code, run.stderr).to.equal(0);
+      expect(jsonLines(run.stdout)).to.have.length(4);
+      expect(run.stderr).to.match(
+        /uncaught exception from the handler of task "noisy" \(the run goes on\): Error: stray throw of x/,
+      );
+      expect(run.stderr).to.match(/unhandled rejection from the handler of task "noisy"/);
+    });
+
     it('a value JSON cannot hold fails its task; the run goes on and writes every line', async () => {
       const input = ['{"bigint":true}', '{"circular":true}', '3', '4'].join('\n');
       const run = await cli(['run', '--handler', ECHO, '--input', '-'], { stdin: input });
