@@ -4,6 +4,7 @@
  * `enqueue` on a BullMQ queue. Exit codes: 0 all succeeded, 1 some failed (or a worker's drain
  * was cut), 2 usage or config error, 128 + signal when interrupted (130 SIGINT, 143 SIGTERM).
  */
+import { availableParallelism } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../errors/config-error';
 import { parseHaltOn } from './halt-policy';
@@ -36,7 +37,11 @@ function program(): Command {
         'module exporting (input, ctx) => output (default export or `handler`)',
       )
       .option('--config <file>', 'pool options, YAML or JSON (overrides WORKER_POOL_* variables)')
-      .option('--concurrency <n>', 'tasks at once (overrides --config)', positiveInteger)
+      .option(
+        '--concurrency <n>',
+        `tasks at once (overrides --config; default: one per CPU core, ${availableParallelism()} here)`,
+        positiveInteger,
+      )
       .option('--threads', 'run the handler on worker threads (CPU-bound work)')
       .option('--quiet', 'only errors and bad-line reports on stderr');
 

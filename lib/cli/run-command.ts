@@ -70,8 +70,13 @@ const SIGNAL_NUMBERS: Record<string, number> = { SIGINT: 2, SIGTERM: 15 };
 export async function buildPool(
   flags: PoolFlags,
 ): Promise<{ pool: WorkerPool<unknown, unknown>; config: PoolConfig }> {
+  // A task runner's default is one task per CPU core (GNU parallel's), not the pool's 1.
   const overrides =
-    flags.concurrency === undefined ? undefined : { concurrency: flags.concurrency };
+    flags.concurrency !== undefined
+      ? { concurrency: flags.concurrency }
+      : !flags.threads && !concurrencyGiven(flags)
+        ? { concurrency: availableParallelism() }
+        : undefined;
   const config = loadConfig({ file: flags.config, precedence: 'file', overrides });
   const loaded = await loadHandler(flags.handler);
   let handler: Handler<unknown, unknown> = loaded.fn;

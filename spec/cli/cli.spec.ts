@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import fc from 'fast-check';
@@ -67,6 +67,10 @@ describe('rxjs-worker-pool CLI', function () {
       const help = await cli(['run', '--help']);
       expect(help.code).to.equal(0);
       expect(help.stdout).to.contain('--remaining <file>');
+      // commander wraps the help text: compare it with its line breaks folded.
+      expect(help.stdout.replace(/\s+/g, ' ')).to.contain(
+        `default: one per CPU core, ${availableParallelism()} here`,
+      );
       const version = await cli(['--version']);
       expect(version.code).to.equal(0);
       expect(version.stdout.trim()).to.match(/^\d+\.\d+\.\d+/);
@@ -245,6 +249,15 @@ describe('rxjs-worker-pool CLI', function () {
         (results.find((r) => r.id === 'line-1')?.error as { message: string }).message,
       ).to.match(/cannot be written as JSON: Do not know how to serialize a BigInt/);
       expect(run.stderr).to.match(/2 succeeded, 2 failed/);
+    });
+
+    it('runs one task per CPU core unless told otherwise', async () => {
+      const run = await cli(['run', '--handler', ECHO, '--input', '-'], { stdin: '1\n' });
+      expect(run.stderr).to.contain(`concurrency ${availableParallelism()}`);
+      const told = await cli(['run', '--handler', ECHO, '--input', '-', '--concurrency', '7'], {
+        stdin: '1\n',
+      });
+      expect(told.stderr).to.contain('concurrency 7');
     });
 
     it('exits 1 when some task failed, with the error in its result line', async () => {
