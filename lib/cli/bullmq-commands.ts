@@ -9,7 +9,16 @@ import { UsageError } from './usage-error';
 export interface WorkerFlags extends PoolFlags {
   queue: string;
   redis: string;
+  /** `lockDurationMs` of the consumer. */
+  lockDuration?: number;
 }
+
+/**
+ * Beyond `shutdown.timeoutMs`, how long `worker` waits for BullMQ to hand back its jobs and
+ * close its connections before it exits anyway (Redis unreachable): the jobs are then
+ * recovered by the stalled check within 2 × the lock duration.
+ */
+export const WORKER_CLOSE_GRACE_MS = 1_000;
 
 export interface EnqueueFlags {
   queue: string;
@@ -30,7 +39,11 @@ export async function workerCommand(flags: WorkerFlags, io: CommandIo): Promise<
   let done = 0;
   let failed = 0;
   const consumed = new Promise<void>((resolve, reject) =>
-    consumeBullMQ(pool, { queueName: flags.queue, connection: { url: flags.redis } }).subscribe({
+    consumeBullMQ(pool, {
+      queueName: flags.queue,
+      connection: { url: flags.redis },
+      ...(flags.lockDuration === undefined ? {} : { lockDurationMs: flags.lockDuration }),
+    }).subscribe({
       next: (result) => {
         if (result.status === 'succeeded') done++;
         else if (result.status === 'failed') {
@@ -51,27 +64,49 @@ export async function workerCommand(flags: WorkerFlags, io: CommandIo): Promise<
     }
   });
   let shutdown: ReturnType<typeof pool.shutdown> | undefined;
-  const stop = new Promise<NodeJS.Signals>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (shutdown === undefined) {
-        if (!flags.quiet)
-          io.stderr.write(
-            `\n${signal}: draining (${config.shutdown.timeoutMs} ms; again to force)\n`,
-          );
-        shutdown = pool.shutdown({ timeoutMs: config.shutdown.timeoutMs });
-        resolve(signal);
-      } else {
-        void pool.shutdown({ force: true });
-      }
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  // Settles on a second signal, or at the deadline plus a grace: the process then exits
+  // whatever Redis does (BullMQ's close waits on Redis without a limit of its own).
+  let giveUp: (reason: string) => void = () => undefined;
+  const givenUp = new Promise<string>((resolve) => (giveUp = resolve));
+  let deadline: NodeJS.Timeout | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (shutdown === undefined) {
+      if (!flags.quiet)
+        io.stderr.write(
+          `\n${signal}: draining (${config.shutdown.timeoutMs} ms; again to force)\n`,
+        );
+      shutdown = pool.shutdown({ timeoutMs: config.shutdown.timeoutMs });
+      deadline = setTimeout(
+        () => giveUp(`the drain and BullMQ's close took past the deadline`),
+        config.shutdown.timeoutMs + WORKER_CLOSE_GRACE_MS,
+      );
+      resolveStop(signal);
+    } else {
+      if (!flags.quiet) io.stderr.write(`${signal} again: forcing\n`);
+      void pool.shutdown({ force: true });
+      giveUp(`${signal} again`);
+    }
+  };
+  let resolveStop: (signal: NodeJS.Signals) => void = () => undefined;
+  const stop = new Promise<NodeJS.Signals>((resolve) => (resolveStop = resolve));
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   if (!flags.quiet) io.stderr.write(`consuming ${flags.queue} on ${flags.redis}\n`);
   await Promise.race([stop, consumed]);
-  const report = await (shutdown ?? pool.shutdown());
-  await consumed;
+  const drained = (async () => {
+    const report = await (shutdown ?? pool.shutdown());
+    await consumed;
+    return report;
+  })();
+  const outcome = await Promise.race([drained, givenUp]);
+  clearTimeout(deadline);
   metrics.unsubscribe();
+  if (typeof outcome === 'string') {
+    // Jobs not handed back are recovered by the stalled check of any consumer.
+    io.stderr.write(`stopped without waiting any longer (${outcome}): ${done} jobs done\n`);
+    return 1;
+  }
+  const report = outcome;
   if (!flags.quiet) {
     io.stderr.write(
       `stopped: ${done} jobs done (${failed} failed); ${report.cancelled.length + report.aborted.length} returned to the queue\n`,
@@ -86,18 +121,23 @@ export async function enqueueCommand(flags: EnqueueFlags, io: CommandIo): Promis
   if (flags.input !== '-' && !existsSync(flags.input)) {
     throw new UsageError(`--input: cannot read ${flags.input} (ENOENT)`);
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- an optional peer
-  const { Queue } = require('bullmq') as typeof import('bullmq');
+  const { Queue } = loadBullMQ();
   const queue = new Queue(flags.queue, { connection: { url: flags.redis } });
   const input = flags.input === '-' ? io.stdin : createReadStream(flags.input);
   const lines = createInterface({ input, crlfDelay: Infinity });
   let batch: Parameters<typeof queue.addBulk>[0] = [];
   let added = 0;
+  let existing = 0;
   let bad = 0;
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
+    // A job whose id is already in the queue is not added again (BullMQ keeps the old one):
+    // counted apart, so a second enqueue of the same file says it added nothing.
+    const before = await Promise.all(batch.map((job) => queue.getJob(job.opts?.jobId as string)));
+    const found = before.filter((job) => job !== undefined && job !== null).length;
     await queue.addBulk(batch);
-    added += batch.length;
+    existing += found;
+    added += batch.length - found;
     batch = [];
   };
   let lineNumber = 0;
@@ -120,9 +160,20 @@ export async function enqueueCommand(flags: EnqueueFlags, io: CommandIo): Promis
   }
   if (!flags.quiet)
     io.stderr.write(
-      `enqueued ${added} jobs on ${flags.queue}${bad > 0 ? `, ${bad} bad lines` : ''}\n`,
+      `enqueued ${added} jobs on ${flags.queue}, ${existing} already there (same id)${bad > 0 ? `, ${bad} bad lines` : ''}\n`,
     );
   return 0;
+}
+
+/** bullmq is an optional peer: without it, `enqueue` says what to install (exit 2). */
+function loadBullMQ(): typeof import('bullmq') {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- an optional peer
+    return require('bullmq') as typeof import('bullmq');
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'MODULE_NOT_FOUND') throw error;
+    throw new UsageError('enqueue needs bullmq: npm install bullmq ioredis');
+  }
 }
 
 function checkRedisUrl(url: string): void {

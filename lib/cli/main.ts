@@ -78,10 +78,16 @@ function program(): Command {
       .description('consume a BullMQ queue until SIGINT/SIGTERM, then drain')
       .requiredOption('--queue <name>', 'BullMQ queue name')
       .requiredOption('--redis <url>', 'redis://host:port'),
-  ).action(async (flags) => {
-    const { workerCommand } = await import('./bullmq-commands');
-    process.exitCode = await workerCommand(flags, io);
-  });
+  )
+    .option(
+      '--lock-duration <ms>',
+      "how long a job's lock lasts unless renewed; a dead worker's jobs return within twice this (default 30000)",
+      positiveInteger,
+    )
+    .action(async (flags) => {
+      const { workerCommand } = await import('./bullmq-commands');
+      process.exitCode = await workerCommand(flags, io);
+    });
 
   cli
     .command('enqueue')

@@ -6,6 +6,8 @@ import * as path from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import fc from 'fast-check';
 import { useRedisServer } from '../support/redis-server';
+import { startRedisServer } from '../../samples/support/local-redis';
+import { WORKER_CLOSE_GRACE_MS } from '../../lib/cli/bullmq-commands';
 
 const root = path.join(__dirname, '..', '..');
 const MAIN = path.join(root, 'lib', 'cli', 'main.ts');
@@ -615,8 +617,21 @@ describe('rxjs-worker-pool enqueue + worker (real Redis)', function () {
       input,
     ]);
     expect(enqueued.code).to.equal(0);
-    expect(enqueued.stderr).to.contain('enqueued 20 jobs');
+    expect(enqueued.stderr).to.contain('enqueued 20 jobs on');
+    expect(enqueued.stderr).to.contain('0 already there');
     expect(enqueued.stderr).to.contain('line 21: not JSON');
+    // The same file again adds nothing, and says so.
+    const again = await cli([
+      'enqueue',
+      '--queue',
+      queueName,
+      '--redis',
+      redis().url,
+      '--input',
+      input,
+    ]);
+    expect(again.stderr).to.contain('enqueued 0 jobs on');
+    expect(again.stderr).to.contain('20 already there (same id)');
 
     const queue = new Queue(queueName, { connection: { host: redis().host, port: redis().port } });
     expect((await queue.getJob('e1'))?.opts.priority).to.equal(2);
@@ -649,6 +664,55 @@ describe('rxjs-worker-pool enqueue + worker (real Redis)', function () {
     expect(run.stderr).to.match(/stopped: 20 jobs done \(0 failed\); 0 returned to the queue/);
     await queue.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('worker exits by its deadline when Redis is gone, and at once on a second signal', async function () {
+    this.timeout(40_000);
+    /** A worker on a Redis of its own, stopped once the worker consumes, then signalled. */
+    const workerWithRedisGone = async (timeoutMs: number, signals: NodeJS.Signals[]) => {
+      const own = await startRedisServer();
+      const { child, done } = start(
+        [
+          'worker',
+          '--queue',
+          `gone-${process.pid}`,
+          '--redis',
+          own.url,
+          '--handler',
+          ECHO,
+          '--lock-duration',
+          '2000',
+        ],
+        { env: { WORKER_POOL_SHUTDOWN_TIMEOUT_MS: String(timeoutMs) } },
+      );
+      await new Promise<void>((resolve) =>
+        child.stderr!.on(
+          'data',
+          (chunk: Buffer) => chunk.toString().includes('consuming') && resolve(),
+        ),
+      );
+      await own.stop();
+      const signalled = Date.now();
+      for (const signal of signals) child.kill(signal);
+      const run = await done;
+      return { ...run, ms: Date.now() - signalled };
+    };
+    // By the deadline (500 ms) plus the close grace, whatever BullMQ's close does: drained
+    // (exit 0) when it closes in time, else exit 1 without it (its jobs come back as stalled).
+    const deadline = await workerWithRedisGone(500, ['SIGTERM']);
+    expect(deadline.ms).to.be.below(500 + WORKER_CLOSE_GRACE_MS + 3_000);
+    if (deadline.code !== 0) {
+      expect(deadline.code, deadline.stderr).to.equal(1);
+      expect(deadline.stderr).to.match(
+        /stopped without waiting any longer \(the drain and BullMQ's close took past the deadline\)/,
+      );
+    }
+    // A 60 s deadline: only the second signal can end it now.
+    const forced = await workerWithRedisGone(60_000, ['SIGTERM', 'SIGINT']);
+    expect(forced.code, forced.stderr).to.equal(1);
+    expect(forced.stderr, forced.stderr).to.match(
+      /stopped without waiting any longer \((SIGINT|SIGTERM) again\)/,
+    );
   });
 
   it('a bad --redis URL exits 2', async () => {
