@@ -102,6 +102,27 @@ JS
   cli_out="$(echo '{"n":21}' | node_modules/.bin/rxjs-worker-pool run --handler double.js --input - --quiet)"
   [[ "$cli_out" == *'"value":42'* ]] || { echo "pack check: CLI run printed: $cli_out"; exit 1; }
 
+  # A .ts handler in a fresh project (no tsconfig) with ts-node and TypeScript 5: the CLI
+  # supplies CommonJS settings. With TypeScript 7, an exit-2 message names typescript@5.
+  if [[ $rxjs == 7 ]]; then
+    fresh="$work/fresh-ts"
+    mkdir -p "$fresh" && cd "$fresh"
+    npm init -y >/dev/null
+    npm install --silent --no-audit --no-fund --prefer-offline "$work/$tarball" rxjs@7 ts-node@10 typescript@5 >/dev/null
+    echo 'export default (input: { n: number }): number => input.n * 3;' > triple.ts
+    ts_out="$(echo '{"n":14}' | node_modules/.bin/rxjs-worker-pool run --handler triple.ts --input - --quiet 2>&1)"
+    [[ "$ts_out" == *'"value":42'* ]] || { echo "pack check: .ts handler in a fresh project: $ts_out"; exit 1; }
+    sed -i 's/"version": "[^"]*"/"version": "7.0.0"/' node_modules/typescript/package.json
+    set +e
+    ts7_out="$(echo '{"n":14}' | node_modules/.bin/rxjs-worker-pool run --handler triple.ts --input - --quiet 2>&1)"
+    ts7_code=$?
+    set -e
+    [[ $ts7_code == 2 && "$ts7_out" == *'typescript@5'* ]] ||
+      { echo "pack check: TypeScript 7 ($ts7_code): $ts7_out"; exit 1; }
+    echo "pack check: .ts handler: fresh project ok, TypeScript 7 refused"
+    cd "$consumer"
+  fi
+
   # Worker threads from the packed build: the thread entry ships and finds the user's file.
   echo 'module.exports = (n) => n * n;' > square.worker.js
   cat > threads.cjs <<'JS'

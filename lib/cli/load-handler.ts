@@ -70,20 +70,44 @@ function pick(exported: unknown): Omit<LoadedHandler, 'file'> | undefined {
   return undefined;
 }
 
-/** A .ts handler loads through ts-node (transpile-only unless TS_NODE_* says otherwise). */
+/**
+ * A .ts handler loads through ts-node (transpile-only unless TS_NODE_* says otherwise), with
+ * CommonJS settings supplied: a fresh project has no tsconfig, and ts-node's defaults for
+ * TypeScript 5 (`module: node16` without its resolution) refuse to compile (TS5109).
+ */
 function registerTsNode(given: string): void {
   if ((process as unknown as Record<symbol, unknown>)[Symbol.for('ts-node.register.instance')])
     return;
+  const paths = [process.cwd(), __dirname];
+  // ts-node 10 cannot drive TypeScript 7 ("reading 'fileExists'"): say so before it fails.
+  const typescript = versionOf('typescript', paths);
+  if (typescript !== undefined && Number(typescript.split('.')[0]) >= 7) {
+    throw new UsageError(
+      `--handler: ${given} is TypeScript, and ts-node cannot load it with TypeScript ${typescript}: npm install --save-dev typescript@5`,
+    );
+  }
   let tsNode: { register(options: object): unknown };
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- only for .ts handlers
-    tsNode = require(
-      require.resolve('ts-node', { paths: [process.cwd(), __dirname] }),
-    ) as typeof tsNode;
+    tsNode = require(require.resolve('ts-node', { paths })) as typeof tsNode;
   } catch {
     throw new UsageError(
-      `--handler: ${given} is TypeScript: install ts-node (npm install --save-dev ts-node)`,
+      `--handler: ${given} is TypeScript: install ts-node with TypeScript 5 (npm install --save-dev ts-node typescript@5)`,
     );
   }
-  tsNode.register({ transpileOnly: process.env.TS_NODE_TRANSPILE_ONLY !== 'false' });
+  tsNode.register({
+    transpileOnly: process.env.TS_NODE_TRANSPILE_ONLY !== 'false',
+    compilerOptions: { module: 'commonjs', moduleResolution: 'node10' },
+  });
+}
+
+/** The version of an installed package, as `require` would find it from `paths`. */
+function versionOf(name: string, paths: string[]): string | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a package.json
+    return (require(require.resolve(`${name}/package.json`, { paths })) as { version?: string })
+      .version;
+  } catch {
+    return undefined;
+  }
 }
