@@ -34,7 +34,7 @@ export interface EnqueueFlags {
 export async function workerCommand(flags: WorkerFlags, io: CommandIo): Promise<number> {
   checkRedisUrl(flags.redis);
   const { pool, config } = await buildPool(flags);
-  const progress = new ProgressWriter(io.stderr, Boolean(io.stderr.isTTY));
+  const progress = await ProgressWriter.create(io.stderr, Boolean(io.stderr.isTTY));
   const startedAt = Date.now();
   let done = 0;
   let failed = 0;
@@ -57,10 +57,7 @@ export async function workerCommand(flags: WorkerFlags, io: CommandIo): Promise<
   );
   const metrics = pool.metrics$.subscribe((m) => {
     if (!flags.quiet) {
-      progress.update(
-        { done, failed, total: undefined, read: done, elapsedMs: Date.now() - startedAt },
-        m,
-      );
+      progress.update({ done, failed, total: undefined, elapsedMs: Date.now() - startedAt }, m);
     }
   });
   let shutdown: ReturnType<typeof pool.shutdown> | undefined;
@@ -72,9 +69,7 @@ export async function workerCommand(flags: WorkerFlags, io: CommandIo): Promise<
   const onSignal = (signal: NodeJS.Signals): void => {
     if (shutdown === undefined) {
       if (!flags.quiet)
-        io.stderr.write(
-          `\n${signal}: draining (${config.shutdown.timeoutMs} ms; again to force)\n`,
-        );
+        progress.note(`${signal}: draining (${config.shutdown.timeoutMs} ms; again to force)`);
       shutdown = pool.shutdown({ timeoutMs: config.shutdown.timeoutMs });
       deadline = setTimeout(
         () => giveUp(`the drain and BullMQ's close took past the deadline`),
@@ -82,7 +77,7 @@ export async function workerCommand(flags: WorkerFlags, io: CommandIo): Promise<
       );
       resolveStop(signal);
     } else {
-      if (!flags.quiet) io.stderr.write(`${signal} again: forcing\n`);
+      if (!flags.quiet) progress.note(`${signal} again: forcing`);
       void pool.shutdown({ force: true });
       giveUp(`${signal} again`);
     }

@@ -211,10 +211,18 @@ export async function runCommand(
   const out = io.stdout;
   const input = flags.input === '-' ? io.stdin : createReadStream(flags.input);
   const fromStdin = flags.input === '-';
-  const progress = new ProgressWriter(io.stderr, Boolean(io.stderr.isTTY));
+  const progress = await ProgressWriter.create(io.stderr, Boolean(io.stderr.isTTY));
+  // With a file, the share of its bytes read gives the total before the end is reached.
+  const bytesTotal = fromStdin ? undefined : statSync(flags.input).size;
   const report = flags.report ? new RunReport(startedAt) : undefined;
 
-  const state: ProgressState = { done: 0, failed: 0, total: undefined, read: 0, elapsedMs: 0 };
+  const state: ProgressState & { read: number } = {
+    done: 0,
+    failed: 0,
+    total: undefined,
+    read: 0,
+    elapsedMs: 0,
+  };
   const counts = { succeeded: 0, failed: 0, cancelled: 0, badLines: 0, accepted: 0, skipped: 0 };
   // Ids whose last result is a failure, over the journal and this run: the exit code's basis.
   const failedIds = new Set(journal?.failed);
@@ -275,6 +283,10 @@ export async function runCommand(
   );
   const tick = (): void => {
     state.elapsedMs = Date.now() - startedAt;
+    if (bytesTotal !== undefined) {
+      state.bytesTotal = bytesTotal;
+      state.bytesRead = (input as { bytesRead?: number }).bytesRead;
+    }
     if (!flags.quiet) progress.update(state, pool.metrics());
   };
   // metrics$ samples process CPU and ticks the progress (every metrics.intervalMs, 1 s default).
@@ -295,18 +307,19 @@ export async function runCommand(
   const halt = (): void => {
     halted = `${counts.failed} tasks failed (--halt-on ${flags.haltOn?.text})`;
     if (!flags.quiet)
-      io.stderr.write(`\nhalting: ${halted}; running tasks get ${config.shutdown.timeoutMs} ms\n`);
+      progress.note(`halting: ${halted}; running tasks get ${config.shutdown.timeoutMs} ms`);
     stop();
   };
   const onSignal = (signal: NodeJS.Signals): void => {
     if (interrupted === undefined) {
       interrupted = signal;
       if (!flags.quiet)
-        io.stderr.write(
-          `\n${signal}: stopping; running tasks get ${config.shutdown.timeoutMs} ms (again to force)\n`,
+        progress.note(
+          `${signal}: stopping; running tasks get ${config.shutdown.timeoutMs} ms (again to force)`,
         );
       if (halted === undefined) stop();
     } else {
+      if (!flags.quiet) progress.note(`${signal} again: forcing`);
       void pool.shutdown({ force: true });
     }
   };

@@ -24,7 +24,7 @@ function latency(label: string, summary: LatencySummary): string {
  * import { formatMetrics } from 'rxjs-worker-pool';
  * console.log(formatMetrics(pool.metrics()));
  * // Output:
- * // tasks    submitted 120  started 118  succeeded 100  failed 5  cancelled 2  rejected 1  retries 7  timeouts 3
+ * // tasks    submitted 120  succeeded 100  failed 5  cancelled 2  rejected 1  attempts 118 (7 retries, 3 timeouts)
  * // queue    12 waiting  critical 0  high 2  normal 10  low 0
  * // workers  active 4/8  abandoned 0  throughput 12.5/s
  * // wait ms  p50 1.2  p90 3  p99 4.5  max 12
@@ -43,8 +43,10 @@ export function formatMetrics(snapshot: PoolMetrics): string {
   const q = m.queuedByPriority;
   const sampled = m.system.sampledAt !== undefined;
   const lines = [
-    `tasks    submitted ${m.submitted}  started ${m.started}  succeeded ${m.succeeded}  failed ${m.failed}` +
-      `  cancelled ${m.cancelled}  rejected ${m.rejected}  retries ${m.retries}  timeouts ${m.timeouts}`,
+    // Tasks and attempts apart: `started` counts attempts, so it can exceed `submitted`.
+    `tasks    submitted ${m.submitted}  succeeded ${m.succeeded}  failed ${m.failed}` +
+      `  cancelled ${m.cancelled}  rejected ${m.rejected}` +
+      `  attempts ${m.started} (${m.retries} retries, ${m.timeouts} timeouts)`,
     `queue    ${m.queued} waiting  critical ${q.critical}  high ${q.high}  normal ${q.normal}  low ${q.low}`,
     `workers  active ${m.active}/${m.concurrency}  abandoned ${m.abandoned}` +
       `  throughput ${Math.round(m.throughputPerSec * 10) / 10}/s`,

@@ -33,7 +33,7 @@ describe('formatMetrics', () => {
 
   it('gives a compact multi-line summary with the key numbers', () => {
     expect(formatMetrics(snapshot).split('\n')).to.deep.equal([
-      'tasks    submitted 120  started 118  succeeded 100  failed 5  cancelled 2  rejected 1  retries 7  timeouts 3',
+      'tasks    submitted 120  succeeded 100  failed 5  cancelled 2  rejected 1  attempts 118 (7 retries, 3 timeouts)',
       'queue    12 waiting  critical 0  high 2  normal 10  low 0',
       'workers  active 4/8  abandoned 1  throughput 12.5/s',
       'wait ms  p50 1.2  p90 3  p99 4.5  max 12',
