@@ -145,6 +145,26 @@ async function scanReservedIds(file: string): Promise<Set<string>> {
   return reserved;
 }
 
+/** The pool settings the report's summary shows. */
+function reportedSettings(
+  config: PoolConfig,
+  flags: RunFlags,
+  concurrency: number,
+): Record<string, string> {
+  const { retry, queue, shutdown } = config;
+  const backoff = retry.backoff;
+  return {
+    handler: flags.handler + (flags.threads ? ' (on worker threads)' : ''),
+    concurrency: String(concurrency),
+    timeoutMs: config.timeoutMs === undefined ? 'none' : String(config.timeoutMs),
+    'retry.maxAttempts': String(retry.maxAttempts),
+    'retry.backoff': `${backoff.strategy}, ${backoff.initialMs}–${backoff.maxMs} ms`,
+    'queue.capacity': queue.capacity === undefined ? 'unbounded' : String(queue.capacity),
+    'shutdown.timeoutMs': String(shutdown.timeoutMs),
+    ...(flags.haltOn ? { 'halt-on': flags.haltOn.text } : {}),
+  };
+}
+
 /** One output line: the task's result as JSON. */
 export function resultLine(result: TaskResult<unknown, unknown>): string {
   const base = {
@@ -265,6 +285,7 @@ export async function runCommand(
             if (haltReached(flags.haltOn, counts.failed, ended)) halt();
           }
         }
+        report?.record(result, Date.now());
         if (journalOut !== undefined) journalOut.write(`${resultLine(result)}\n`);
         else if (!out.write(`${resultLine(result)}\n`)) {
           outputBlocked ??= new Promise((resolve) =>
@@ -306,6 +327,7 @@ export async function runCommand(
   };
   const halt = (): void => {
     halted = `${counts.failed} tasks failed (--halt-on ${flags.haltOn?.text})`;
+    report?.mark(`halt: ${halted}`, Date.now());
     if (!flags.quiet)
       progress.note(`halting: ${halted}; running tasks get ${config.shutdown.timeoutMs} ms`);
     stop();
@@ -313,6 +335,7 @@ export async function runCommand(
   const onSignal = (signal: NodeJS.Signals): void => {
     if (interrupted === undefined) {
       interrupted = signal;
+      report?.mark(signal, Date.now());
       if (!flags.quiet)
         progress.note(
           `${signal}: stopping; running tasks get ${config.shutdown.timeoutMs} ms (again to force)`,
@@ -446,6 +469,7 @@ export async function runCommand(
       timeouts: metrics.timeouts,
       remaining: remaining.length,
       interrupted,
+      settings: reportedSettings(config, flags, pool.metrics().concurrency),
     });
     if (!flags.quiet) io.stderr.write(`report: ${flags.report}\n`);
   }

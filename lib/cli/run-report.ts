@@ -1,22 +1,29 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { PoolMetrics } from '../metrics/pool-metrics';
+import type { PoolMetrics, TaskResult } from '../index';
 
-/** One point of the run's time series, taken from a metrics snapshot. */
+/** One point of the run's time series. */
 export interface ReportSample {
   /** Seconds since the run started. */
   t: number;
+  /** Tasks completed per second over the last {@link REPORT_WINDOW_MS}. */
   throughput: number;
+  /** Tasks completed per second since the start: the run's average so far. */
+  average: number;
   concurrency: number;
-  cpu: number | null;
   active: number;
+  /** Process CPU, % of one core; null between two readings (the CPU is sampled each second). */
+  cpu: number | null;
   critical: number;
   high: number;
   normal: number;
   low: number;
-  runP50: number;
-  runP90: number;
-  runP99: number;
-  waitP99: number;
+  /** Percentiles of the tasks that ended in the last {@link REPORT_WINDOW_MS}, in ms. */
+  waitP50: number | null;
+  waitP90: number | null;
+  waitP99: number | null;
+  runP50: number | null;
+  runP90: number | null;
+  runP99: number | null;
 }
 
 /** What the summary table of the report shows. */
@@ -34,50 +41,109 @@ export interface RunSummary {
   timeouts: number;
   remaining: number;
   interrupted: string | undefined;
+  /** The pool's settings, as shown: `concurrency`, `timeoutMs`, ... */
+  settings?: Record<string, string>;
 }
+
+/** A moment to mark on every chart: a signal, a halt. */
+export interface ReportMarker {
+  t: number;
+  label: string;
+}
+
+/** The span the recent throughput and the latency percentiles are measured over. */
+export const REPORT_WINDOW_MS = 2_000;
+/** Latencies kept per window at most (a reservoir): a fast run's percentiles stay cheap. */
+const RESERVOIR = 4_000;
 
 /** Collects samples during a run; writes the page at the end. */
 export class RunReport {
   readonly samples: ReportSample[] = [];
+  readonly markers: ReportMarker[] = [];
   readonly #startedAt: number;
-  #previous = { at: 0, completed: 0 };
+  /** (time, completed) of recent samples: the throughput window. */
+  readonly #history: { at: number; completed: number }[] = [];
+  /** Latencies of tasks ended recently, with when they ended. */
+  #ended: { at: number; waitMs: number; runMs: number }[] = [];
+  #seen = 0;
+  #lastCpuAt: number | undefined;
 
   constructor(startedAt: number) {
     this.#startedAt = startedAt;
-    this.#previous.at = startedAt;
   }
 
-  /** A point from a snapshot; throughput is measured between points, not taken from it. */
+  /** A task ended (succeeded or failed): its latencies count in the current window. */
+  record(result: TaskResult<unknown, unknown>, now: number): void {
+    this.#seen++;
+    const entry = { at: now, waitMs: result.waitMs, runMs: result.runMs };
+    if (this.#ended.length < RESERVOIR) this.#ended.push(entry);
+    else {
+      // Reservoir sampling: every ended task has the same chance to be kept.
+      const slot = Math.floor(Math.random() * this.#seen);
+      if (slot < RESERVOIR) this.#ended[slot] = entry;
+    }
+  }
+
+  /** Marks a moment (a signal, a halt) on every chart. */
+  mark(label: string, now: number): void {
+    this.markers.push({ t: this.#seconds(now), label });
+  }
+
+  /** A point from a snapshot. */
   add(metrics: PoolMetrics, now: number): void {
-    const q = metrics.queuedByPriority;
-    const run = metrics.latency.runMs;
     const completed = metrics.succeeded + metrics.failed;
-    const seconds = (now - this.#previous.at) / 1000;
-    const throughput = seconds > 0 ? (completed - this.#previous.completed) / seconds : 0;
-    this.#previous = { at: now, completed };
+    const history = this.#history;
+    history.push({ at: now, completed });
+    while (history.length > 2 && now - history[1].at >= REPORT_WINDOW_MS) history.shift();
+    const from = history[0];
+    const span = (now - from.at) / 1000;
+    const elapsed = (now - this.#startedAt) / 1000;
+    // Latencies of the window; those older leave it (and the reservoir starts over).
+    this.#ended = this.#ended.filter((entry) => now - entry.at < REPORT_WINDOW_MS);
+    this.#seen = Math.min(this.#seen, this.#ended.length);
+    const waits = this.#ended.map((e) => e.waitMs).sort((a, b) => a - b);
+    const runs = this.#ended.map((e) => e.runMs).sort((a, b) => a - b);
+    // A CPU point only where a new reading came: the line joins real readings.
+    const sampledAt = metrics.system.sampledAt;
+    const freshCpu = sampledAt !== undefined && sampledAt !== this.#lastCpuAt;
+    this.#lastCpuAt = sampledAt;
+    const q = metrics.queuedByPriority;
     this.samples.push({
-      t: Math.round((now - this.#startedAt) / 100) / 10,
-      throughput: Math.round(throughput * 10) / 10,
+      t: this.#seconds(now),
+      throughput: round(span > 0 ? (completed - from.completed) / span : 0),
+      average: round(elapsed > 0 ? completed / elapsed : 0),
       concurrency: metrics.concurrency,
-      cpu:
-        metrics.system.sampledAt === undefined
-          ? null
-          : Math.round(metrics.system.cpuPercent * 10) / 10,
       active: metrics.active,
+      cpu: freshCpu ? round(metrics.system.cpuPercent) : null,
       critical: q.critical,
       high: q.high,
       normal: q.normal,
       low: q.low,
-      runP50: run.p50,
-      runP90: run.p90,
-      runP99: run.p99,
-      waitP99: metrics.latency.waitMs.p99,
+      waitP50: percentile(waits, 50),
+      waitP90: percentile(waits, 90),
+      waitP99: percentile(waits, 99),
+      runP50: percentile(runs, 50),
+      runP90: percentile(runs, 90),
+      runP99: percentile(runs, 99),
     });
   }
 
   write(file: string, summary: RunSummary): void {
-    writeFileSync(file, renderReport(this.samples, summary));
+    writeFileSync(file, renderReport(this.samples, summary, this.markers));
   }
+
+  #seconds(now: number): number {
+    return Math.round((now - this.#startedAt) / 100) / 10;
+  }
+}
+
+const round = (n: number): number => Math.round(n * 10) / 10;
+
+/** The p-th percentile of sorted values (nearest rank), null when there are none. */
+function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  const rank = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return Math.round(sorted[Math.max(0, rank)] * 100) / 100;
 }
 
 const esc = (text: string): string =>
@@ -95,8 +161,71 @@ function uplot(): { js: string; css: string } {
   };
 }
 
-/** One self-contained HTML page: four charts over the run and its summary table. */
-export function renderReport(samples: readonly ReportSample[], summary: RunSummary): string {
+/** The charts: id, title, y-axis label, series (key, label, colour, dashed). */
+const CHARTS = [
+  {
+    id: 'throughput',
+    title: `Throughput (tasks completed per second, over the last ${REPORT_WINDOW_MS / 1000} s)`,
+    y: 'tasks/s',
+    series: [
+      ['throughput', 'recent rate', '#1f77b4'],
+      ['average', 'run average', '#7f7f7f', true],
+    ],
+  },
+  {
+    id: 'concurrency',
+    title: 'Concurrency: the limit in force and the attempts running',
+    y: 'attempts',
+    series: [
+      ['concurrency', 'limit', '#2ca02c', true],
+      ['active', 'running', '#9467bd'],
+    ],
+  },
+  {
+    id: 'cpu',
+    title: 'Process CPU (% of one core; above 100 % on several cores)',
+    y: '% of one core',
+    series: [['cpu', 'CPU', '#d62728']],
+  },
+  {
+    id: 'queue',
+    title: 'Queue depth by priority',
+    y: 'tasks waiting',
+    series: [
+      ['critical', 'critical', '#d62728'],
+      ['high', 'high', '#ff7f0e'],
+      ['normal', 'normal', '#1f77b4'],
+      ['low', 'low', '#7f7f7f'],
+    ],
+  },
+  {
+    id: 'wait',
+    title: `Wait in the queue (ms), tasks ended in the last ${REPORT_WINDOW_MS / 1000} s`,
+    y: 'ms',
+    series: [
+      ['waitP50', 'p50', '#2ca02c'],
+      ['waitP90', 'p90', '#ff7f0e'],
+      ['waitP99', 'p99', '#d62728'],
+    ],
+  },
+  {
+    id: 'run',
+    title: `Run time (ms), tasks ended in the last ${REPORT_WINDOW_MS / 1000} s`,
+    y: 'ms',
+    series: [
+      ['runP50', 'p50', '#2ca02c'],
+      ['runP90', 'p90', '#ff7f0e'],
+      ['runP99', 'p99', '#d62728'],
+    ],
+  },
+] as const;
+
+/** One self-contained HTML page: the charts over the run, its markers and its summary. */
+export function renderReport(
+  samples: readonly ReportSample[],
+  summary: RunSummary,
+  markers: readonly ReportMarker[] = [],
+): string {
   const { js, css } = uplot();
   const rows: [string, string][] = [
     ['Command', summary.command],
@@ -114,9 +243,11 @@ export function renderReport(samples: readonly ReportSample[], summary: RunSumma
     ['Retries', String(summary.retries)],
     ['Timeouts', String(summary.timeouts)],
     ['Written to --remaining', String(summary.remaining)],
+    ...markers.map((m): [string, string] => [`Marked at ${m.t} s`, m.label]),
   ];
+  const settings = Object.entries(summary.settings ?? {});
   // `</script>` inside the data would end the script element early.
-  const data = JSON.stringify(samples).replace(/</g, '\\u003c');
+  const data = JSON.stringify({ samples, markers, charts: CHARTS }).replace(/</g, '\\u003c');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -125,51 +256,53 @@ export function renderReport(samples: readonly ReportSample[], summary: RunSumma
 <style>${css}
 body { font: 14px system-ui, sans-serif; margin: 24px; color: #222; }
 h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; }
-table { border-collapse: collapse; } td, th { border: 1px solid #ccc; padding: 4px 10px; text-align: left; }
+table { border-collapse: collapse; display: inline-table; vertical-align: top; margin-right: 24px; }
+td, th { border: 1px solid #ccc; padding: 4px 10px; text-align: left; }
 .chart { margin: 8px 0 16px; }
 </style>
 </head>
 <body>
 <h1>rxjs-worker-pool run report</h1>
 <table id="summary">${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>
-<h2>Throughput (tasks completed per second)</h2><div class="chart" id="throughput"></div>
-<h2>Concurrency limit, running attempts and process CPU (%)</h2><div class="chart" id="concurrency"></div>
-<h2>Queue depth by priority</h2><div class="chart" id="queue"></div>
-<h2>Latency percentiles (ms, cumulative)</h2><div class="chart" id="latency"></div>
+<table id="settings"><tr><th colspan="2">Pool settings</th></tr>${settings.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>
+${CHARTS.map((c) => `<h2>${esc(c.title)}</h2><div class="chart" id="${c.id}"></div>`).join('\n')}
 <script>${js}</script>
 <script>
-const samples = ${data};
+const { samples, markers, charts } = ${data};
 const t = samples.map((s) => s.t);
-const col = (key) => samples.map((s) => s[key]);
 const width = Math.min(960, document.body.clientWidth - 16);
-function chart(id, series, scales) {
-  const el = document.getElementById(id);
+// A vertical line and its label where a signal or a halt came, in a colour no series uses.
+const markerPlugin = {
+  hooks: {
+    draw: [(u) => {
+      const ctx = u.ctx;
+      for (const m of markers) {
+        const x = Math.round(u.valToPos(m.t, 'x', true));
+        ctx.save();
+        ctx.strokeStyle = '#c000c0'; ctx.setLineDash([4, 4]); ctx.lineWidth = 2 * devicePixelRatio;
+        ctx.beginPath(); ctx.moveTo(x, u.bbox.top); ctx.lineTo(x, u.bbox.top + u.bbox.height); ctx.stroke();
+        ctx.fillStyle = '#c000c0'; ctx.font = 12 * devicePixelRatio + 'px sans-serif';
+        ctx.fillText(m.label, x + 4 * devicePixelRatio, u.bbox.top + 14 * devicePixelRatio);
+        ctx.restore();
+      }
+    }],
+  },
+};
+window.reportCharts = charts.map((c) => {
   const opts = {
-    width, height: 240,
-    scales: Object.assign({ x: { time: false }, y: { auto: true } }, scales || {}),
-    axes: [{ label: 'seconds' }, { scale: 'y' }].concat(series.some((s) => s.scale === 'pct') ? [{ scale: 'pct', side: 1, grid: { show: false } }] : []),
-    series: [{ label: 's' }].concat(series.map((s) => ({ label: s.label, stroke: s.color, width: 2, scale: s.scale || 'y', spanGaps: true }))),
+    width, height: 220,
+    plugins: [markerPlugin],
+    // A static page: the legend names the series; it has no cursor values to show.
+    legend: { live: false },
+    scales: { x: { time: false }, y: { range: (u, min, max) => [0, Math.max(1, max * 1.1)] } },
+    axes: [{ label: 'seconds since the start' }, { label: c.y, size: 60 }],
+    series: [{ label: 'seconds' }].concat(c.series.map(([key, label, stroke, dashed]) => ({
+      label, stroke, width: dashed ? 3 : 2, dash: dashed ? [8, 6] : undefined, spanGaps: true,
+    }))),
   };
-  new uPlot(opts, [t].concat(series.map((s) => col(s.key))), el);
-}
-chart('throughput', [{ key: 'throughput', label: 'tasks/s', color: '#1f77b4' }]);
-chart('concurrency', [
-  { key: 'concurrency', label: 'limit', color: '#2ca02c' },
-  { key: 'active', label: 'running', color: '#9467bd' },
-  { key: 'cpu', label: 'CPU %', color: '#d62728', scale: 'pct' },
-], { pct: { auto: true } });
-chart('queue', [
-  { key: 'critical', label: 'critical', color: '#d62728' },
-  { key: 'high', label: 'high', color: '#ff7f0e' },
-  { key: 'normal', label: 'normal', color: '#1f77b4' },
-  { key: 'low', label: 'low', color: '#7f7f7f' },
-]);
-chart('latency', [
-  { key: 'runP50', label: 'run p50', color: '#2ca02c' },
-  { key: 'runP90', label: 'run p90', color: '#ff7f0e' },
-  { key: 'runP99', label: 'run p99', color: '#d62728' },
-  { key: 'waitP99', label: 'wait p99', color: '#9467bd' },
-]);
+  const plot = new uPlot(opts, [t].concat(c.series.map(([key]) => samples.map((s) => s[key]))), document.getElementById(c.id));
+  return { id: c.id, axes: opts.axes.map((a) => a.label), series: c.series.map(([, label]) => label) };
+});
 </script>
 </body>
 </html>

@@ -51,7 +51,7 @@ describe('run --report, rendered in a real headless Chromium', function () {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('draws its four charts (non-blank canvases) with no console errors, and the summary table', async () => {
+  it('draws its six charts (non-blank canvases) with no console errors, and the summary table', async () => {
     const tasks = Array.from({ length: 400 }, (_, i) =>
       JSON.stringify({
         id: `r${i}`,
@@ -115,8 +115,10 @@ describe('run --report, rendered in a real headless Chromium', function () {
     expect(charts.map((c) => c.id)).to.deep.equal([
       'throughput',
       'concurrency',
+      'cpu',
       'queue',
-      'latency',
+      'wait',
+      'run',
     ]);
     for (const chart of charts) expect(chart.inked, chart.id).to.be.greaterThan(500);
     const summary = await page.$$eval('#summary tr', (rows) =>
@@ -133,7 +135,93 @@ describe('run --report, rendered in a real headless Chromium', function () {
       Succeeded: '400',
       Failed: '0',
     });
+    // Every axis has its label (units), and the static legends name series without the
+    // empty "--" value boxes of a cursor legend.
+    const described = await page.evaluate(
+      () => (window as unknown as { reportCharts: { id: string; axes: string[] }[] }).reportCharts,
+    );
+    for (const chart of described) {
+      expect(chart.axes, chart.id).to.have.length(2);
+      for (const label of chart.axes) expect(label, chart.id).to.match(/\S/);
+    }
+    const legends = await page.$$eval('.u-legend', (nodes) =>
+      nodes.map((n) => n.textContent ?? ''),
+    );
+    expect(legends).to.have.length(6);
+    for (const legend of legends) expect(legend).to.not.contain('--');
+    expect(legends[0]).to.contain('recent rate').and.contain('run average');
+    expect(legends[1]).to.contain('limit').and.contain('running');
+    // The pool's settings are in the summary.
+    const settings = await page.$$eval('#settings tr', (rows) =>
+      rows.map((row) => row.querySelector('th')?.textContent),
+    );
+    expect(settings).to.include.members(['concurrency', 'timeoutMs', 'retry.maxAttempts']);
     expect(errors).to.deep.equal([]);
+    await page.close();
+  });
+
+  it('marks where the run was halted, on every chart and in the summary', async () => {
+    const tasks = Array.from({ length: 300 }, (_, i) =>
+      JSON.stringify({ id: `h${i}`, input: { fail: true, waitMs: 3 } }),
+    );
+    const input = path.join(dir, 'failing.jsonl');
+    writeFileSync(input, tasks.join('\n'));
+    const report = path.join(dir, 'halted.html');
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        [
+          '-r',
+          'ts-node/register/transpile-only',
+          path.join(root, 'lib', 'cli', 'main.ts'),
+          'run',
+          '--handler',
+          path.join(__dirname, 'fixtures', 'echo.js'),
+          '--input',
+          input,
+          '--output',
+          path.join(dir, 'halted.jsonl'),
+          '--report',
+          report,
+          '--halt-on',
+          'fail=5',
+          '--quiet',
+        ],
+        {
+          cwd: root,
+          stdio: 'ignore',
+          env: { ...process.env, WORKER_POOL_RETRY_MAX_ATTEMPTS: '1' },
+        },
+      );
+      child.on('close', resolve);
+    });
+    expect(code).to.equal(1);
+    const page = await (browser as Browser).newPage();
+    await page.goto(pathToFileURL(report).href);
+    const marks = await page.$$eval('#summary tr', (rows) =>
+      rows
+        .map((row): [string, string] => [
+          row.querySelector('th')?.textContent ?? '',
+          row.querySelector('td')?.textContent ?? '',
+        ])
+        .filter(([key]) => key.startsWith('Marked at')),
+    );
+    expect(marks).to.have.length(1);
+    expect(marks[0][1]).to.match(/^halt: \d+ tasks failed \(--halt-on fail=5\)$/);
+    // The marker is drawn on each chart, in its own colour (#c000c0), which no series uses.
+    const markerInk = await page.evaluate(() =>
+      [...document.querySelectorAll('.chart canvas')].map((canvas) => {
+        const c = canvas as HTMLCanvasElement;
+        const context = c.getContext('2d') as CanvasRenderingContext2D;
+        const { data } = context.getImageData(0, 0, c.width, c.height);
+        let marker = 0;
+        for (let i = 0; i < data.length; i += 4) {
+          if (data[i] > 150 && data[i + 1] < 40 && data[i + 2] > 150 && data[i + 3] > 200) marker++;
+        }
+        return marker;
+      }),
+    );
+    for (const ink of markerInk) expect(ink).to.be.greaterThan(20);
     await page.close();
   });
 });
