@@ -91,23 +91,33 @@ async function circuitBreakerDemo(): Promise<void> {
     return `${sku}: 12 in stock`;
   };
   const guarded = withCircuitBreaker(inventory, { failureThreshold: 3, resetTimeoutMs: 60 });
+  // A state change inside a call is printed after that call's line, one made by the breaker's
+  // timer before the next call: the timeline reads in order, each line at its own time.
+  const changes: string[] = [];
   const stateChanges = guarded.breaker.state$.subscribe((state) =>
-    console.log(`   ${since(t0)}  breaker is now ${state.toUpperCase()}`),
+    changes.push(`   ${since(t0)}  breaker is now ${state.toUpperCase()}`),
   );
+  const flushChanges = (): void => {
+    for (const line of changes.splice(0)) console.log(line);
+  };
+  flushChanges();
 
   // One call every 20 ms for about 260 ms.
   for (let i = 1; i <= 13; i++) {
-    const at = since(t0); // when the call was made
+    flushChanges(); // what the breaker's own timer changed since the last call
     const probe = guarded.breaker.state === 'half-open' ? ' (half-open probe)' : '';
+    let outcome: string;
     try {
-      console.log(`   ${at}  call ${i}${probe}: ${await guarded(`sku-${i}`)}`);
+      outcome = `${await guarded(`sku-${i}`)}`;
     } catch (error) {
-      if (error instanceof CircuitOpenError) {
-        console.log(`   ${at}  call ${i}: refused without calling (${error.message})`);
-      } else {
-        console.log(`   ${at}  call ${i}${probe}: failed (${(error as Error).message})`);
-      }
+      outcome =
+        error instanceof CircuitOpenError
+          ? `refused without calling (${error.message})`
+          : `failed (${(error as Error).message})`;
     }
+    // When the call ended, then what it changed.
+    console.log(`   ${since(t0)}  call ${i}${probe}: ${outcome}`);
+    flushChanges();
     await sleep(20);
   }
   stateChanges.unsubscribe();

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs every samples/*.ts in its own process (ts-node, transpile-only) and reports PASS/FAIL.
+// Runs every samples/*.ts in its own process (ts-node, transpile-only), shows what each
+// printed, and reports PASS/FAIL.
 // A sample passes when it exits by itself with an accepted code within the time limit.
 'use strict';
 const { spawn } = require('node:child_process');
@@ -62,11 +63,11 @@ async function main() {
     console.log(
       `${result.ok ? 'PASS' : 'FAIL'}  ${file.padEnd(24)} ${seconds.padStart(5)} s  (${result.why})`,
     );
-    if (!result.ok) {
-      failed++;
-      const tail = result.output.trimEnd().split('\n').slice(-30).join('\n');
-      console.log(tail.replace(/^/gm, '      | '));
-    }
+    if (!result.ok) failed++;
+    // What the sample printed (its last 30 lines when it failed): the point of running it.
+    const lines = result.output.trimEnd().split('\n');
+    const shown = result.ok ? lines : lines.slice(-30);
+    if (shown.join('') !== '') console.log(shown.join('\n').replace(/^/gm, '      | '));
   }
   console.log(`\n${files.length - failed}/${files.length} samples passed`);
   process.exit(failed > 0 ? 1 : 0);
