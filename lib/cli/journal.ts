@@ -93,8 +93,9 @@ function record(line: string, contents: JournalContents): void {
 
 /**
  * Appends result lines to a file so that a line is in the OS's cache (written with one
- * `writeSync` per burst of results) before the turn that produced it ends: `kill -9` loses
- * none, and an fsync every second (and at close) bounds what a power cut can lose.
+ * `writeSync` per turn of the event loop) before the next turn starts: `kill -9` loses at
+ * most the lines of the turn it lands in, which `--resume` runs again; an fsync every second
+ * (and at close) bounds what a power cut can lose.
  */
 export class JournalWriter {
   readonly #fd: number;
@@ -109,12 +110,13 @@ export class JournalWriter {
     this.#syncTimer.unref();
   }
 
-  /** Queues one line (with its newline); it is written before this turn of the loop ends. */
+  /** Queues one line (with its newline); it is written at the end of this turn of the loop. */
   write(line: string): void {
     this.#pending.push(line);
     if (this.#scheduled) return;
     this.#scheduled = true;
-    queueMicrotask(() => this.flush());
+    // Once per turn of the event loop (its check phase), for every result of that turn.
+    setImmediate(() => this.flush());
   }
 
   /** Writes what is queued now. */

@@ -1,30 +1,30 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Handler } from '../index';
-
-/** The id of the task whose handler call (and whatever it scheduled) is running. */
-const runningTask = new AsyncLocalStorage<string>();
-
-/**
- * The handler, each call run with its task's id in an AsyncLocalStorage, so an exception that
- * escapes through a callback the handler scheduled (its own `setTimeout`, an emitter) can be
- * put down to the task whose call scheduled it.
- */
-export function withTaskContext<I, O>(handler: Handler<I, O>): Handler<I, O> {
-  return (input, ctx) => runningTask.run(ctx.task.id, () => handler(input, ctx));
-}
+/** Running tasks named in a stray error's report at most. */
+const MAX_NAMED = 5;
 
 /**
  * Keeps a run alive through exceptions and rejections that no task's promise carries (a
- * handler's stray callback): each is reported on stderr with the task it came from, and the
- * run goes on. Returns the function that stops listening.
+ * handler's stray callback, its own `setTimeout`): each is reported on stderr with the tasks
+ * running when it came, and the run goes on. Returns the function that stops listening.
+ *
+ * @param write Where the report goes (stderr).
+ * @param running The ids of the tasks running now.
  */
-export function reportStrayErrors(write: (line: string) => void): () => void {
+export function reportStrayErrors(
+  write: (line: string) => void,
+  running: () => readonly string[],
+): () => void {
   const report = (kind: string) => (error: unknown) => {
-    const task = runningTask.getStore();
+    const ids = running();
+    const named = ids
+      .slice(0, MAX_NAMED)
+      .map((id) => JSON.stringify(id))
+      .join(', ');
+    const tasks =
+      ids.length === 0
+        ? ''
+        : ` while task${ids.length === 1 ? '' : 's'} ${named}${ids.length > MAX_NAMED ? ` and ${ids.length - MAX_NAMED} more` : ''} ran`;
     const reason = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    write(
-      `${kind}${task === undefined ? '' : ` from the handler of task ${JSON.stringify(task)}`} (the run goes on): ${reason}\n`,
-    );
+    write(`${kind} from a handler${tasks} (the run goes on): ${reason}\n`);
   };
   const onException = report('uncaught exception');
   const onRejection = report('unhandled rejection');

@@ -44,14 +44,14 @@ describe('cli/journal', () => {
     expect(readFileSync(file, 'utf8')).to.equal('{"id":"a","status":"succeeded"}\n');
   });
 
-  it('the writer has a line in the file by the end of the turn, and appends when asked', async () => {
+  it('the writer has a line in the file by the end of the loop turn, and appends when asked', async () => {
     const file = path.join(dir, 'out.jsonl');
     writeFileSync(file, 'old\n');
     const writer = new JournalWriter(file, true);
     writer.write('one\n');
     writer.write('two\n');
     expect(readFileSync(file, 'utf8')).to.equal('old\n');
-    await Promise.resolve();
+    await new Promise((resolve) => setImmediate(resolve));
     expect(readFileSync(file, 'utf8')).to.equal('old\none\ntwo\n');
     writer.write('three\n');
     writer.close();
