@@ -4,6 +4,7 @@ import { consumeBullMQ, toBullMQPriority } from '../bullmq';
 import { buildPool, type CommandIo, type PoolFlags } from './run-command';
 import { parseLine } from './jsonl';
 import { ProgressWriter } from './progress';
+import { redisNoticeLogger } from './redis-notices';
 import { UsageError } from './usage-error';
 
 export interface WorkerFlags extends PoolFlags {
@@ -43,6 +44,8 @@ export async function workerCommand(flags: WorkerFlags, io: CommandIo): Promise<
       queueName: flags.queue,
       connection: { url: flags.redis },
       ...(flags.lockDuration === undefined ? {} : { lockDurationMs: flags.lockDuration }),
+      // A Redis outage: one plain line per kind of error, not a JSON stack every second.
+      logger: redisNoticeLogger((line) => progress.note(line)),
     }).subscribe({
       next: (result) => {
         if (result.status === 'succeeded') done++;
