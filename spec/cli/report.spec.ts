@@ -17,6 +17,35 @@ function chromiumAvailable(): boolean {
   return spawnSync(CHROMIUM, ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
+/** `run` on the echo handler with `--report`, as a child process; resolves its exit code. */
+function runWithReport(
+  input: string,
+  output: string,
+  report: string,
+  flags: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<number | null> {
+  const main = path.join(root, 'lib', 'cli', 'main.ts');
+  const handler = path.join(__dirname, 'fixtures', 'echo.js');
+  const args = ['run', '--handler', handler, '--input', input, '--report', report, '--quiet'];
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '-r',
+        'ts-node/register/transpile-only',
+        main,
+        ...args,
+        '--output',
+        path.join(path.dirname(report), output),
+        ...flags,
+      ],
+      { cwd: root, stdio: 'ignore', env: { ...process.env, ...env } },
+    );
+    child.on('close', resolve);
+  });
+}
+
 describe('run --report, rendered in a real headless Chromium', function () {
   this.timeout(60_000);
   let dir: string;
@@ -62,30 +91,7 @@ describe('run --report, rendered in a real headless Chromium', function () {
     const input = path.join(dir, 'tasks.jsonl');
     writeFileSync(input, tasks.join('\n'));
     const report = path.join(dir, 'run.html');
-    const code = await new Promise<number | null>((resolve) => {
-      const child = spawn(
-        process.execPath,
-        [
-          '-r',
-          'ts-node/register/transpile-only',
-          path.join(root, 'lib', 'cli', 'main.ts'),
-          'run',
-          '--handler',
-          path.join(__dirname, 'fixtures', 'echo.js'),
-          '--input',
-          input,
-          '--output',
-          path.join(dir, 'out.jsonl'),
-          '--report',
-          report,
-          '--concurrency',
-          '4',
-          '--quiet',
-        ],
-        { cwd: root, stdio: 'ignore' },
-      );
-      child.on('close', resolve);
-    });
+    const code = await runWithReport(input, 'out.jsonl', report, ['--concurrency', '4']);
     expect(code).to.equal(0);
     // Self-contained: no URL to fetch anything from.
     expect(readFileSync(report, 'utf8')).to.not.match(/<script[^>]+src=|<link[^>]+href=/);
@@ -167,33 +173,8 @@ describe('run --report, rendered in a real headless Chromium', function () {
     const input = path.join(dir, 'failing.jsonl');
     writeFileSync(input, tasks.join('\n'));
     const report = path.join(dir, 'halted.html');
-    const code = await new Promise<number | null>((resolve) => {
-      const child = spawn(
-        process.execPath,
-        [
-          '-r',
-          'ts-node/register/transpile-only',
-          path.join(root, 'lib', 'cli', 'main.ts'),
-          'run',
-          '--handler',
-          path.join(__dirname, 'fixtures', 'echo.js'),
-          '--input',
-          input,
-          '--output',
-          path.join(dir, 'halted.jsonl'),
-          '--report',
-          report,
-          '--halt-on',
-          'fail=5',
-          '--quiet',
-        ],
-        {
-          cwd: root,
-          stdio: 'ignore',
-          env: { ...process.env, WORKER_POOL_RETRY_MAX_ATTEMPTS: '1' },
-        },
-      );
-      child.on('close', resolve);
+    const code = await runWithReport(input, 'halted.jsonl', report, ['--halt-on', 'fail=5'], {
+      WORKER_POOL_RETRY_MAX_ATTEMPTS: '1',
     });
     expect(code).to.equal(1);
     const page = await (browser as Browser).newPage();
