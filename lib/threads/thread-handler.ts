@@ -430,6 +430,9 @@ class ThreadSet {
       return undefined;
     }
     if (this.#busy.get(threadId) === dispatch) this.#busy.delete(threadId);
+    // A thread that returned a value has loaded its module: its ready message comes on
+    // another channel than the result and may arrive after it.
+    if (outcome === 'completed') this.#loaded.add(threadId);
     let counts = this.#counts.get(threadId);
     if (counts === undefined) this.#counts.set(threadId, (counts = { completed: 0, failed: 0 }));
     counts[outcome]++;
