@@ -16,15 +16,14 @@ export type {
   Task,
   TaskContext,
   Handler,
-  TaskOptions,
-  ProcessOptions,
   TaskResult,
   TaskResultBase,
   SucceededResult,
   UnsuccessfulResult,
   TaskStatus,
 } from './task/task';
-export { HANDLER_LIFECYCLE, type HandlerLifecycle } from './task/handler-lifecycle';
+export type { TaskOptions, ProcessOptions } from './pool/task-options';
+export { HANDLER_LIFECYCLE, type HandlerLifecycle } from './pool/handler-lifecycle';
 
 /* Errors */
 export {
@@ -51,7 +50,7 @@ export {
 } from './channel/priority-channel';
 export { priorityChannel, type PriorityChannelOptions } from './operators/priority-channel';
 export { priorityMerge, type PriorityMergeOptions } from './operators/priority-merge';
-export { runInPool } from './operators/run-in-pool';
+export { runInPool } from './pool/run-in-pool';
 export { rateLimit } from './operators/rate-limit';
 export { circuitBreaker, type CircuitBreakerOperatorOptions } from './operators/circuit-breaker';
 

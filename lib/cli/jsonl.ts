@@ -1,4 +1,4 @@
-import { toPriority, type Priority } from '../task/priority';
+import { toPriority, type Priority } from '../index';
 
 /** One input line read as a task. */
 export interface InputTask {

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Handler } from '../task/task';
+import type { Handler } from '../index';
 import { UsageError } from './usage-error';
 
 /** A handler module, loaded in this process. */

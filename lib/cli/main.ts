@@ -6,7 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ConfigError } from '../errors/config-error';
+import { ConfigError } from '../index';
 import { parseHaltOn } from './halt-policy';
 import { UsageError } from './usage-error';
 import type { CommandIo } from './run-command';

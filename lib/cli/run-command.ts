@@ -11,12 +11,15 @@ import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import type { Subscription } from 'rxjs';
-import { loadConfig } from '../config/load-config';
-import { DuplicateTaskIdError } from '../errors/duplicate-task-id-error';
-import { WorkerPool } from '../pool/worker-pool';
-import { priorityName } from '../task/priority';
-import type { Handler, TaskResult } from '../task/task';
-import type { PoolConfig } from '../config';
+import {
+  DuplicateTaskIdError,
+  WorkerPool,
+  loadConfig,
+  priorityName,
+  type Handler,
+  type PoolConfig,
+  type TaskResult,
+} from '../index';
 import {
   freeGeneratedId,
   hasGeneratedShape,

@@ -5,7 +5,7 @@ import type { ChannelEntry } from '../channel/priority-channel';
 import type { ResolvedRetry } from '../retry/retry-policy';
 import { priorityName, type Priority } from '../task/priority';
 import type { Handler, Task, TaskContext, TaskResult } from '../task/task';
-import { handlerLifecycle } from '../task/handler-lifecycle';
+import { handlerLifecycle } from './handler-lifecycle';
 import type { DeadlineNode } from './deadline-list';
 import type { RunningNode } from './running-list';
 

@@ -42,10 +42,11 @@ import {
 } from '../scaling/usage-source';
 import { runCleanups, type Cleanup } from '../shutdown/run-cleanups';
 import { installSignalHandlers } from '../shutdown/signal-handlers';
-import { handlerLifecycle, type HandlerLifecycle } from '../task/handler-lifecycle';
+import { handlerLifecycle, type HandlerLifecycle } from './handler-lifecycle';
 import type { DrainReport, ShutdownOptions, ShutdownReport } from '../shutdown/shutdown-report';
 import { Priority, describe, toPriority, type PriorityName } from '../task/priority';
-import type { Handler, ProcessOptions, TaskContext, TaskOptions, TaskResult } from '../task/task';
+import type { Handler, TaskContext, TaskResult } from '../task/task';
+import type { ProcessOptions, TaskOptions } from './task-options';
 import type { WorkerPoolOptions } from './options';
 import { LinkedObserver } from '../merge/linked-observer';
 import { isLimit } from '../merge/is-limit';

@@ -1,7 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { Logger } from 'pino';
-import type { Priority, PriorityLike } from './priority';
-import type { RetryOptions } from '../retry/retry-options';
+import type { Priority } from './priority';
 
 /**
  * A unit of work accepted by the pool.
@@ -71,54 +70,6 @@ export interface TaskContext<I> {
  * ```
  */
 export type Handler<I, O> = (input: I, ctx: TaskContext<I>) => Promise<O> | Observable<O> | O;
-
-/**
- * Per-task options of `submit()` and `run()`.
- *
- * ## Example
- * ```ts
- * import type { TaskOptions } from 'rxjs-worker-pool';
- * const options: TaskOptions<string> = {
- *   id: 'invoice-42',
- *   priority: 'high',
- *   timeoutMs: 2_000,
- *   retry: { maxAttempts: 5 },
- *   signal: AbortSignal.timeout(60_000),
- * };
- * await pool.submit('invoice-42.pdf', options);
- * ```
- */
-// `I` is unused here but keeps the contract's shape (the public contract names it TaskOptions<I>).
-export interface TaskOptions<I> {
-  /** Defaults to a generated id. */
-  id?: string;
-  /** Defaults to NORMAL. */
-  priority?: PriorityLike;
-  /** Per attempt, in ms; overrides the pool's `timeoutMs`. */
-  timeoutMs?: number;
-  /** Overrides the pool's retry options, key by key. */
-  retry?: Partial<RetryOptions>;
-  /** Caller-side cancellation: aborting it cancels the task queued, or aborts it running. */
-  signal?: AbortSignal;
-}
-
-/**
- * Options of `process()` and `runInPool()`: a priority may be computed from each input.
- *
- * ## Example
- * ```ts
- * import { from } from 'rxjs';
- * import type { ProcessOptions } from 'rxjs-worker-pool';
- * const options: ProcessOptions<{ path: string; size: number }> = {
- *   priority: (file) => (file.size > 1_000_000 ? 'low' : 'normal'),
- *   timeoutMs: 30_000,
- * };
- * pool.process(from(files), options).subscribe((result) => console.log(result.status));
- * ```
- */
-export interface ProcessOptions<I> extends Omit<TaskOptions<I>, 'id' | 'priority'> {
-  priority?: PriorityLike | ((input: I) => PriorityLike);
-}
 
 /**
  * How a task ended.

@@ -7,7 +7,7 @@ import { PoolClosedError } from '../../lib/errors/pool-closed-error';
 import { TaskCancelledError } from '../../lib/errors/task-cancelled-error';
 import { MetricsRecorder } from '../../lib/metrics/metrics-recorder';
 import { Priority } from '../../lib/task/priority';
-import { HANDLER_LIFECYCLE } from '../../lib/task/handler-lifecycle';
+import { HANDLER_LIFECYCLE } from '../../lib/pool/handler-lifecycle';
 import { silent } from '../support/pool-fixtures';
 
 /** Faults found by outside testing (issue "Hardening"), one spec each. */

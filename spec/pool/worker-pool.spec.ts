@@ -18,7 +18,7 @@ import { ConfigError } from '../../lib/errors/config-error';
 import { QueueFullError } from '../../lib/errors/queue-full-error';
 import { PoolClosedError } from '../../lib/errors/pool-closed-error';
 import { TaskCancelledError } from '../../lib/errors/task-cancelled-error';
-import { runInPool } from '../../lib/operators/run-in-pool';
+import { runInPool } from '../../lib/pool/run-in-pool';
 import type { TaskResult } from '../../lib/task/task';
 import { newTestScheduler, poolOn, recordResults, silent } from '../support/pool-fixtures';
 

@@ -12,7 +12,7 @@ import { exposePrometheus } from '../../lib/metrics/prometheus';
 import type { TaskContext, TaskResult } from '../../lib/task/task';
 import { Priority } from '../../lib/task/priority';
 import { threadHandler, transfer, WorkerThreadError } from '../../lib/threads';
-import { HANDLER_LIFECYCLE } from '../../lib/task/handler-lifecycle';
+import { HANDLER_LIFECYCLE } from '../../lib/pool/handler-lifecycle';
 import { ScriptedUsageSource } from '../../lib/scaling/usage-source';
 import { newTestScheduler, silent } from '../support/pool-fixtures';
 import { runScript, type ScriptOutcome } from '../support/run-script';

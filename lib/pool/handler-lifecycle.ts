@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ThreadsMetrics } from '../metrics/pool-metrics';
-import type { TaskContext } from './task';
+import type { TaskContext } from '../task/task';
 
 /**
  * The key under which a handler that owns resources (threads, connections) describes them to

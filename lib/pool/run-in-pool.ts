@@ -1,6 +1,7 @@
 import type { OperatorFunction } from 'rxjs';
-import type { ProcessOptions, TaskResult } from '../task/task';
-import type { WorkerPool } from '../pool/worker-pool';
+import type { TaskResult } from '../task/task';
+import type { ProcessOptions } from './task-options';
+import type { WorkerPool } from './worker-pool';
 
 /**
  * `pool.process()` as an operator: each source value becomes a task of `pool`, and the
