@@ -155,3 +155,13 @@ export {
   type LoadConfigOptions,
 } from './config';
 export { createLogger, silentLogger, type LoggingOptions } from './logging/logger';
+// Option checks and wording shared with the integrations (threads, BullMQ, your own).
+export {
+  checkNumber,
+  checkDuration,
+  MAX_TIMER_MS,
+  type NumberRule,
+  type DurationRule,
+} from './options/check-option';
+export { describeValue } from './options/describe-value';
+export { closestName } from './options/closest-name';

@@ -4,7 +4,7 @@ import { FixedBackoff } from './fixed-backoff';
 import { LinearBackoff } from './linear-backoff';
 import { RandomBackoff } from './random-backoff';
 import { optionPath } from '../options/check-option';
-import { describe } from '../task/priority';
+import { describeValue } from '../options/describe-value';
 
 /**
  * True when `x` looks like a {@link Backoff}: an object with a `delayMs` method.
@@ -45,7 +45,7 @@ export function backoffFrom(config: BackoffConfig | Backoff, path?: string): Bac
   if (isBackoff(config)) return config;
   if (typeof config !== 'object' || config === null) {
     throw new TypeError(
-      `Expected \`${path || 'backoff'}\` to be a Backoff or a BackoffConfig object, got ${describe(config)}`,
+      `Expected \`${path || 'backoff'}\` to be a Backoff or a BackoffConfig object, got ${describeValue(config)}`,
     );
   }
   const { strategy, initialMs, maxMs, factor, jitter } = config;
@@ -60,7 +60,7 @@ export function backoffFrom(config: BackoffConfig | Backoff, path?: string): Bac
       return new RandomBackoff({ initialMs, maxMs }, path);
     default:
       throw new TypeError(
-        `Expected \`${optionPath(path, 'strategy')}\` to be one of 'exponential' | 'linear' | 'fixed' | 'random', got ${describe(strategy)}`,
+        `Expected \`${optionPath(path, 'strategy')}\` to be one of 'exponential' | 'linear' | 'fixed' | 'random', got ${describeValue(strategy)}`,
       );
   }
 }

@@ -1,5 +1,5 @@
 import type { JitterName } from './backoff';
-import { describe } from '../task/priority';
+import { describeValue } from '../options/describe-value';
 
 /**
  * What a {@link Jitter} function may use besides the delay it randomizes.
@@ -125,7 +125,7 @@ export function jitterFrom(name: JitterName | Jitter, path = 'jitter'): Jitter {
     return BY_NAME[name];
   }
   throw new TypeError(
-    `Expected \`${path}\` to be one of 'none' | 'full' | 'equal' | 'decorrelated' or a function, got ${describe(name)}`,
+    `Expected \`${path}\` to be one of 'none' | 'full' | 'equal' | 'decorrelated' or a function, got ${describeValue(name)}`,
   );
 }
 

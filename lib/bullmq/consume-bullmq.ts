@@ -5,12 +5,12 @@ import type { Logger } from 'pino';
 import {
   ConfigError,
   TaskCancelledError,
+  checkDuration,
   createLogger,
+  describeValue,
   type TaskResult,
   type WorkerPool,
 } from '../index';
-import { checkDuration } from '../options/check-option';
-import { describe } from '../task/priority';
 import { fromBullMQPriority } from './priority';
 
 /**
@@ -280,7 +280,7 @@ interface ConsumerSettings {
 function checkConsumerOptions(options: ConsumeBullMQOptions): ConsumerSettings {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(
-      `Expected consumeBullMQ() options to be an object, got ${describe(options)}`,
+      `Expected consumeBullMQ() options to be an object, got ${describeValue(options)}`,
     );
   }
   const problems: { path: string; message: string; value?: unknown }[] = [];
@@ -296,7 +296,7 @@ function checkConsumerOptions(options: ConsumeBullMQOptions): ConsumerSettings {
   if (typeof queueName !== 'string' || queueName === '' || queueName.includes(':')) {
     problems.push({
       path: 'queueName',
-      message: `must be a non-empty string without ':', got ${describe(queueName)}`,
+      message: `must be a non-empty string without ':', got ${describeValue(queueName)}`,
       value: queueName,
     });
   }
@@ -304,7 +304,7 @@ function checkConsumerOptions(options: ConsumeBullMQOptions): ConsumerSettings {
   if (connection === null || typeof connection !== 'object') {
     problems.push({
       path: 'connection',
-      message: `must be ioredis options or { url }, got ${describe(connection)}`,
+      message: `must be ioredis options or { url }, got ${describeValue(connection)}`,
     });
   } else if ('url' in connection) {
     try {
@@ -350,13 +350,13 @@ function checkConsumerOptions(options: ConsumeBullMQOptions): ConsumerSettings {
   ) {
     problems.push({
       path: 'prefix',
-      message: `must be a non-empty string, got ${describe(options.prefix)}`,
+      message: `must be a non-empty string, got ${describeValue(options.prefix)}`,
     });
   }
   if (options.logger !== undefined && typeof options.logger?.child !== 'function') {
     problems.push({
       path: 'logger',
-      message: `must be a pino logger, got ${describe(options.logger)}`,
+      message: `must be a pino logger, got ${describeValue(options.logger)}`,
     });
   }
   if (problems.length > 0) throw new ConfigError(problems, 'consumeBullMQ');
@@ -372,19 +372,21 @@ function checkConsumerOptions(options: ConsumeBullMQOptions): ConsumerSettings {
 
 /** ioredis options from a `redis://` or `rediss://` URL. */
 export function fromUrl(url: unknown): RedisOptions {
-  if (typeof url !== 'string') throw new Error(`must be a redis:// URL, got ${describe(url)}`);
+  if (typeof url !== 'string') throw new Error(`must be a redis:// URL, got ${describeValue(url)}`);
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new Error(`must be a redis:// URL, got ${describe(url)}`);
+    throw new Error(`must be a redis:// URL, got ${describeValue(url)}`);
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new Error(`must be a redis:// or rediss:// URL, got ${describe(url)}`);
+    throw new Error(`must be a redis:// or rediss:// URL, got ${describeValue(url)}`);
   }
   const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : undefined;
   if (db !== undefined && !Number.isInteger(db)) {
-    throw new Error(`must name a database by number (redis://host:port/0), got ${describe(url)}`);
+    throw new Error(
+      `must name a database by number (redis://host:port/0), got ${describeValue(url)}`,
+    );
   }
   return {
     host: parsed.hostname || '127.0.0.1',

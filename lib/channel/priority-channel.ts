@@ -1,6 +1,7 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { checkDuration, checkNumber, type NumberRule } from '../options/check-option';
-import { PRIORITY_LEVELS, Priority, describe } from '../task/priority';
+import { PRIORITY_LEVELS, Priority } from '../task/priority';
+import { describeValue } from '../options/describe-value';
 import { RingDeque } from './ring-deque';
 
 /**
@@ -101,7 +102,7 @@ export function checkQueueOptions(options: QueueOptions, path = 'queue'): void {
   if (capacity !== undefined) checkNumber(capacity, `${path}.capacity`, CAPACITY);
   if (overflow !== undefined && overflow !== 'reject' && overflow !== 'drop-lowest') {
     throw new TypeError(
-      `Expected \`${path}.overflow\` to be 'reject' or 'drop-lowest', got ${describe(overflow)}`,
+      `Expected \`${path}.overflow\` to be 'reject' or 'drop-lowest', got ${describeValue(overflow)}`,
     );
   }
   if (agingMs !== undefined) {

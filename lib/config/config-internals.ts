@@ -1,5 +1,4 @@
 /* Helpers shared by validate.ts, env.ts and load-config.ts; not part of the public API. */
-import { distance } from 'fastest-levenshtein';
 import type { ConfigProblem } from '../errors/config-error';
 
 /**
@@ -165,43 +164,4 @@ export function typeOf(value: unknown): string {
 /** `integer` → `an integer`. */
 export function article(type: string): string {
   return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
-}
-
-/** Names longer than this get no suggestion: no option name is near one, and comparing costs. */
-const MAX_SUGGESTED_LENGTH = 64;
-
-/**
- * The candidate most likely meant by a mistyped `word`, if any: one that shares a stem of at
- * least four characters with it (`retries` → `retry`), else the nearest by edit distance (a
- * third of the word may be wrong, at least 2 edits, so short keys still get suggestions).
- */
-export function closest(word: string, candidates: Iterable<string>): string | undefined {
-  if (word.length > MAX_SUGGESTED_LENGTH) return undefined;
-  const lower = word.toLowerCase();
-  const allowed = Math.max(2, Math.floor(word.length / 3));
-  let best: string | undefined;
-  let bestStem = 0;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const other = candidate.toLowerCase();
-    // The distance is at least the difference in length: most candidates end here.
-    const stem = commonPrefix(lower, other);
-    if (stem < 4 && Math.abs(other.length - lower.length) > allowed) continue;
-    const d = distance(lower, other);
-    if (stem < 4 && d > allowed) continue;
-    const stemScore = stem >= 4 ? stem : 0;
-    if (stemScore > bestStem || (stemScore === bestStem && d < bestDistance)) {
-      best = candidate;
-      bestStem = stemScore;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function commonPrefix(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  let i = 0;
-  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
-  return i;
 }

@@ -1,5 +1,6 @@
 import type { ConfigProblem } from '../errors/config-error';
-import { article, closest, showValue } from './config-internals';
+import { article, showValue } from './config-internals';
+import { closestName } from '../options/closest-name';
 import { poolConfigSchema, type SchemaNode } from './schema';
 import { UNBOUNDED_OPTIONS } from './validate';
 
@@ -165,7 +166,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): EnvConfig {
       // Listed up to a bound: 20,000 stray variables are one problem, not 20,000 look-ups.
       if (++unknown > MAX_UNKNOWN_LISTED) continue;
       // Every name shares the prefix: compare what follows it.
-      const rest = closest(name.slice(ENV_PREFIX.length), suffixes());
+      const rest = closestName(name.slice(ENV_PREFIX.length), suffixes());
       const suggestion = rest === undefined ? undefined : ENV_PREFIX + rest;
       problems.push({
         path: shortName(name),

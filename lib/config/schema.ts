@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { ValidateFunction } from 'ajv';
 import type { FromSchema } from 'json-schema-to-ts';
+import { MAX_TIMER_MS } from '../options/check-option';
 
 /*
  * Why two copies of the schema, and why that is still one source of truth:
@@ -19,9 +20,6 @@ import type { FromSchema } from 'json-schema-to-ts';
  *     require('./lib/config/schema').POOL_CONFIG_SCHEMA, null, 2) + '\n')" &&
  *   npx prettier --write config/schema.json
  */
-
-/** Node timers hold at most 2^31-1 ms; a longer duration would fire after 1 ms. */
-const MAX_TIMER_MS = 2147483647;
 
 const SIGNALS = [
   'SIGINT',

@@ -3,12 +3,12 @@ import { ConfigError, type ConfigProblem } from '../errors/config-error';
 import {
   article,
   cloneData,
-  closest,
   isPlainObject,
   shapeProblem,
   showValue,
   typeOf,
 } from './config-internals';
+import { closestName } from '../options/closest-name';
 import {
   poolConfigSchema,
   validatePoolConfig,
@@ -182,7 +182,7 @@ function toProblem(error: ErrorObject, root: unknown): ConfigProblem {
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
       const known = Object.keys(schemaAt(parentSchemaPath(error.schemaPath)).properties ?? {});
-      const suggestion = closest(key, known);
+      const suggestion = closestName(key, known);
       return {
         path: dotted([...segments, key]),
         message: `unknown key${suggestion ? ` (did you mean ${suggestion}?)` : ''}`,

@@ -1,4 +1,4 @@
-import { describe } from '../task/priority';
+import { describeValue } from '../options/describe-value';
 import type { PoolMetrics } from './pool-metrics';
 
 /**
@@ -59,7 +59,9 @@ export interface HealthInput {
 
 function checkPositive(name: string, value: number | undefined): void {
   if (value !== undefined && !(typeof value === 'number' && value > 0)) {
-    throw new RangeError(`Expected \`${name}\` to be a number above 0, got ${describe(value)}`);
+    throw new RangeError(
+      `Expected \`${name}\` to be a number above 0, got ${describeValue(value)}`,
+    );
   }
 }
 

@@ -13,7 +13,8 @@ import { PriorityChannel, type QueueOptions } from '../channel/priority-channel'
 import { QueueFullError } from '../errors/queue-full-error';
 import { isLimit } from '../merge/is-limit';
 import { LinkedObserver } from '../merge/linked-observer';
-import { Priority, describe, toPriority, type PriorityLike } from '../task/priority';
+import { Priority, toPriority, type PriorityLike } from '../task/priority';
+import { describeValue } from '../options/describe-value';
 import { priorityMergeInternals } from '../merge/priority-merge-internals';
 
 /**
@@ -162,14 +163,14 @@ function toLimit$(concurrency: number | Observable<number>, path: string): Obser
     return concurrency.pipe(
       map((limit) => {
         if (!isLimit(limit)) {
-          throw new TypeError(`Expected \`${path}\` to be ${LIMIT}, got ${describe(limit)}`);
+          throw new TypeError(`Expected \`${path}\` to be ${LIMIT}, got ${describeValue(limit)}`);
         }
         return limit;
       }),
     );
   }
   if (!isLimit(concurrency)) {
-    throw new TypeError(`Expected \`${path}\` to be ${LIMIT}, got ${describe(concurrency)}`);
+    throw new TypeError(`Expected \`${path}\` to be ${LIMIT}, got ${describeValue(concurrency)}`);
   }
   return of(concurrency);
 }

@@ -1,8 +1,14 @@
-import { describe } from '../task/priority';
+import { describeValue } from '../options/describe-value';
 
 /**
  * What a numeric option must satisfy; see {@link checkNumber}.
- * @internal
+ *
+ * ## Example
+ * ```ts
+ * import { checkNumber, type NumberRule } from 'rxjs-worker-pool';
+ * const batchSize: NumberRule = { min: 1, max: 1_000, integer: true };
+ * checkNumber(500, 'batchSize', batchSize); // 500
+ * ```
  */
 export interface NumberRule {
   /** Lowest accepted value. */
@@ -38,13 +44,21 @@ export function optionPath(prefix: string | undefined, key: string): string {
  * Returns `value` when it is a finite number (or `Infinity`, if the rule allows it) satisfying
  * `rule`, else throws a `TypeError` in the p-queue template:
  * ``Expected `initialMs` to be a number >= 0, got `-1` (number)``.
- * @internal
+ *
+ * Public so that integrations (threads, BullMQ, your own) word option errors as the pool does.
+ *
+ * ## Example
+ * ```ts
+ * import { checkNumber } from 'rxjs-worker-pool';
+ * const size = checkNumber(options.size, 'size', { min: 1, integer: true });
+ * // options.size = 0 throws: Expected `size` to be an integer >= 1, got `0` (number)
+ * ```
  */
 export function checkNumber(value: unknown, path: string, rule: NumberRule): number {
   if (typeof value !== 'number' || !satisfies(value, rule)) {
     const kind = rule.integer ? 'an integer' : 'a number';
     throw new TypeError(
-      `Expected \`${path}\` to be ${kind} ${rule.expected ?? range(rule)}, got ${describe(value)}`,
+      `Expected \`${path}\` to be ${kind} ${rule.expected ?? range(rule)}, got ${describeValue(value)}`,
     );
   }
   return value;
@@ -66,18 +80,32 @@ export function checkNumberOr(
 /**
  * The longest delay a Node timer holds (a signed 32-bit count of ms, about 24.8 days): a longer
  * one fires after 1 ms, so every duration option is checked against it.
- * @internal
+ *
+ * ## Example
+ * ```ts
+ * import { MAX_TIMER_MS } from 'rxjs-worker-pool';
+ * const waitMs = Math.min(requestedMs, MAX_TIMER_MS);
+ * ```
  */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
+export const MAX_TIMER_MS = 2147483647; // 2 ** 31 - 1, as a literal type
 
 /**
  * What a duration option must satisfy: from `min` (or above it) up to {@link MAX_TIMER_MS};
  * `infinite` lets `Infinity` through where it means "no limit".
- * @internal
+ *
+ * ## Example
+ * ```ts
+ * import { checkDuration, type DurationRule } from 'rxjs-worker-pool';
+ * const aboveZero: DurationRule = { exclusiveMin: true };
+ * checkDuration(5_000, 'pollMs', aboveZero); // 5000
+ * ```
  */
 export interface DurationRule {
+  /** Lowest accepted value. Defaults to 0. */
   min?: number;
+  /** When true, `min` itself is refused. Defaults to false. */
   exclusiveMin?: boolean;
+  /** When true, `Infinity` passes (where it means "no limit"). Defaults to false. */
   infinite?: boolean;
 }
 
@@ -85,7 +113,12 @@ export interface DurationRule {
  * {@link checkNumber} for a duration in ms: the one place that holds durations to what a timer
  * can wait:
  * ``Expected `timeoutMs` to be a number of ms above 0, at most 2147483647, got `10000000000` (number)``.
- * @internal
+ *
+ * ## Example
+ * ```ts
+ * import { checkDuration } from 'rxjs-worker-pool';
+ * const pollMs = checkDuration(options.pollMs ?? 1_000, 'pollMs', { exclusiveMin: true });
+ * ```
  */
 export function checkDuration(value: unknown, path: string, rule: DurationRule = {}): number {
   const min = rule.min ?? 0;
@@ -125,7 +158,7 @@ export function checkFunction<F extends (...args: never[]) => unknown>(
   path: string,
 ): F {
   if (typeof value !== 'function') {
-    throw new TypeError(`Expected \`${path}\` to be a function, got ${describe(value)}`);
+    throw new TypeError(`Expected \`${path}\` to be a function, got ${describeValue(value)}`);
   }
   return value as F;
 }

@@ -1,11 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { isObservable, type Observable } from 'rxjs';
 import { isBackoff } from '../backoff/backoff-from';
-import { closest } from '../config/config-internals';
+import { closestName } from '../options/closest-name';
 import { validateOptionsData } from '../config/validate';
 import { ConfigError } from '../errors/config-error';
 import type { UsageSource } from '../scaling/usage-source';
-import { describe } from '../task/priority';
+import { describeValue } from '../options/describe-value';
 import type { ConcurrencyRange, WorkerPoolOptions } from './options';
 
 /* Checking and resolving what the WorkerPool constructor and its per-task calls are given. */
@@ -26,20 +26,20 @@ const RETRY_OPTION_KEYS: readonly string[] = ['maxAttempts', 'backoff', 'retryIf
  */
 export function checkTaskOptionKeys(options: unknown, known: readonly string[]): void {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new TypeError(`Expected \`options\` to be an object, got ${describe(options)}`);
+    throw new TypeError(`Expected \`options\` to be an object, got ${describeValue(options)}`);
   }
   for (const key in options) checkKnown(key, known, '');
   const retry = (options as { retry?: unknown }).retry;
   if (retry === undefined) return;
   if (retry === null || typeof retry !== 'object') {
-    throw new TypeError(`Expected \`retry\` to be an object, got ${describe(retry)}`);
+    throw new TypeError(`Expected \`retry\` to be an object, got ${describeValue(retry)}`);
   }
   for (const key in retry) checkKnown(key, RETRY_OPTION_KEYS, 'retry.');
 }
 
 function checkKnown(key: string, known: readonly string[], prefix: string): void {
   if (known.includes(key)) return;
-  const suggestion = closest(key, known);
+  const suggestion = closestName(key, known);
   throw new TypeError(
     `Unknown option \`${prefix}${key}\`${suggestion ? ` (did you mean \`${prefix}${suggestion}\`?)` : ''}; expected one of ${known.join(', ')}`,
   );
@@ -100,7 +100,7 @@ function overCeiling(
     [
       {
         path,
-        message: `must be at most the handler's ${ceiling.name} (${ceiling.max}), got ${describe(value)}`,
+        message: `must be at most the handler's ${ceiling.name} (${ceiling.max}), got ${describeValue(value)}`,
         value,
       },
     ],
@@ -111,12 +111,12 @@ function overCeiling(
 /** Validates the plain-data options through the config schema, the rest by hand. */
 export function checkOptions<I, O>(options: WorkerPoolOptions<I, O>): void {
   if (options === null || typeof options !== 'object') {
-    throw new TypeError(`Expected \`options\` to be an object, got ${describe(options)}`);
+    throw new TypeError(`Expected \`options\` to be an object, got ${describeValue(options)}`);
   }
   const problems: { path: string; message: string; value?: unknown }[] = [];
   const fn = (value: unknown, path: string): void => {
     if (value !== undefined && typeof value !== 'function') {
-      problems.push({ path, message: `must be a function, got ${describe(value)}`, value });
+      problems.push({ path, message: `must be a function, got ${describeValue(value)}`, value });
     }
   };
   fn(options.handler, 'handler');
@@ -124,14 +124,14 @@ export function checkOptions<I, O>(options: WorkerPoolOptions<I, O>): void {
   if (options.logger !== undefined && typeof options.logger?.child !== 'function') {
     problems.push({
       path: 'logger',
-      message: `must be a pino logger, got ${describe(options.logger)}`,
+      message: `must be a pino logger, got ${describeValue(options.logger)}`,
       value: options.logger,
     });
   }
   if (options.scheduler !== undefined && typeof options.scheduler?.schedule !== 'function') {
     problems.push({
       path: 'scheduler',
-      message: `must be an RxJS SchedulerLike, got ${describe(options.scheduler)}`,
+      message: `must be an RxJS SchedulerLike, got ${describeValue(options.scheduler)}`,
     });
   }
   // Everything that can be plain data goes through the one schema, so messages match loadConfig's.
@@ -141,7 +141,7 @@ export function checkOptions<I, O>(options: WorkerPoolOptions<I, O>): void {
   delete data.scheduler;
   const checkUsageSource = (source: UsageSource | undefined, path: string): void => {
     if (source !== undefined && typeof source?.sample !== 'function') {
-      problems.push({ path, message: `must have a sample() method, got ${describe(source)}` });
+      problems.push({ path, message: `must have a sample() method, got ${describeValue(source)}` });
     }
   };
   if (options.metrics && typeof options.metrics === 'object') {

@@ -22,7 +22,8 @@ import {
 import type { CircuitBreaker } from '../resilience/circuit-breaker';
 import { shouldRetry } from '../retry/retry-policy';
 import type { TaskResult, TaskStatus } from '../task/task';
-import { describe, priorityName, type Priority } from '../task/priority';
+import { priorityName, type Priority } from '../task/priority';
+import { describeValue } from '../options/describe-value';
 import { MAX_TIMER_MS } from '../options/check-option';
 import { DeadlineList } from './deadline-list';
 import { RunningList } from './running-list';
@@ -700,7 +701,7 @@ export class PoolEngine<I, O> {
 function checkBackoffDelay(delayMs: number, attempt: number): number {
   if (typeof delayMs === 'number' && delayMs <= MAX_TIMER_MS) return Math.max(0, delayMs);
   throw new RangeError(
-    `Expected \`retry.backoff.delayMs(${attempt})\` to return a number of ms up to ${MAX_TIMER_MS}, got ${describe(delayMs)}`,
+    `Expected \`retry.backoff.delayMs(${attempt})\` to return a number of ms up to ${MAX_TIMER_MS}, got ${describeValue(delayMs)}`,
   );
 }
 

@@ -44,7 +44,8 @@ import { runCleanups, type Cleanup } from '../shutdown/run-cleanups';
 import { installSignalHandlers } from '../shutdown/signal-handlers';
 import { handlerLifecycle, type HandlerLifecycle } from './handler-lifecycle';
 import type { DrainReport, ShutdownOptions, ShutdownReport } from '../shutdown/shutdown-report';
-import { Priority, describe, toPriority, type PriorityName } from '../task/priority';
+import { Priority, toPriority, type PriorityName } from '../task/priority';
+import { describeValue } from '../options/describe-value';
 import type { Handler, TaskContext, TaskResult } from '../task/task';
 import type { ProcessOptions, TaskOptions } from './task-options';
 import type { WorkerPoolOptions } from './options';
@@ -321,7 +322,7 @@ export class WorkerPool<I = unknown, O = unknown> {
   run<T>(fn: (ctx: TaskContext<void>) => Promise<T> | T, options?: TaskOptions<void>): Promise<T> {
     if (typeof fn !== 'function') {
       return Promise.reject(
-        new TypeError(`Expected \`fn\` of run() to be a function, got ${describe(fn)}`),
+        new TypeError(`Expected \`fn\` of run() to be a function, got ${describeValue(fn)}`),
       );
     }
     const handler: Handler<void, T> = (_input, ctx) => fn(ctx);
@@ -443,7 +444,7 @@ export class WorkerPool<I = unknown, O = unknown> {
       const kind = Object.hasOwn(EVENT_KIND, type) ? EVENT_KIND[type] : undefined;
       if (kind === undefined) {
         throw new TypeError(
-          `Expected an event type of \`eventsOf()\` to be one of ${Object.keys(EVENT_KIND).join(', ')}, got ${describe(type)}`,
+          `Expected an event type of \`eventsOf()\` to be one of ${Object.keys(EVENT_KIND).join(', ')}, got ${describeValue(type)}`,
         );
       }
       mask |= kind;
@@ -620,7 +621,7 @@ export class WorkerPool<I = unknown, O = unknown> {
   onSizeLessThan(limit: number): Promise<void> {
     if (typeof limit !== 'number' || Number.isNaN(limit)) {
       return Promise.reject(
-        new TypeError(`Expected \`limit\` to be a number, got ${describe(limit)}`),
+        new TypeError(`Expected \`limit\` to be a number, got ${describeValue(limit)}`),
       );
     }
     return this.#engine.onSizeLessThan(limit);
@@ -645,7 +646,7 @@ export class WorkerPool<I = unknown, O = unknown> {
    */
   onShutdownStart(callback: () => void): () => void {
     if (typeof callback !== 'function') {
-      throw new TypeError(`Expected \`callback\` to be a function, got ${describe(callback)}`);
+      throw new TypeError(`Expected \`callback\` to be a function, got ${describeValue(callback)}`);
     }
     if (this.#closing) {
       callback();
@@ -678,7 +679,7 @@ export class WorkerPool<I = unknown, O = unknown> {
    */
   onShutdown(cleanup: (report: DrainReport<I>) => void | Promise<void>): void {
     if (typeof cleanup !== 'function') {
-      throw new TypeError(`Expected \`cleanup\` to be a function, got ${describe(cleanup)}`);
+      throw new TypeError(`Expected \`cleanup\` to be a function, got ${describeValue(cleanup)}`);
     }
     // Registered while draining, it still runs; once cleanups have started it never would.
     if (this.#cleanupsStarted) {
@@ -705,7 +706,7 @@ export class WorkerPool<I = unknown, O = unknown> {
     try {
       if (options === null || typeof options !== 'object') {
         throw new TypeError(
-          `Expected \`options\` of shutdown() to be an object, got ${describe(options)}`,
+          `Expected \`options\` of shutdown() to be an object, got ${describeValue(options)}`,
         );
       }
       if (options.timeoutMs !== undefined) {
@@ -852,7 +853,7 @@ export class WorkerPool<I = unknown, O = unknown> {
   ): PoolTask<I, O> {
     if (id !== undefined) {
       if (typeof id !== 'string' || id === '') {
-        throw new TypeError(`Expected \`id\` to be a non-empty string, got ${describe(id)}`);
+        throw new TypeError(`Expected \`id\` to be a non-empty string, got ${describeValue(id)}`);
       }
       if (this.#engine.findLive(id, this.#nextId) !== undefined) throw new DuplicateTaskIdError(id);
       return new PoolTask<I, O>(id, input, priority, this.#engine.now(), settings);
@@ -876,7 +877,7 @@ export class WorkerPool<I = unknown, O = unknown> {
       checkDuration(timeoutMs, 'timeoutMs', { exclusiveMin: true, infinite: true });
     }
     if (signal !== undefined && !(signal instanceof AbortSignal)) {
-      throw new TypeError(`Expected \`signal\` to be an AbortSignal, got ${describe(signal)}`);
+      throw new TypeError(`Expected \`signal\` to be an AbortSignal, got ${describeValue(signal)}`);
     }
     return {
       ...this.#defaults,
@@ -900,7 +901,7 @@ export class WorkerPool<I = unknown, O = unknown> {
           ? `from ${this.#min}, or Infinity`
           : `from ${this.#min} to ${this.#max}`;
       throw new RangeError(
-        `Expected \`${path}\` to be an integer ${range}, got ${describe(limit)}`,
+        `Expected \`${path}\` to be an integer ${range}, got ${describeValue(limit)}`,
       );
     }
     this.#limit$.next(limit);

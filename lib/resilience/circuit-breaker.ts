@@ -8,7 +8,7 @@ import {
 } from 'rxjs';
 import { checkDuration, checkNumber, optionPath } from '../options/check-option';
 import { CircuitOpenError } from '../errors/circuit-open-error';
-import { describe } from '../task/priority';
+import { describeValue } from '../options/describe-value';
 
 /**
  * Opens on a failure ratio over the last `size` calls instead of consecutive failures.
@@ -130,7 +130,7 @@ export class CircuitBreaker {
   ) {
     if (typeof options !== 'object' || options === null) {
       throw new TypeError(
-        `Expected \`${path || 'options'}\` to be an object { failureThreshold, resetTimeoutMs, ... }, got ${describe(options)}`,
+        `Expected \`${path || 'options'}\` to be an object { failureThreshold, resetTimeoutMs, ... }, got ${describeValue(options)}`,
       );
     }
     const at = (key: string): string => optionPath(path, key);
@@ -147,7 +147,7 @@ export class CircuitBreaker {
       const { window } = options;
       if (typeof window !== 'object' || window === null) {
         throw new TypeError(
-          `Expected \`${at('window')}\` to be an object { size, minimumCalls?, failureRatio }, got ${describe(window)}`,
+          `Expected \`${at('window')}\` to be an object { size, minimumCalls?, failureRatio }, got ${describeValue(window)}`,
         );
       }
       const size = checkNumber(window.size, at('window.size'), { min: 1, integer: true });

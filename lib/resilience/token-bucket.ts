@@ -1,6 +1,6 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { checkDuration, checkNumber, optionPath } from '../options/check-option';
-import { describe } from '../task/priority';
+import { describeValue } from '../options/describe-value';
 
 /**
  * At most `limit` starts in any `intervalMs` window.
@@ -57,7 +57,7 @@ export class TokenBucket {
   ) {
     if (typeof options !== 'object' || options === null) {
       throw new TypeError(
-        `Expected \`${path || 'options'}\` to be an object { limit, intervalMs }, got ${describe(options)}`,
+        `Expected \`${path || 'options'}\` to be an object { limit, intervalMs }, got ${describeValue(options)}`,
       );
     }
     this.limit = checkNumber(options.limit, optionPath(path, 'limit'), { min: 1, integer: true });

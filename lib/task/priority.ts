@@ -1,3 +1,4 @@
+import { describeValue } from '../options/describe-value';
 /**
  * Task priorities, highest served first: CRITICAL > HIGH > NORMAL > LOW.
  *
@@ -87,7 +88,7 @@ export function toPriority(value: unknown, path = 'priority'): Priority {
     if (byName !== undefined) return byName;
   }
   throw new TypeError(
-    `Expected \`${path}\` to be one of 0..3 or 'low' | 'normal' | 'high' | 'critical', got ${describe(value)}`,
+    `Expected \`${path}\` to be one of 0..3 or 'low' | 'normal' | 'high' | 'critical', got ${describeValue(value)}`,
   );
 }
 
@@ -106,20 +107,4 @@ export function toPriority(value: unknown, path = 'priority'): Priority {
  */
 export function priorityName(priority: Priority): PriorityName {
   return PRIORITY_NAMES[priority];
-}
-
-/** `` `value` (type) `` for option error messages, following one template everywhere. */
-export function describe(value: unknown): string {
-  let shown: string;
-  try {
-    // JSON would show NaN and the infinities as `null`.
-    shown =
-      typeof value === 'string' || typeof value === 'number'
-        ? String(value)
-        : (JSON.stringify(value) ?? String(value));
-  } catch {
-    shown = String(value);
-  }
-  const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
-  return `\`${shown}\` (${type})`;
 }

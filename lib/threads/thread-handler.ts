@@ -6,12 +6,15 @@ import { SHARE_ENV, type ResourceLimits } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { Subject, type Observable } from 'rxjs';
 import type Piscina from 'piscina';
-import type { PiscinaLoadBalancer } from 'piscina/dist/worker_pool/balancer';
 import {
   ConfigError,
   HANDLER_LIFECYCLE,
   NonRetryableError,
   PoolClosedError,
+  checkDuration,
+  checkNumber,
+  closestName,
+  describeValue,
   silentLogger,
   type ConfigProblem,
   type Handler,
@@ -20,11 +23,13 @@ import {
   type ThreadMetrics,
   type ThreadsMetrics,
 } from '../index';
-import { closest } from '../config/config-internals';
-import { checkDuration, checkNumber } from '../options/check-option';
-import { describe } from '../task/priority';
 import { transferListOf } from './transfer';
 import { WorkerThreadError } from './worker-thread-error';
+
+/** piscina's balancer type, read from its public constructor options (not from its dist/). */
+type PiscinaLoadBalancer = NonNullable<
+  NonNullable<ConstructorParameters<typeof Piscina>[0]>['loadBalancer']
+>;
 
 /**
  * Options of {@link threadHandler}.
@@ -510,7 +515,7 @@ function fromThrown(data: ThrownData): unknown {
 function checkThreadOptions(options: ThreadHandlerOptions): ThreadSettings {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(
-      `Expected threadHandler() options to be an object, got ${describe(options)}`,
+      `Expected threadHandler() options to be an object, got ${describeValue(options)}`,
     );
   }
   const problems: ConfigProblem[] = [];
@@ -529,7 +534,7 @@ function checkThreadOptions(options: ThreadHandlerOptions): ThreadSettings {
   };
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.includes(key)) {
-      const suggestion = closest(key, OPTION_KEYS);
+      const suggestion = closestName(key, OPTION_KEYS);
       problems.push({
         path: key,
         message: `is not an option of threadHandler()${suggestion ? ` (did you mean \`${suggestion}\`?)` : ''}`,
@@ -546,14 +551,14 @@ function checkThreadOptions(options: ThreadHandlerOptions): ThreadSettings {
   if (name !== undefined && (typeof name !== 'string' || name === '')) {
     problems.push({
       path: 'name',
-      message: `must be a non-empty string, got ${describe(name)}`,
+      message: `must be a non-empty string, got ${describeValue(name)}`,
       value: name,
     });
   }
 
   const threads = options.threads ?? {};
   if (threads === null || typeof threads !== 'object') {
-    problems.push({ path: 'threads', message: `must be an object, got ${describe(threads)}` });
+    problems.push({ path: 'threads', message: `must be an object, got ${describeValue(threads)}` });
   }
   const { min: givenMin, max: givenMax } = threads ?? {};
   const min =
@@ -581,7 +586,7 @@ function checkThreadOptions(options: ThreadHandlerOptions): ThreadSettings {
     if (limits === null || typeof limits !== 'object') {
       problems.push({
         path: 'resourceLimits',
-        message: `must be an object, got ${describe(limits)}`,
+        message: `must be an object, got ${describeValue(limits)}`,
       });
     } else {
       for (const [key, value] of Object.entries(limits)) {
@@ -606,7 +611,7 @@ function checkThreadOptions(options: ThreadHandlerOptions): ThreadSettings {
   ) {
     problems.push({
       path: 'env',
-      message: `must be an object of string variables or SHARE_ENV, got ${describe(env)}`,
+      message: `must be an object of string variables or SHARE_ENV, got ${describeValue(env)}`,
     });
   }
   for (const [path, list] of [
@@ -614,7 +619,7 @@ function checkThreadOptions(options: ThreadHandlerOptions): ThreadSettings {
     ['execArgv', execArgv],
   ] as const) {
     if (list !== undefined && (!Array.isArray(list) || list.some((a) => typeof a !== 'string'))) {
-      problems.push({ path, message: `must be an array of strings, got ${describe(list)}` });
+      problems.push({ path, message: `must be an array of strings, got ${describeValue(list)}` });
     }
   }
   if (workerData !== undefined) {
@@ -651,7 +656,7 @@ function workerFile(filename: unknown): string {
     file = filename.startsWith('file:') ? fileURLToPath(filename) : path.resolve(filename);
   } else {
     throw new TypeError(
-      `Expected \`filename\` to be a path or a file: URL, got ${describe(filename)}`,
+      `Expected \`filename\` to be a path or a file: URL, got ${describeValue(filename)}`,
     );
   }
   let isFile = false;

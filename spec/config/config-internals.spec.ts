@@ -1,29 +1,7 @@
 import { expect } from 'chai';
-import {
-  MAX_CONFIG_DEPTH,
-  cloneData,
-  closest,
-  shapeProblem,
-} from '../../lib/config/config-internals';
+import { MAX_CONFIG_DEPTH, cloneData, shapeProblem } from '../../lib/config/config-internals';
 
 describe('config/config-internals', () => {
-  describe('closest', () => {
-    it('prefers a shared stem over a nearer spelling', () => {
-      // "metrics" is 2 edits from "retries", "retry" 3; the stem says which was meant.
-      expect(closest('retries', ['metrics', 'retry', 'queue'])).to.equal('retry');
-    });
-
-    it('suggests the nearest by edit distance for a typo', () => {
-      expect(closest('concurency', ['concurrency', 'queue'])).to.equal('concurrency');
-      expect(closest('qeue', ['concurrency', 'queue'])).to.equal('queue');
-    });
-
-    it('suggests nothing for an unrelated or very long word', () => {
-      expect(closest('zzzzzzzz', ['concurrency', 'queue'])).to.equal(undefined);
-      expect(closest('queue'.repeat(20_000), ['queue'])).to.equal(undefined);
-    });
-  });
-
   describe('shapeProblem', () => {
     it('accepts a tree and a value shared by two keys (a YAML alias)', () => {
       const shared = [1, 2, 3];
