@@ -6,6 +6,8 @@ import { validateOptionsData } from '../config/validate';
 import { ConfigError } from '../errors/config-error';
 import type { UsageSource } from '../scaling/usage-source';
 import { describeValue } from '../options/describe-value';
+import type { PoolConfig } from '../config/schema';
+import type { Handler } from '../task/task';
 import type { ConcurrencyRange, WorkerPoolOptions } from './options';
 
 /* Checking and resolving what the WorkerPool constructor and its per-task calls are given. */
@@ -175,4 +177,26 @@ export function checkOptions<I, O>(options: WorkerPoolOptions<I, O>): void {
     else throw error;
   }
   if (problems.length > 0) throw new ConfigError(problems, 'options');
+}
+
+/**
+ * `WorkerPool.fromConfig()`: a `PoolConfig` as pool options. The config's
+ * `shutdown.handleSignals` (or a top-level `handleSignals`) becomes `handleSignals`.
+ */
+export function optionsFromConfig<I, O>(
+  config: PoolConfig,
+  handler: Handler<I, O> | undefined,
+): WorkerPoolOptions<I, O> {
+  const { handleSignals, shutdown, ...rest } = config as PoolConfig & {
+    handleSignals?: boolean;
+    shutdown?: { timeoutMs?: number; cleanupTimeoutMs?: number; handleSignals?: boolean };
+  };
+  const { handleSignals: shutdownSignals, ...shutdownRest } = shutdown ?? {};
+  const options = {
+    ...rest,
+    ...(shutdown ? { shutdown: shutdownRest } : {}),
+    handleSignals: Boolean(handleSignals ?? shutdownSignals ?? false),
+    handler,
+  } as WorkerPoolOptions<I, O>;
+  return options;
 }

@@ -1,4 +1,5 @@
 import type { Priority } from '../task/priority';
+import { describeValue } from '../options/describe-value';
 
 /**
  * Every kind of event on `events$`.
@@ -117,3 +118,21 @@ export const EVENT_KIND: Readonly<Record<PoolEventType, number>> = {
   'rate-limited': 256,
   'rate-limit-cleared': 512,
 };
+
+/** The kinds bit mask of `eventsOf(...types)`; an unknown or missing type is a TypeError. */
+export function eventMask(types: readonly string[]): number {
+  if (types.length === 0) {
+    throw new TypeError('Expected `eventsOf()` to be given at least one event type');
+  }
+  let mask = 0;
+  for (const type of types) {
+    const kind = Object.hasOwn(EVENT_KIND, type) ? EVENT_KIND[type as PoolEventType] : undefined;
+    if (kind === undefined) {
+      throw new TypeError(
+        `Expected an event type of \`eventsOf()\` to be one of ${Object.keys(EVENT_KIND).join(', ')}, got ${describeValue(type)}`,
+      );
+    }
+    mask |= kind;
+  }
+  return mask;
+}
