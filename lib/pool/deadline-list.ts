@@ -127,3 +127,64 @@ function nodeTimerOf(action: Subscription): NodeTimer | undefined {
     ? (timer as NodeTimer)
     : undefined;
 }
+
+/** Deadline lists kept for reuse beyond which every empty one is disposed. */
+const MAX_IDLE_DEADLINE_LISTS = 16;
+
+/**
+ * One {@link DeadlineList} per distinct timeout, made on first use. The last-used list is
+ * remembered: most pools have one timeout, and this saves two Map lookups per attempt.
+ *
+ * An emptied list is kept for reuse (a pool fed in bursts would otherwise re-arm a timer per
+ * burst), but only while there are few lists: with a distinct `timeoutMs` per task
+ * (`deadline - Date.now()`), one list per task would pile up until shutdown. So at most
+ * MAX_IDLE_DEADLINE_LISTS empty lists are ever kept.
+ */
+export class DeadlineLists<N extends DeadlineNode> {
+  readonly #lists = new Map<number, DeadlineList<N>>();
+  #recent: DeadlineList<N> | undefined;
+
+  constructor(
+    private readonly scheduler: SchedulerLike,
+    private readonly expire: (node: N, timeoutMs: number) => void,
+    private readonly clock: () => number,
+  ) {}
+
+  /** The list for `timeoutMs`, made on first use. */
+  of(timeoutMs: number): DeadlineList<N> {
+    const recent = this.#recent;
+    if (recent?.durationMs === timeoutMs) return recent;
+    let list = this.#lists.get(timeoutMs);
+    if (list === undefined) {
+      list = new DeadlineList<N>(
+        timeoutMs,
+        this.scheduler,
+        (node) => this.expire(node, timeoutMs),
+        this.clock,
+      );
+      this.#lists.set(timeoutMs, list);
+    }
+    this.#recent = list;
+    return list;
+  }
+
+  /** Takes `node` off the list of `timeoutMs`, if it is on it. */
+  leave(node: N, timeoutMs: number): void {
+    const recent = this.#recent;
+    const list = recent?.durationMs === timeoutMs ? recent : this.#lists.get(timeoutMs);
+    if (list === undefined) return;
+    if (node.inDeadlineList) list.remove(node);
+    if (list.isEmpty && this.#lists.size > MAX_IDLE_DEADLINE_LISTS) {
+      list.dispose();
+      this.#lists.delete(timeoutMs);
+      if (list === recent) this.#recent = undefined;
+    }
+  }
+
+  /** Stops every timer (after the drain). */
+  dispose(): void {
+    for (const list of this.#lists.values()) list.dispose();
+    this.#lists.clear();
+    this.#recent = undefined;
+  }
+}

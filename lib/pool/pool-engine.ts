@@ -25,7 +25,9 @@ import type { TaskResult, TaskStatus } from '../task/task';
 import { priorityName, type Priority } from '../task/priority';
 import { describeValue } from '../options/describe-value';
 import { MAX_TIMER_MS } from '../options/check-option';
-import { DeadlineList } from './deadline-list';
+import { AbortWatchers } from './abort-watchers';
+import { DeadlineLists } from './deadline-list';
+import { Waiters } from './waiters';
 import { RunningList } from './running-list';
 import { HotStream } from '../merge/hot-stream';
 import { EVENT_KIND, type PoolEvent } from './pool-events';
@@ -75,15 +77,12 @@ export class PoolEngine<I, O> {
    * One abort listener per caller signal, however many tasks share it: a listener per task
    * trips Node's MaxListeners warning and makes each removal O(listeners).
    */
-  readonly #watchers = new WeakMap<AbortSignal, SignalWatcher<I, O>>();
-  readonly #deadlines = new Map<number, DeadlineList<Attempt<I, O>>>();
-  /** The list used last: most pools have one timeout, and this skips two map lookups a task. */
-  #recentDeadlines: DeadlineList<Attempt<I, O>> | undefined;
+  readonly #watchers: AbortWatchers<PoolTask<I, O>>;
+  readonly #deadlines: DeadlineLists<Attempt<I, O>>;
   /** Live tasks whose id the caller chose; generated ids need no map (see {@link findLive}). */
   readonly #callerIds = new Map<string, PoolTask<I, O>>();
   #control!: MergeControl<PoolTask<I, O>>;
-  #idleWaiters: (() => void)[] = [];
-  #sizeWaiters: { limit: number; resolve: () => void }[] = [];
+  readonly #waiters = new Waiters();
   /**
    * While an acceptance or a release runs the merge synchronously: its time, for the attempts
    * it starts (reading the clock costs ~80 ns here). -1 otherwise.
@@ -110,6 +109,20 @@ export class PoolEngine<I, O> {
     };
     const { scheduler, epoch } = config;
     this.now = () => scheduler.now() - epoch;
+    this.#watchers = new AbortWatchers((tasks, reason) =>
+      withoutStacks(() => {
+        for (const task of tasks) this.cancel(task, 'caller', reason);
+      }),
+    );
+    this.#deadlines = new DeadlineLists<Attempt<I, O>>(
+      scheduler,
+      (attempt, timeoutMs) => {
+        config.metrics.timeouts++;
+        const error = new TaskTimeoutError(timeoutMs, attempt.task.id, attempt.attempt);
+        this.#abortAttempt(attempt, Outcome.Failed, error);
+      },
+      this.now,
+    );
     // Tasks carry their own queuedAt (set on acceptance and on requeue): one clock read fewer.
     this.channel = new PriorityChannel(config.queue, scheduler, { clock: this.now, stamp: false });
     const intake$ = new Observable<PoolTask<I, O>>((intake) => {
@@ -186,7 +199,7 @@ export class PoolEngine<I, O> {
         );
         return;
       }
-      this.#watch(signal, task);
+      this.#watchers.watch(signal, task);
     }
     if (this.events.wants(QUEUED))
       this.events.next({ type: 'queued', taskId: task.id, priority: task.priority }, QUEUED);
@@ -267,8 +280,7 @@ export class PoolEngine<I, O> {
 
   /** Resolves once fewer than `limit` tasks wait (queued or in backoff); at once if so. */
   onSizeLessThan(limit: number): Promise<void> {
-    if (this.size < limit) return Promise.resolve();
-    return new Promise((resolve) => this.#sizeWaiters.push({ limit, resolve }));
+    return this.#waiters.onSizeLessThan(this.size, limit);
   }
 
   /** Moves a queued task to the back of another level; false unless it is queued. */
@@ -280,8 +292,7 @@ export class PoolEngine<I, O> {
 
   /** Resolves once nothing is queued, waiting out a backoff or running. */
   onIdle(): Promise<void> {
-    if (this.#isIdle()) return Promise.resolve();
-    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+    return this.#waiters.onIdle(this.#isIdle());
   }
 
   /** The shutdown deadline: cancels everything left, and no retry starts after it. */
@@ -293,29 +304,12 @@ export class PoolEngine<I, O> {
   /** Settles every waiter at shutdown: none is left pending. */
   releaseWaiters(): void {
     this.channel.releaseWaiters();
-    const waiters = this.#idleWaiters;
-    this.#idleWaiters = [];
-    for (const resolve of waiters) resolve();
-    const sizeWaiters = this.#sizeWaiters;
-    this.#sizeWaiters = [];
-    for (const waiter of sizeWaiters) waiter.resolve();
-  }
-
-  #notifySizeWaiters(): void {
-    const size = this.size;
-    const still: { limit: number; resolve: () => void }[] = [];
-    for (const waiter of this.#sizeWaiters) {
-      if (size < waiter.limit) waiter.resolve();
-      else still.push(waiter);
-    }
-    this.#sizeWaiters = still;
+    this.#waiters.releaseAll();
   }
 
   /** Stops every timer the engine owns (after the drain). */
   dispose(): void {
-    for (const list of this.#deadlines.values()) list.dispose();
-    this.#deadlines.clear();
-    this.#recentDeadlines = undefined;
+    this.#deadlines.dispose();
   }
 
   #start(task: PoolTask<I, O>): void {
@@ -324,7 +318,7 @@ export class PoolEngine<I, O> {
     const previous = task.attempt;
     task.state = TaskState.Running;
     // The channel just gave this task up: the queue shrank.
-    if (this.#sizeWaiters.length > 0) this.#notifySizeWaiters();
+    if (this.#waiters.waitingForSize) this.#waiters.sizeIs(this.size);
     const attempt = new Attempt<I, O>(
       task,
       previous === undefined ? 1 : previous.attempt + 1,
@@ -347,7 +341,7 @@ export class PoolEngine<I, O> {
       );
     }
     const { handler, timeoutMs } = task.settings;
-    if (timeoutMs !== undefined) this.#deadlineList(timeoutMs).add(attempt, now);
+    if (timeoutMs !== undefined) this.#deadlines.of(timeoutMs).add(attempt, now);
     try {
       if (handler === undefined) {
         throw new WorkerPoolError(
@@ -395,7 +389,8 @@ export class PoolEngine<I, O> {
     attempt.outcome = outcome;
     attempt.result = reason;
     // Decided: its deadline can no longer count as a timeout during the abort grace.
-    this.#leaveDeadlineList(attempt);
+    const timeoutMs = attempt.task.settings.timeoutMs;
+    if (timeoutMs !== undefined) this.#deadlines.leave(attempt, timeoutMs);
     const observableHandler = attempt.subscription !== undefined;
     attempt.abort(reason);
     // A handler that settles synchronously on abort has already freed its slot (and may have
@@ -427,7 +422,8 @@ export class PoolEngine<I, O> {
 
   #release(attempt: Attempt<I, O>): void {
     attempt.released = true;
-    this.#leaveDeadlineList(attempt);
+    const timeoutMs = attempt.task.settings.timeoutMs;
+    if (timeoutMs !== undefined) this.#deadlines.leave(attempt, timeoutMs);
     attempt.timer?.unsubscribe();
     attempt.timer = undefined;
     this.running.delete(attempt);
@@ -551,7 +547,7 @@ export class PoolEngine<I, O> {
   ): void {
     task.state = TaskState.Done;
     if (task.hasCallerId) this.#callerIds.delete(task.id);
-    if (task.settings.signal !== undefined) this.#unwatch(task.settings.signal, task);
+    if (task.settings.signal !== undefined) this.#watchers.unwatch(task.settings.signal, task);
     const metrics = this.#config.metrics;
     // A switch, not metrics[status]++: a keyed access with four names is polymorphic.
     let kind: number;
@@ -612,39 +608,10 @@ export class PoolEngine<I, O> {
     if (resolve !== undefined) {
       resolve(status === 'succeeded' ? (value as O) : new Rejection(error as Error));
     }
-    if (this.#sizeWaiters.length > 0) this.#notifySizeWaiters();
-    if (this.#idleWaiters.length > 0 && this.#isIdle()) {
-      const waiters = this.#idleWaiters;
-      this.#idleWaiters = [];
-      // After the slot is freed: the merge has nothing left either.
-      queueMicrotask(() => waiters.forEach((resolve) => resolve()));
+    if (this.#waiters.waiting) {
+      this.#waiters.sizeIs(this.size);
+      if (this.#isIdle()) this.#waiters.idle();
     }
-  }
-
-  #watch(signal: AbortSignal, task: PoolTask<I, O>): void {
-    let watcher = this.#watchers.get(signal);
-    if (watcher === undefined) {
-      const tasks = new Set<PoolTask<I, O>>();
-      const listener = (): void => {
-        this.#watchers.delete(signal);
-        withoutStacks(() => {
-          for (const waiting of [...tasks]) this.cancel(waiting, 'caller', signal.reason);
-        });
-        tasks.clear();
-      };
-      watcher = { tasks, listener };
-      this.#watchers.set(signal, watcher);
-      signal.addEventListener('abort', listener, { once: true });
-    }
-    watcher.tasks.add(task);
-  }
-
-  #unwatch(signal: AbortSignal, task: PoolTask<I, O>): void {
-    const watcher = this.#watchers.get(signal);
-    if (watcher === undefined || !watcher.tasks.delete(task) || watcher.tasks.size > 0) return;
-    // The last task on this signal ended: leave nothing attached to a long-lived signal.
-    this.#watchers.delete(signal);
-    signal.removeEventListener('abort', watcher.listener);
   }
 
   #isIdle(): boolean {
@@ -653,47 +620,6 @@ export class PoolEngine<I, O> {
 
   #cancelError(task: PoolTask<I, O>, reason: CancelReason, cause: unknown): TaskCancelledError {
     return new TaskCancelledError(reason, task.id, cause === undefined ? undefined : { cause });
-  }
-
-  /**
-   * Takes the attempt off its deadline list. An emptied list is kept for reuse (a pool fed in
-   * bursts would otherwise re-arm a timer per burst), but only while there are few lists: with
-   * a distinct `timeoutMs` per task (`deadline - Date.now()`), one list per task would pile up
-   * until shutdown. So at most MAX_IDLE_DEADLINE_LISTS empty lists are ever kept.
-   */
-  #leaveDeadlineList(attempt: Attempt<I, O>): void {
-    const timeoutMs = attempt.task.settings.timeoutMs;
-    if (timeoutMs === undefined) return;
-    const recent = this.#recentDeadlines;
-    const list = recent?.durationMs === timeoutMs ? recent : this.#deadlines.get(timeoutMs);
-    if (list === undefined) return;
-    if (attempt.inDeadlineList) list.remove(attempt);
-    if (list.isEmpty && this.#deadlines.size > MAX_IDLE_DEADLINE_LISTS) {
-      list.dispose();
-      this.#deadlines.delete(timeoutMs);
-      if (list === recent) this.#recentDeadlines = undefined;
-    }
-  }
-
-  #deadlineList(timeoutMs: number): DeadlineList<Attempt<I, O>> {
-    const recent = this.#recentDeadlines;
-    if (recent?.durationMs === timeoutMs) return recent;
-    let list = this.#deadlines.get(timeoutMs);
-    if (list === undefined) {
-      list = new DeadlineList<Attempt<I, O>>(
-        timeoutMs,
-        this.#config.scheduler,
-        (attempt) => {
-          this.#config.metrics.timeouts++;
-          const error = new TaskTimeoutError(timeoutMs, attempt.task.id, attempt.attempt);
-          this.#abortAttempt(attempt, Outcome.Failed, error);
-        },
-        this.now,
-      );
-      this.#deadlines.set(timeoutMs, list);
-    }
-    this.#recentDeadlines = list;
-    return list;
   }
 }
 
@@ -715,9 +641,6 @@ const {
   rejected: REJECTED,
 } = EVENT_KIND;
 
-/** Deadline lists kept for reuse beyond which every empty one is disposed. */
-const MAX_IDLE_DEADLINE_LISTS = 16;
-
 /**
  * Runs a bulk cancellation without capturing a stack per error: the stack of a cancellation
  * says nothing, and capturing it was most of the ~12 µs each of 200k cancels cost.
@@ -730,11 +653,6 @@ function withoutStacks<T>(run: () => T): T {
   } finally {
     Error.stackTraceLimit = limit;
   }
-}
-
-interface SignalWatcher<I, O> {
-  tasks: Set<PoolTask<I, O>>;
-  listener: () => void;
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
