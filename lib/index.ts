@@ -45,9 +45,8 @@ export {
   PriorityChannel,
   type QueueOptions,
   type OverflowPolicy,
-  type ChannelEntry,
-  type OfferResult,
 } from './channel/priority-channel';
+export type { Scheduler, ChannelEntry, OfferResult } from './channel/scheduler';
 export { priorityChannel, type PriorityChannelOptions } from './operators/priority-channel';
 export { priorityMerge, type PriorityMergeOptions } from './operators/priority-merge';
 export { runInPool } from './pool/run-in-pool';

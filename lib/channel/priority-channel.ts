@@ -3,6 +3,9 @@ import { checkDuration, checkNumber, type NumberRule } from '../options/check-op
 import { PRIORITY_LEVELS, Priority } from '../task/priority';
 import { describeValue } from '../options/describe-value';
 import { RingDeque } from './ring-deque';
+import type { ChannelEntry, OfferResult, Scheduler } from './scheduler';
+
+export type { ChannelEntry, OfferResult } from './scheduler';
 
 /**
  * What to do with an arrival when the queue is full.
@@ -43,49 +46,6 @@ export interface QueueOptions {
   agingMs?: number;
 }
 
-/**
- * What the channel needs of each entry; the pool's tasks carry these fields themselves.
- *
- * ## Example
- * ```ts
- * import { PriorityChannel, Priority, type ChannelEntry } from 'rxjs-worker-pool';
- * interface Job extends ChannelEntry {
- *   url: string;
- * }
- * const channel = new PriorityChannel<Job>({ capacity: 100 });
- * channel.offer({ url: '/a', priority: Priority.LOW, queuedAt: 0 });
- * channel.offer({ url: '/b', priority: Priority.CRITICAL, queuedAt: 0 });
- * channel.poll()?.url;
- * // Output: '/b'
- * ```
- */
-export interface ChannelEntry {
-  /** The level it waits in. */
-  readonly priority: Priority;
-  /** Set by the channel when the entry enters it. */
-  queuedAt: number;
-  /** Set by the channel when the entry is removed out of order (lazily skipped). */
-  removed?: boolean;
-}
-
-/**
- * The outcome of {@link PriorityChannel.offer}.
- *
- * ## Example
- * ```ts
- * import { PriorityChannel, Priority } from 'rxjs-worker-pool';
- * import type { ChannelEntry, OfferResult } from 'rxjs-worker-pool';
- * type Job = ChannelEntry & { id: string };
- * const channel = new PriorityChannel<Job>({ capacity: 1, overflow: 'drop-lowest' });
- * channel.offer({ id: 'a', priority: Priority.LOW, queuedAt: 0 });
- * const urgent: Job = { id: 'b', priority: Priority.HIGH, queuedAt: 0 };
- * const result: OfferResult<Job> = channel.offer(urgent);
- * if (result.accepted) console.log(result.evicted?.id);
- * // Output: a
- * ```
- */
-export type OfferResult<E> = { accepted: true; evicted?: E } | { accepted: false };
-
 /** Removed entries a level may hold before it is compacted (when they outnumber live ones). */
 const COMPACT_AT = 32;
 const isLive = (entry: ChannelEntry): boolean => !entry.removed;
@@ -124,7 +84,7 @@ export function checkQueueOptions(options: QueueOptions, path = 'queue'): void {
  * // Output: 'b'
  * ```
  */
-export class PriorityChannel<E extends ChannelEntry> {
+export class PriorityChannel<E extends ChannelEntry> implements Scheduler<E> {
   readonly capacity: number;
   readonly overflow: OverflowPolicy;
   readonly agingMs: number | undefined;
@@ -198,6 +158,11 @@ export class PriorityChannel<E extends ChannelEntry> {
    */
   requeue(entry: E): void {
     this.#add(entry, true);
+  }
+
+  /** {@link Scheduler.next}: every entry takes one slot, so any free slot starts the next one. */
+  next(freeSlots: number): E | undefined {
+    return freeSlots >= 1 ? this.poll() : undefined;
   }
 
   /** Removes and returns the entry to serve next: the highest effective priority, older first. */

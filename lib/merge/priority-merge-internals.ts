@@ -1,5 +1,5 @@
 import type { Observable, SchedulerLike, Subscriber, Subscription } from 'rxjs';
-import type { ChannelEntry, PriorityChannel } from '../channel/priority-channel';
+import type { ChannelEntry, Scheduler } from '../channel/scheduler';
 import { LinkedObserver } from './linked-observer';
 
 /** Decides whether one more entry may start now (rate limits, circuit breakers). */
@@ -37,7 +37,8 @@ export interface MergeControl<E> {
 
 /** What the shared merge loop needs from the operator or the pool that runs it. */
 export interface MergeConfig<E extends ChannelEntry, R> {
-  channel: PriorityChannel<E>;
+  /** The waiting entries: the merge asks it which one may start in the free slots. */
+  channel: Scheduler<E>;
   limit$: Observable<number>;
   /** Starts an entry; `done` must be called exactly once, when its slot is free again. */
   start(entry: E, subscriber: Subscriber<R>, done: () => void): void;
@@ -96,7 +97,9 @@ export function priorityMergeInternals<E extends ChannelEntry, R>(
           scheduleWake(gate.retryInMs());
           break;
         }
-        const entry = channel.poll() as E;
+        const entry = channel.next(limit - active);
+        // Nothing fits the free slots (a heavy entry waits for more to free up).
+        if (entry === undefined) break;
         active++;
         start(entry, subscriber, done);
       }

@@ -1,5 +1,6 @@
 import { Subject, asyncScheduler, type Observable } from 'rxjs';
 import type { Logger } from 'pino';
+import { PriorityChannel } from '../channel/priority-channel';
 import { createLogger } from '../logging/logger';
 import { MetricsRecorder } from '../metrics/metrics-recorder';
 import { CircuitBreaker } from '../resilience/circuit-breaker';
@@ -68,7 +69,9 @@ export function assemblePool<I, O>(
     ? new CircuitBreaker(options.circuitBreaker, scheduler)
     : undefined;
   const engine = new PoolEngine<I, O>({
-    queue: options.queue ?? {},
+    // Tasks carry their own queuedAt (set on acceptance and on requeue): one clock read fewer.
+    waiting: (clock) =>
+      new PriorityChannel(options.queue ?? {}, scheduler, { clock, stamp: false }),
     epoch,
     abortGraceMs: options.abortGraceMs ?? 1000,
     scheduler,

@@ -7,7 +7,7 @@ import {
   type Subscriber,
 } from 'rxjs';
 import type { Logger } from 'pino';
-import { PriorityChannel, type QueueOptions } from '../channel/priority-channel';
+import type { Scheduler } from '../channel/scheduler';
 import { QueueFullError } from '../errors/queue-full-error';
 import { TaskCancelledError, type CancelReason } from '../errors/task-cancelled-error';
 import { TaskTimeoutError } from '../errors/task-timeout-error';
@@ -34,8 +34,9 @@ import { EVENT_KIND, type PoolEvent } from './pool-events';
 import { Attempt, Outcome, PoolTask, Rejection, TaskState } from './pool-task';
 
 /** What the engine needs, already checked by the public class. */
-export interface EngineConfig {
-  queue: QueueOptions;
+export interface EngineConfig<I, O> {
+  /** Makes the scheduler of waiting tasks, on the engine's clock (ms since `epoch`). */
+  waiting: (clock: () => number) => Scheduler<PoolTask<I, O>>;
   /** Scheduler time that task times are relative to. */
   epoch: number;
   abortGraceMs: number;
@@ -51,7 +52,8 @@ export interface EngineConfig {
  * dynamic-concurrency merge, and the life of each task from acceptance to its one result.
  */
 export class PoolEngine<I, O> {
-  readonly channel: PriorityChannel<PoolTask<I, O>>;
+  /** The waiting tasks, behind the scheduling contract. */
+  readonly channel: Scheduler<PoolTask<I, O>>;
   readonly results = new HotStream<TaskResult<I, O>>();
   readonly events = new HotStream<PoolEvent>();
   /** The effective dispatch limit (0 while paused or while the breaker is open). */
@@ -72,7 +74,7 @@ export class PoolEngine<I, O> {
    * the allocation profile), so tasks go straight to that one subscriber.
    */
   #intake: Subscriber<PoolTask<I, O>> | undefined;
-  readonly #config: EngineConfig;
+  readonly #config: EngineConfig<I, O>;
   /**
    * One abort listener per caller signal, however many tasks share it: a listener per task
    * trips Node's MaxListeners warning and makes each removal O(listeners).
@@ -97,7 +99,7 @@ export class PoolEngine<I, O> {
   readonly #onFulfilled: (this: Attempt<I, O>, value: unknown) => void;
   readonly #onRejected: (this: Attempt<I, O>, error: unknown) => void;
 
-  constructor(config: EngineConfig) {
+  constructor(config: EngineConfig<I, O>) {
     this.#config = config;
     // Inside these two, `this` is the attempt they are bound to; they call the shared method.
     const engine = this;
@@ -123,8 +125,7 @@ export class PoolEngine<I, O> {
       },
       this.now,
     );
-    // Tasks carry their own queuedAt (set on acceptance and on requeue): one clock read fewer.
-    this.channel = new PriorityChannel(config.queue, scheduler, { clock: this.now, stamp: false });
+    this.channel = config.waiting(this.now);
     const intake$ = new Observable<PoolTask<I, O>>((intake) => {
       this.#intake = intake;
     });
