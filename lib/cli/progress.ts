@@ -93,14 +93,11 @@ export class ProgressWriter {
   readonly #rate = new RecentRate();
   #redraw: LogUpdate | undefined;
 
-  private constructor(
-    private readonly stream: NodeJS.WriteStream,
-    private readonly tty: boolean,
-  ) {}
+  private constructor(private readonly stream: NodeJS.WriteStream) {}
 
   /** A writer for `stream`; on a TTY, with log-update loaded. */
   static async create(stream: NodeJS.WriteStream, tty: boolean): Promise<ProgressWriter> {
-    const writer = new ProgressWriter(stream, tty);
+    const writer = new ProgressWriter(stream);
     if (tty) {
       const { createLogUpdate } = await importModule('log-update');
       // A terminal that reports no size (0 rows: `script`, some CI consoles) would make
