@@ -20,18 +20,18 @@ import {
   type MergeControl,
 } from '../merge/priority-merge-internals';
 import type { CircuitBreaker } from '../resilience/circuit-breaker';
-import { shouldRetry } from '../retry/retry-policy';
 import type { TaskResult, TaskStatus } from '../task/task';
-import { priorityName, type Priority } from '../task/priority';
-import { describeValue } from '../options/describe-value';
-import { MAX_TIMER_MS } from '../options/check-option';
+import type { Priority } from '../task/priority';
 import { AbortWatchers } from './abort-watchers';
+import { isPromiseLike, logAttemptEnd, retryDelay, withoutStacks } from './attempt-steps';
 import { DeadlineLists } from './deadline-list';
 import { Waiters } from './waiters';
+import { LiveTaskIndex } from './live-task-index';
+import { endTask } from './task-end';
 import { RunningList } from './running-list';
 import { HotStream } from '../merge/hot-stream';
 import { EVENT_KIND, type PoolEvent } from './pool-events';
-import { Attempt, Outcome, PoolTask, Rejection, TaskState } from './pool-task';
+import { Attempt, Outcome, PoolTask, TaskState } from './pool-task';
 
 /** What the engine needs, already checked by the public class. */
 export interface EngineConfig<I, O> {
@@ -81,10 +81,14 @@ export class PoolEngine<I, O> {
    */
   readonly #watchers: AbortWatchers<PoolTask<I, O>>;
   readonly #deadlines: DeadlineLists<Attempt<I, O>>;
-  /** Live tasks whose id the caller chose; generated ids need no map (see {@link findLive}). */
-  readonly #callerIds = new Map<string, PoolTask<I, O>>();
   #control!: MergeControl<PoolTask<I, O>>;
   readonly #waiters = new Waiters();
+  /** The live tasks by id. */
+  readonly live = new LiveTaskIndex<PoolTask<I, O>>((match) => {
+    for (const attempt of this.running.toArray()) if (match(attempt.task)) return attempt.task;
+    for (const task of this.backoff) if (match(task)) return task;
+    return this.channel.find(match);
+  });
   /**
    * While an acceptance or a release runs the merge synchronously: its time, for the attempts
    * it starts (reading the clock costs ~80 ns here). -1 otherwise.
@@ -157,37 +161,11 @@ export class PoolEngine<I, O> {
     return sizes;
   }
 
-  /** True while some live task has a caller-chosen id. */
-  get hasCallerIds(): boolean {
-    return this.#callerIds.size > 0;
-  }
-
-  /** True when a live task has this caller-chosen id. */
-  hasCallerId(id: string): boolean {
-    return this.#callerIds.has(id);
-  }
-
-  /**
-   * The live task (queued, in backoff or running) with this id. Caller ids are in a map; a
-   * generated id is looked for only if it could be one (its serial was minted), by a scan:
-   * a map entry for every task would cost each queued task ~30 bytes.
-   */
-  findLive(id: string, mintedUpTo: number): PoolTask<I, O> | undefined {
-    const byCaller = this.#callerIds.get(id);
-    if (byCaller !== undefined) return byCaller;
-    if (!/^[1-9][0-9]*$/.test(id) || Number(id) > mintedUpTo) return undefined;
-    const serial = Number(id);
-    const match = (task: PoolTask<I, O>): boolean => task.serial === serial;
-    for (const attempt of this.running.toArray()) if (match(attempt.task)) return attempt.task;
-    for (const task of this.backoff) if (match(task)) return task;
-    return this.channel.find(match);
-  }
-
   /** Takes a task in: it ends in exactly one result from here on. */
   accept(task: PoolTask<I, O>): void {
     const { metrics } = this.#config;
     metrics.submitted++;
-    if (task.hasCallerId) this.#callerIds.set(task.id, task);
+    this.live.add(task);
     if (task.group) task.group.pending++;
     const signal = task.settings.signal;
     if (signal !== undefined) {
@@ -462,47 +440,14 @@ export class PoolEngine<I, O> {
     breaker?.onFailure();
     const error = toError(attempt.result);
     attempt.addError(error);
-    const retry = task.settings.retry;
-    // A retry policy is user code: if `retryIf` or `delayMs` throws, or the delay is no
-    // duration a timer can wait, the task fails with that error rather than escaping the engine.
-    let delay: number | undefined;
-    let final = error;
-    if (!this.cutOff && !attempt.noRetry) {
-      try {
-        if (shouldRetry(retry, error, attempt.attempt)) {
-          delay = checkBackoffDelay(retry.backoff.delayMs(attempt.attempt, error), attempt.attempt);
-        }
-      } catch (policyError) {
-        final = toError(policyError);
-        if (final !== error) attempt.addError(final);
-      }
-    }
+    const { delay, final } = retryDelay(attempt, error, this.cutOff);
     if (delay === undefined) {
-      // Expected task failures are data in results; the log line is for debugging.
-      this.#config.logger.debug(
-        {
-          taskId: task.id,
-          priority: priorityName(task.priority),
-          attempt: attempt.attempt,
-          durationMs: attempt.runMs,
-          err: final,
-        },
-        'task failed',
-      );
+      logAttemptEnd(this.#config.logger, attempt, final, undefined);
       this.#finish(task, 'failed', undefined, final);
       return;
     }
     this.#config.metrics.retries++;
-    this.#config.logger.debug(
-      {
-        taskId: task.id,
-        priority: priorityName(task.priority),
-        attempt: attempt.attempt,
-        delayMs: delay,
-        err: error,
-      },
-      'retrying',
-    );
+    logAttemptEnd(this.#config.logger, attempt, error, delay);
     if (this.events.wants(RETRYING)) {
       this.events.next(
         {
@@ -547,68 +492,9 @@ export class PoolEngine<I, O> {
     error: Error | undefined,
   ): void {
     task.state = TaskState.Done;
-    if (task.hasCallerId) this.#callerIds.delete(task.id);
+    this.live.delete(task);
     if (task.settings.signal !== undefined) this.#watchers.unwatch(task.settings.signal, task);
-    const metrics = this.#config.metrics;
-    // A switch, not metrics[status]++: a keyed access with four names is polymorphic.
-    let kind: number;
-    switch (status) {
-      case 'succeeded':
-        metrics.succeeded++;
-        kind = SUCCEEDED;
-        break;
-      case 'failed':
-        metrics.failed++;
-        kind = FAILED;
-        break;
-      case 'cancelled':
-        metrics.cancelled++;
-        kind = CANCELLED;
-        break;
-      default:
-        metrics.rejected++;
-        kind = REJECTED;
-    }
-    const last = task.attempt;
-    if (last !== undefined) metrics.recordLatency(task.priority, last.waitMs, last.runMs);
-    // A result object only for those who will see it: submit() needs just value or error.
-    if (this.results.observed || task.group !== undefined) {
-      // One object shape for every status (value or error undefined), for V8's sake.
-      const result = {
-        task,
-        status,
-        value,
-        error,
-        errors: last?.errors,
-        attempts: last === undefined ? 0 : last.attempt,
-        waitMs: last === undefined ? 0 : last.waitMs,
-        runMs: last === undefined ? 0 : last.runMs,
-      } as TaskResult<I, O>;
-      if (last?.abandoned) result.abandoned = true;
-      if (this.results.observed) this.results.next(result);
-      task.group?.deliver(result);
-    }
-    if (this.events.wants(kind)) {
-      this.events.next(
-        {
-          type: status,
-          taskId: task.id,
-          priority: task.priority,
-          attempt: last === undefined ? 0 : last.attempt,
-          error,
-        } as PoolEvent,
-        kind,
-      );
-    }
-    const resolve = task.resolve;
-    // A finished task lets go of its last attempt and its resolver. A task queued in a burst
-    // lives in the old generation, which the scavenger counts as alive until the next full
-    // GC: its attempt, made young, would be copied and promoted with it, dead or not.
-    task.attempt = undefined;
-    task.resolve = undefined;
-    if (resolve !== undefined) {
-      resolve(status === 'succeeded' ? (value as O) : new Rejection(error as Error));
-    }
+    endTask(task, status, value, error, this.#config.metrics, this.results, this.events);
     if (this.#waiters.waiting) {
       this.#waiters.sizeIs(this.size);
       if (this.#isIdle()) this.#waiters.idle();
@@ -624,42 +510,4 @@ export class PoolEngine<I, O> {
   }
 }
 
-/** A backoff's delay, checked: a timer of more than 2^31-1 ms (or NaN) would fire after 1 ms. */
-function checkBackoffDelay(delayMs: number, attempt: number): number {
-  if (typeof delayMs === 'number' && delayMs <= MAX_TIMER_MS) return Math.max(0, delayMs);
-  throw new RangeError(
-    `Expected \`retry.backoff.delayMs(${attempt})\` to return a number of ms up to ${MAX_TIMER_MS}, got ${describeValue(delayMs)}`,
-  );
-}
-
-const {
-  queued: QUEUED,
-  started: STARTED,
-  retrying: RETRYING,
-  succeeded: SUCCEEDED,
-  failed: FAILED,
-  cancelled: CANCELLED,
-  rejected: REJECTED,
-} = EVENT_KIND;
-
-/**
- * Runs a bulk cancellation without capturing a stack per error: the stack of a cancellation
- * says nothing, and capturing it was most of the ~12 µs each of 200k cancels cost.
- */
-function withoutStacks<T>(run: () => T): T {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return run();
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as PromiseLike<unknown>).then === 'function'
-  );
-}
+const { queued: QUEUED, started: STARTED, retrying: RETRYING } = EVENT_KIND;

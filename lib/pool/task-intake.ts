@@ -34,7 +34,7 @@ export class TaskIntake<I, O> {
 
   /** The live task with this id, caller-given or generated. */
   findLive(id: string): PoolTask<I, O> | undefined {
-    return this.engine.findLive(String(id), this.#nextId);
+    return this.engine.live.find(String(id), this.#nextId);
   }
 
   /** A task of `submit()` or `run()`; the promise settles with its result. */
@@ -144,8 +144,8 @@ export class TaskIntake<I, O> {
     let serial = ++this.#nextId;
     // A generated id never takes one a caller is using (checked only while caller ids are
     // live: the id string is otherwise made only when someone reads it).
-    if (this.engine.hasCallerIds) {
-      while (this.engine.hasCallerId(String(serial))) serial = ++this.#nextId;
+    if (this.engine.live.hasCallerIds) {
+      while (this.engine.live.hasCallerId(String(serial))) serial = ++this.#nextId;
     }
     return new PoolTask<I, O>(serial, input, priority, this.engine.now(), settings);
   }
