@@ -32,7 +32,7 @@ const handleSignalsSchema = {
  *
  * ## Example
  * ```ts
- * import { POOL_CONFIG_SCHEMA } from 'rxjs-worker-pool';
+ * import { POOL_CONFIG_SCHEMA } from './pool-config-schema'; // internal: lib/config/
  * console.log(POOL_CONFIG_SCHEMA.properties.queue.properties.overflow.enum);
  * // Output:
  * // [ 'reject', 'drop-lowest' ]

@@ -134,7 +134,7 @@ function generatedValidator(load: () => ValidateFunction): ValidateFunction {
  *
  * ## Example
  * ```ts
- * import { validatePoolConfigWithDefaults } from 'rxjs-worker-pool';
+ * import { validatePoolConfigWithDefaults } from './schema'; // internal: lib/config/
  * const data = { queue: { capacity: 10 } };
  * validatePoolConfigWithDefaults(data);
  * console.log(data.queue);
@@ -152,7 +152,7 @@ export const validatePoolConfigWithDefaults: ValidateFunction = generatedValidat
  *
  * ## Example
  * ```ts
- * import { validatePoolConfig } from 'rxjs-worker-pool';
+ * import { validatePoolConfig } from './schema'; // internal: lib/config/
  * console.log(validatePoolConfig({ queue: { capacity: 0 } }));
  * // Output:
  * // false

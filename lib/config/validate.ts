@@ -127,7 +127,7 @@ export function validateConfig(data: unknown, source?: string): PoolConfig {
  *
  * ## Example
  * ```ts
- * import { validateOptionsData } from 'rxjs-worker-pool';
+ * import { validateOptionsData } from './validate'; // internal: lib/config/
  * validateOptionsData({ concurrency: 4, queue: { capacity: 100 } }); // fine
  * validateOptionsData({ concurrency: 0 });
  * // throws ConfigError: Invalid configuration in options: concurrency: must be >= 1, got 0
