@@ -19,7 +19,8 @@ const HIGHEST_TRACKABLE_US = 3_600_000_000;
  *
  * ## Example
  * ```ts
- * import { ZERO_USAGE, type LiveMetrics } from 'rxjs-worker-pool';
+ * import { ZERO_USAGE } from '../scaling/usage-source'; // internal
+ * import type { LiveMetrics } from './metrics-recorder';
  * const live: LiveMetrics = { active: 2, abandoned: 0, queuedByPriority: [0, 5, 1, 0], concurrency: 4, system: ZERO_USAGE };
  * ```
  */
@@ -58,7 +59,7 @@ export interface SnapshotOptions {
  *
  * ## Example
  * ```ts
- * import { MetricsRecorder } from 'rxjs-worker-pool';
+ * import { MetricsRecorder } from './metrics-recorder'; // internal: lib/metrics/
  * const recorder = new MetricsRecorder({ startedAt: scheduler.now() });
  * ```
  */
@@ -179,7 +180,8 @@ class LatencyTrack {
  *
  * ## Example
  * ```ts
- * import { MetricsRecorder, Priority } from 'rxjs-worker-pool';
+ * import { Priority } from 'rxjs-worker-pool';
+ * import { MetricsRecorder } from './metrics-recorder'; // internal: lib/metrics/
  * const recorder = new MetricsRecorder({ startedAt: 0 });
  * recorder.submitted++; recorder.started++; recorder.succeeded++;
  * recorder.recordLatency(Priority.HIGH, 2, 40);

@@ -7,7 +7,8 @@ import { ZERO_USAGE, type ProcessUsage, type UsageSource } from '../scaling/usag
  * ## Example
  * ```ts
  * import { asyncScheduler } from 'rxjs';
- * import { PidusageSource, SystemSampler } from 'rxjs-worker-pool';
+ * import { PidusageSource } from 'rxjs-worker-pool';
+ * import { SystemSampler } from './system-sampler'; // internal: lib/metrics/
  * const sampler = new SystemSampler(new PidusageSource(), 5000, asyncScheduler, { diskPath: '/var/data' });
  * ```
  */
@@ -27,7 +28,8 @@ export interface SystemSamplerOptions {
  * ## Example
  * ```ts
  * import { asyncScheduler } from 'rxjs';
- * import { PidusageSource, SystemSampler } from 'rxjs-worker-pool';
+ * import { PidusageSource } from 'rxjs-worker-pool';
+ * import { SystemSampler } from './system-sampler'; // internal: lib/metrics/
  * const sampler = new SystemSampler(new PidusageSource(), 1000, asyncScheduler);
  * sampler.usage$.subscribe((usage) => console.log(usage.cpuPercent));
  * sampler.start();

@@ -22,7 +22,7 @@ import { Priority, toPriority, type PriorityLike } from '../task/priority';
  *   capacity: 100,
  *   onOverflow: (job, error) => console.warn(`dropped ${job.id}: ${error.message}`),
  * };
- * jobs$.pipe(priorityChannel(options)).subscribe((job) => run(job).then(() => demand$.next(1)));
+ * jobs$.pipe(priorityChannel(options)).subscribe((job) => handleJob(job).then(() => demand$.next(1)));
  * ```
  */
 export interface PriorityChannelOptions<T> extends QueueOptions {

@@ -6,12 +6,9 @@ import { describeValue } from '../options/describe-value';
  *
  * ## Example
  * ```ts
- * import { filter } from 'rxjs';
  * import type { PoolEventType } from 'rxjs-worker-pool';
- * const ends: PoolEventType[] = ['succeeded', 'failed', 'cancelled', 'rejected'];
- * pool.events$
- *   .pipe(filter((event) => ends.includes(event.type)))
- *   .subscribe((event) => console.log(event.type, event.taskId));
+ * const ends = ['succeeded', 'failed', 'cancelled', 'rejected'] as const satisfies PoolEventType[];
+ * pool.eventsOf(...ends).subscribe((event) => console.log(event.type, event.taskId));
  * // Output: succeeded 1
  * ```
  */

@@ -45,7 +45,8 @@ export interface ResolvedRetry {
  *
  * ## Example
  * ```ts
- * import { DEFAULT_RETRY, resolveRetry } from 'rxjs-worker-pool';
+ * import { DEFAULT_RETRY } from 'rxjs-worker-pool';
+ * import { resolveRetry } from './retry-policy'; // internal: lib/retry/
  * const retry = resolveRetry(DEFAULT_RETRY, { backoff: { strategy: 'fixed', initialMs: 50, maxMs: 50 } });
  * retry.backoff.delayMs(1);
  * // Output: 50
@@ -86,7 +87,8 @@ export function resolveRetry(
  *
  * ## Example
  * ```ts
- * import { DEFAULT_RETRY, NonRetryableError, resolveRetry, shouldRetry } from 'rxjs-worker-pool';
+ * import { DEFAULT_RETRY, NonRetryableError } from 'rxjs-worker-pool';
+ * import { resolveRetry, shouldRetry } from './retry-policy'; // internal: lib/retry/
  * const retry = resolveRetry(DEFAULT_RETRY);
  * shouldRetry(retry, new Error('boom'), 1); // true
  * shouldRetry(retry, new Error('boom'), 3); // false: 3 attempts made

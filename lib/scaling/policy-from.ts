@@ -13,7 +13,7 @@ export type PolicyOption = NonNullable<AutoscaleOptions['policy']>;
  *
  * ## Example
  * ```ts
- * import { policyFrom } from 'rxjs-worker-pool';
+ * import { policyFrom } from './policy-from'; // internal: lib/scaling/
  * const policies = policyFrom(['resource', 'latency'], { targetCpuPercent: 60 });
  * console.log(policies.map((policy) => policy.name));
  * // Output:

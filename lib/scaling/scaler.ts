@@ -64,7 +64,8 @@ const emptyWindow = (): Window => ({ completed: 0, failed: 0, timeouts: 0, runMs
  * ```ts
  * import { BehaviorSubject, asyncScheduler, EMPTY } from 'rxjs';
  * import pino from 'pino';
- * import { Scaler, ScriptedUsageSource } from 'rxjs-worker-pool';
+ * import { ScriptedUsageSource } from 'rxjs-worker-pool';
+ * import { Scaler } from './scaler'; // internal: lib/scaling/
  *
  * const limit$ = new BehaviorSubject(1);
  * const scaler = new Scaler(

@@ -50,7 +50,7 @@ export interface UsageSource {
  *
  * ## Example
  * ```ts
- * import { ZERO_USAGE } from 'rxjs-worker-pool';
+ * import { ZERO_USAGE } from './usage-source'; // internal: lib/scaling/
  * console.log(ZERO_USAGE.cpuPercent);
  * // Output:
  * // 0

@@ -8,9 +8,11 @@ import { TestScheduler, type RunHelpers } from 'rxjs/testing';
  *
  * ## Example
  * ```ts
+ * import { timer } from 'rxjs';
  * import { marbles, type MarbleHelpers } from 'rxjs-worker-pool/testing';
  * await marbles(({ cold, expectObservable, scheduler }: MarbleHelpers) => {
- *   expectObservable(cold('a|'), '^', scheduler).toBe('a|');
+ *   expectObservable(cold('a|', {}), '^').toBe('a|');
+ *   expectObservable(timer(2, scheduler)).toBe('--(0|)');
  * });
  * ```
  */
