@@ -2,6 +2,7 @@ import type { Backoff, JitterName } from './backoff';
 import { backoffSettings, jitteredDelay, type BackoffSettings } from './backoff-settings';
 import { checkNumber, optionPath } from '../options/check-option';
 import type { Jitter } from './jitter';
+import { DEFAULTS } from '../config/defaults';
 
 /**
  * Options of {@link ExponentialBackoff}.
@@ -55,10 +56,14 @@ export class ExponentialBackoff implements Backoff {
   constructor(options: ExponentialBackoffOptions = {}, path?: string) {
     this.#settings = backoffSettings(
       options,
-      { initialMs: 100, maxMs: 30_000, jitter: 'full' },
+      { initialMs: DEFAULTS.backoffInitialMs, maxMs: DEFAULTS.backoffMaxMs, jitter: 'full' },
       path,
     );
-    this.#factor = checkNumber(options.factor ?? 2, optionPath(path, 'factor'), { min: 1 });
+    this.#factor = checkNumber(
+      options.factor ?? DEFAULTS.backoffFactor,
+      optionPath(path, 'factor'),
+      { min: 1 },
+    );
   }
 
   /** The delay before retry number `attempt` (1 for the first), in ms. */

@@ -1,6 +1,7 @@
 import type { Backoff, JitterName } from './backoff';
 import { backoffSettings, jitteredDelay, type BackoffSettings } from './backoff-settings';
 import type { Jitter } from './jitter';
+import { DEFAULTS } from '../config/defaults';
 
 /**
  * Options of {@link LinearBackoff}.
@@ -46,7 +47,7 @@ export class LinearBackoff implements Backoff {
   constructor(options: LinearBackoffOptions = {}, path?: string) {
     this.#settings = backoffSettings(
       options,
-      { initialMs: 100, maxMs: 30_000, jitter: 'none' },
+      { initialMs: DEFAULTS.backoffInitialMs, maxMs: DEFAULTS.backoffMaxMs, jitter: 'none' },
       path,
     );
   }

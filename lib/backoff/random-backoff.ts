@@ -1,5 +1,6 @@
 import type { Backoff } from './backoff';
 import { backoffSettings, type BackoffSettings } from './backoff-settings';
+import { DEFAULTS } from '../config/defaults';
 
 /**
  * Options of {@link RandomBackoff}.
@@ -43,7 +44,7 @@ export class RandomBackoff implements Backoff {
     const { initialMs, maxMs, random } = options;
     this.#settings = backoffSettings(
       { initialMs, maxMs, random },
-      { initialMs: 100, maxMs: 30_000, jitter: 'none' },
+      { initialMs: DEFAULTS.backoffInitialMs, maxMs: DEFAULTS.backoffMaxMs, jitter: 'none' },
       path,
     );
   }

@@ -9,6 +9,7 @@ import { describeValue } from '../options/describe-value';
 import type { PoolConfig } from '../config/schema';
 import type { Handler } from '../task/task';
 import type { ConcurrencyRange, WorkerPoolOptions } from './options';
+import { DEFAULTS } from '../config/defaults';
 
 /* Checking and resolving what the WorkerPool constructor and its per-task calls are given. */
 
@@ -68,8 +69,14 @@ export function resolveConcurrency(
   const top = ceiling?.max ?? Infinity;
   if (concurrency === undefined) {
     // A handler with its own limit (threads) starts using all of it.
-    const initial = ceiling ? top : 1;
-    return { min: 1, max: top, initial, source$: undefined, autoscale: undefined };
+    const initial = ceiling ? top : DEFAULTS.concurrency;
+    return {
+      min: DEFAULTS.minConcurrency,
+      max: top,
+      initial,
+      source$: undefined,
+      autoscale: undefined,
+    };
   }
   if (typeof concurrency === 'number') {
     overCeiling(concurrency, 'concurrency', ceiling);
@@ -79,7 +86,7 @@ export function resolveConcurrency(
     // The limit is 1 until the stream gives its first value.
     return { min: 1, max: top, initial: 1, source$: concurrency, autoscale: undefined };
   }
-  const min = concurrency.min ?? 1;
+  const min = concurrency.min ?? DEFAULTS.minConcurrency;
   const initial = concurrency.initial ?? min;
   overCeiling(concurrency.max, 'concurrency.max', ceiling);
   overCeiling(min, 'concurrency.min', ceiling);

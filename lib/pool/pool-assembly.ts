@@ -17,6 +17,7 @@ import { EVENT_KIND } from './pool-events';
 import { PoolSampling } from './pool-sampling';
 import { ShutdownOrchestrator } from './shutdown-orchestrator';
 import { TaskIntake, finiteMs } from './task-intake';
+import { DEFAULTS } from '../config/defaults';
 
 /** The parts of a pool, wired together; `WorkerPool` delegates to them. */
 export interface PoolParts<I, O> {
@@ -73,7 +74,7 @@ export function assemblePool<I, O>(
     waiting: (clock) =>
       new PriorityChannel(options.queue ?? {}, scheduler, { clock, stamp: false }),
     epoch,
-    abortGraceMs: options.abortGraceMs ?? 1000,
+    abortGraceMs: options.abortGraceMs ?? DEFAULTS.abortGraceMs,
     scheduler,
     logger,
     metrics,
@@ -102,7 +103,7 @@ export function assemblePool<I, O>(
     limit: () => concurrency.limit,
     lifecycle,
     usageSource: options.metrics?.usageSource ?? resolved.autoscale?.usageSource,
-    intervalMs: options.metrics?.intervalMs ?? 1000,
+    intervalMs: options.metrics?.intervalMs ?? DEFAULTS.metricsIntervalMs,
     diskPath: options.metrics?.diskPath,
   });
   const concurrency: ConcurrencyControl<I, O> = new ConcurrencyControl<I, O>({

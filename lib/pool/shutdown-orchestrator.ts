@@ -9,6 +9,7 @@ import type { DrainReport, ShutdownOptions, ShutdownReport } from '../shutdown/s
 import type { PoolEngine } from './pool-engine';
 import type { PoolTask } from './pool-task';
 import { finiteMs } from './task-intake';
+import { DEFAULTS } from '../config/defaults';
 
 /** The pool's parts that shutdown drives, in the order it drives them. */
 export interface ShutdownSteps<I, O> {
@@ -144,7 +145,7 @@ export class ShutdownOrchestrator<I, O> {
     const cleanup = await runCleanups(
       this.#cleanups,
       drained,
-      this.steps.cleanupTimeoutMs ?? 5000,
+      this.steps.cleanupTimeoutMs ?? DEFAULTS.cleanupTimeoutMs,
       scheduler,
       logger,
       this.#forced,

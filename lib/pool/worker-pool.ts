@@ -15,6 +15,7 @@ import { TaskState } from './pool-task';
 import { finiteMs, type TaskIntake } from './task-intake';
 import { assemblePool, type PoolHost, type PoolParts } from './pool-assembly';
 import type { ProcessOptions, TaskOptions } from './task-options';
+import { DEFAULTS } from '../config/defaults';
 
 const DEFAULT_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 
@@ -71,7 +72,7 @@ export class WorkerPool<I = unknown, O = unknown> {
     this.metrics$ = parts.sampling.stream(parts.closed$);
     if (options.handleSignals) {
       const signals = options.handleSignals === true ? DEFAULT_SIGNALS : options.handleSignals;
-      const timeoutMs = options.shutdown?.timeoutMs ?? 30_000;
+      const timeoutMs = options.shutdown?.timeoutMs ?? DEFAULTS.shutdownTimeoutMs;
       this.#host.removeSignalHandlers = installSignalHandlers(
         this,
         signals,

@@ -9,6 +9,7 @@ import {
 import { checkDuration, checkNumber, optionPath } from '../options/check-option';
 import { CircuitOpenError } from '../errors/circuit-open-error';
 import { describeValue } from '../options/describe-value';
+import { DEFAULTS } from '../config/defaults';
 
 /**
  * Opens on a failure ratio over the last `size` calls instead of consecutive failures.
@@ -139,10 +140,14 @@ export class CircuitBreaker {
       integer: true,
     });
     this.#resetTimeoutMs = checkDuration(options.resetTimeoutMs, at('resetTimeoutMs'));
-    this.#halfOpenMax = checkNumber(options.halfOpenMax ?? 1, at('halfOpenMax'), {
-      min: 1,
-      integer: true,
-    });
+    this.#halfOpenMax = checkNumber(
+      options.halfOpenMax ?? DEFAULTS.halfOpenMax,
+      at('halfOpenMax'),
+      {
+        min: 1,
+        integer: true,
+      },
+    );
     if (options.window !== undefined) {
       const { window } = options;
       if (typeof window !== 'object' || window === null) {

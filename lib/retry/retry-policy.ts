@@ -5,6 +5,7 @@ import { NonRetryableError } from '../errors/non-retryable-error';
 import { WorkerPoolError } from '../errors/worker-pool-error';
 import { TaskCancelledError } from '../errors/task-cancelled-error';
 import type { RetryOptions } from './retry-options';
+import { DEFAULTS } from '../config/defaults';
 
 /**
  * The default retry policy: 3 attempts, exponential backoff from 100 ms, factor 2, capped at
@@ -20,12 +21,12 @@ import type { RetryOptions } from './retry-options';
  * ```
  */
 export const DEFAULT_RETRY: RetryOptions = Object.freeze({
-  maxAttempts: 3,
+  maxAttempts: DEFAULTS.retryMaxAttempts,
   backoff: Object.freeze({
     strategy: 'exponential',
-    initialMs: 100,
-    factor: 2,
-    maxMs: 30_000,
+    initialMs: DEFAULTS.backoffInitialMs,
+    factor: DEFAULTS.backoffFactor,
+    maxMs: DEFAULTS.backoffMaxMs,
     jitter: 'full',
   } as const),
 });
