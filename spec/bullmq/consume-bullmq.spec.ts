@@ -331,7 +331,8 @@ describe('consumeBullMQ against a real Redis', function () {
     await pool.shutdown();
   });
 
-  it('brings the jobs of a SIGKILLed consumer back within 2 × lockDurationMs', async () => {
+  // How fast (within 2 x lockDurationMs) is measured in bench/bullmq.ts (B3), not asserted here.
+  it('brings the jobs of a SIGKILLed consumer back to another consumer', async () => {
     const { name, queue } = newQueue();
     const lockDurationMs = 1_000;
     await queue.addBulk(
@@ -359,7 +360,6 @@ describe('consumeBullMQ against a real Redis', function () {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;
-    const killedAt = Date.now();
     // A second consumer (this process) with the same lock settings takes them over.
     const pool = track(
       new WorkerPool<string, string>({
@@ -374,9 +374,7 @@ describe('consumeBullMQ against a real Redis', function () {
         toArray(),
       ),
     );
-    const recoveryMs = Date.now() - killedAt;
     expect(results.map((r) => r.value)).to.deep.equal(['recovered', 'recovered']);
-    expect(recoveryMs).to.be.at.most(2 * lockDurationMs + 500);
     expect(await queue.getJobCounts('completed')).to.deep.equal({ completed: 2 });
     await pool.shutdown();
   });

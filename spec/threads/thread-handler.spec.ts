@@ -134,12 +134,12 @@ describe('threadHandler (rxjs-worker-pool/threads)', function () {
         timeoutMs: 150,
         retry: { maxAttempts: 2, backoff: { strategy: 'fixed', initialMs: 1, maxMs: 1 } },
       });
-      const started = Date.now();
       const error = await pool.submit('loop').catch((e: unknown) => e);
       expect(error).to.be.instanceOf(TaskTimeoutError);
-      // Two attempts of 150 ms each, each on a thread that was then terminated.
-      expect(Date.now() - started).to.be.within(290, 5_000);
+      // Two attempts, each ended by its deadline on a thread that was then terminated (how
+      // fast is for bench/threads.ts, not for a spec).
       expect(pool.metrics().timeouts).to.equal(2);
+      expect(pool.metrics().threads?.count).to.be.at.most(1);
       await pool.shutdown();
     });
 
