@@ -388,12 +388,28 @@ export function fromUrl(url: unknown): RedisOptions {
       `must name a database by number (redis://host:port/0), got ${describeValue(url)}`,
     );
   }
-  return {
-    host: parsed.hostname || '127.0.0.1',
-    port: parsed.port ? Number(parsed.port) : 6379,
-    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
-    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
-    ...(db !== undefined ? { db } : {}),
-    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
-  };
+  // ioredis parses the URL itself (auth, database, TLS, query options such as ?family=6): the
+  // options are read from a client that never connects, so they mean what ioredis means.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- an optional peer, loaded here
+  const { Redis } = require('ioredis') as typeof import('ioredis');
+  const client = new Redis(url, { lazyConnect: true });
+  client.disconnect();
+  const parsedOptions: Record<string, unknown> = {};
+  for (const key of URL_OPTION_KEYS) {
+    const value = client.options[key];
+    if (value !== undefined && value !== null) parsedOptions[key] = value;
+  }
+  return parsedOptions as RedisOptions;
 }
+
+/** What a redis:// URL can set; the rest of a client's options are ioredis's defaults. */
+const URL_OPTION_KEYS = [
+  'host',
+  'port',
+  'username',
+  'password',
+  'db',
+  'tls',
+  'family',
+  'path',
+] as const;

@@ -68,15 +68,16 @@ describe('consumeBullMQ options', () => {
     );
   });
 
-  it('reads a redis:// URL into ioredis options', () => {
-    expect(fromUrl('redis://user:p%40ss@10.0.0.2:6380/3')).to.deep.equal({
+  it('reads a redis:// URL into ioredis options, as ioredis itself parses it', () => {
+    expect(fromUrl('redis://user:p%40ss@10.0.0.2:6380/3')).to.deep.include({
       host: '10.0.0.2',
       port: 6380,
       username: 'user',
       password: 'p@ss',
       db: 3,
     });
-    expect(fromUrl('rediss://cache')).to.deep.equal({ host: 'cache', port: 6379, tls: {} });
+    expect(fromUrl('rediss://cache')).to.deep.include({ host: 'cache', port: 6379, tls: true });
+    expect(fromUrl('redis://[::1]:7000?family=6')).to.deep.include({ host: '::1', family: 6 });
   });
 });
 
