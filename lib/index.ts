@@ -140,6 +140,7 @@ export type {
   CleanupOutcome,
   DrainReport,
 } from './shutdown/shutdown-report';
+export { onSignals, type SignalSteps } from './shutdown/signal-handlers';
 
 /* Config and logging */
 export {

@@ -1,6 +1,7 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { consumeBullMQ, toBullMQPriority } from '../bullmq';
+import { onSignals } from '../index';
 import { buildPool, type CommandIo, type PoolFlags } from './run-command';
 import { parseLine } from './jsonl';
 import { ProgressWriter } from './progress';
@@ -69,8 +70,10 @@ export async function workerCommand(flags: WorkerFlags, io: CommandIo): Promise<
   let giveUp: (reason: string) => void = () => undefined;
   const givenUp = new Promise<string>((resolve) => (giveUp = resolve));
   let deadline: NodeJS.Timeout | undefined;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (shutdown === undefined) {
+  let resolveStop: (signal: NodeJS.Signals) => void = () => undefined;
+  const stop = new Promise<NodeJS.Signals>((resolve) => (resolveStop = resolve));
+  onSignals({
+    first: (signal) => {
       if (!flags.quiet)
         progress.note(`${signal}: draining (${config.shutdown.timeoutMs} ms; again to force)`);
       shutdown = pool.shutdown({ timeoutMs: config.shutdown.timeoutMs });
@@ -79,16 +82,13 @@ export async function workerCommand(flags: WorkerFlags, io: CommandIo): Promise<
         config.shutdown.timeoutMs + WORKER_CLOSE_GRACE_MS,
       );
       resolveStop(signal);
-    } else {
+    },
+    again: (signal) => {
       if (!flags.quiet) progress.note(`${signal} again: forcing`);
       void pool.shutdown({ force: true });
       giveUp(`${signal} again`);
-    }
-  };
-  let resolveStop: (signal: NodeJS.Signals) => void = () => undefined;
-  const stop = new Promise<NodeJS.Signals>((resolve) => (resolveStop = resolve));
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+    },
+  });
   if (!flags.quiet) io.stderr.write(`consuming ${flags.queue} on ${flags.redis}\n`);
   await Promise.race([stop, consumed]);
   const drained = (async () => {

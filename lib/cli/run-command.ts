@@ -7,7 +7,7 @@ import {
   statSync,
 } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, constants as osConstants } from 'node:os';
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import type { Subscription } from 'rxjs';
@@ -15,6 +15,7 @@ import {
   DuplicateTaskIdError,
   WorkerPool,
   loadConfig,
+  onSignals,
   priorityName,
   type Handler,
   type PoolConfig,
@@ -67,7 +68,6 @@ export interface CommandIo {
 
 /** Tasks kept queued at most while reading: the input streams in, a 1M-line file never loads. */
 const QUEUE_HIGH_WATER = 1_000;
-const SIGNAL_NUMBERS: Record<string, number> = { SIGINT: 2, SIGTERM: 15 };
 
 /** The pool a command runs: the config (flags over --config over WORKER_POOL_*) and a handler. */
 export async function buildPool(
@@ -340,8 +340,8 @@ export async function runCommand(
       progress.note(`halting: ${halted}; running tasks get ${config.shutdown.timeoutMs} ms`);
     stop();
   };
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (interrupted === undefined) {
+  const stopListening = onSignals({
+    first: (signal) => {
       interrupted = signal;
       report?.mark(signal, Date.now());
       if (!flags.quiet)
@@ -349,13 +349,12 @@ export async function runCommand(
           `${signal}: stopping; running tasks get ${config.shutdown.timeoutMs} ms (again to force)`,
         );
       if (halted === undefined) stop();
-    } else {
+    },
+    again: (signal) => {
       if (!flags.quiet) progress.note(`${signal} again: forcing`);
       void pool.shutdown({ force: true });
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+    },
+  });
   // Which tasks ran when a stray error came: an AsyncLocalStorage per call would name the
   // exact one, but costs ~6 % of a 1M-task run on Node 20 (promise hooks).
   const stopReportingStrays = reportStrayErrors(
@@ -425,8 +424,7 @@ export async function runCommand(
     shutdown = pool.shutdown();
   }
   const shutdownReport = await (shutdown as NonNullable<typeof shutdown>);
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
+  stopListening();
   stopReportingStrays();
   for (const subscription of subscriptions) subscription.unsubscribe();
   clearInterval(sampler);
@@ -447,7 +445,7 @@ export async function runCommand(
   // The whole journal counts: an id that failed in an earlier run and was skipped still fails.
   const exitCode =
     interrupted !== undefined
-      ? 128 + SIGNAL_NUMBERS[interrupted]
+      ? 128 + osConstants.signals[interrupted]
       : failedIds.size > 0 || halted !== undefined
         ? 1
         : 0;

@@ -126,3 +126,51 @@ export function installSignalHandlers(
   }
   return coordinator.register(target, { signals, timeoutMs, logger });
 }
+
+/** What {@link onSignals} does with the first signal and with every one after it. */
+export interface SignalSteps {
+  /** The first of the signals: begin a graceful stop. */
+  first(signal: NodeJS.Signals): void;
+  /** Any signal after the first: the user insists (force, or say it is already stopping). */
+  again(signal: NodeJS.Signals): void;
+}
+
+/**
+ * The first-signal / second-signal convention of a command-line program, for code that runs
+ * its own shutdown rather than `handleSignals` (which exits the process): `first` is called
+ * for the first of `signals` (SIGINT, SIGTERM by default), `again` for every later one, and
+ * the returned function removes the listeners. The pool's CLI stands on it.
+ *
+ * ## Example
+ * ```ts
+ * import { onSignals } from 'rxjs-worker-pool';
+ * const stopListening = onSignals({
+ *   first: (signal) => {
+ *     console.error(`${signal}: draining (again to force)`);
+ *     void pool.shutdown({ timeoutMs: 10_000 });
+ *   },
+ *   again: () => void pool.shutdown({ force: true }),
+ * });
+ * await pool.onIdle();
+ * stopListening();
+ * ```
+ */
+export function onSignals(
+  steps: SignalSteps,
+  signals: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'],
+  hooks: Pick<ProcessHooks, 'on' | 'off'> = realProcess,
+): () => void {
+  let received = false;
+  const listener = (signal: NodeJS.Signals): void => {
+    if (received) {
+      steps.again(signal);
+      return;
+    }
+    received = true;
+    steps.first(signal);
+  };
+  for (const signal of signals) hooks.on(signal, listener);
+  return () => {
+    for (const signal of signals) hooks.off(signal, listener);
+  };
+}

@@ -1,7 +1,11 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { installSignalHandlers, type ProcessHooks } from '../../lib/shutdown/signal-handlers';
+import {
+  installSignalHandlers,
+  onSignals,
+  type ProcessHooks,
+} from '../../lib/shutdown/signal-handlers';
 import type { ShutdownOptions, ShutdownReport } from '../../lib/shutdown/shutdown-report';
 import { silent } from '../support/pool-fixtures';
 
@@ -241,5 +245,32 @@ describe('handleSignals in a real process', function () {
     expect(completed + cut).to.equal(10_000);
     // The slow pool's deadline cut work: the worst code wins.
     expect(code).to.equal(1);
+  });
+});
+
+describe('onSignals', () => {
+  it('calls first for the first signal and again for every later one, of any listed kind', () => {
+    const { hooks, listeners } = fakeHooks();
+    const calls: string[] = [];
+    onSignals(
+      {
+        first: (signal) => calls.push(`first ${signal}`),
+        again: (signal) => calls.push(`again ${signal}`),
+      },
+      ['SIGINT', 'SIGTERM'],
+      hooks,
+    );
+    listeners.get('SIGTERM')?.('SIGTERM');
+    listeners.get('SIGINT')?.('SIGINT');
+    listeners.get('SIGTERM')?.('SIGTERM');
+    expect(calls).to.deep.equal(['first SIGTERM', 'again SIGINT', 'again SIGTERM']);
+  });
+
+  it('removes its listeners when asked', () => {
+    const { hooks, listeners } = fakeHooks();
+    const stop = onSignals({ first: () => undefined, again: () => undefined }, ['SIGINT'], hooks);
+    expect(listeners.has('SIGINT')).to.equal(true);
+    stop();
+    expect(listeners.has('SIGINT')).to.equal(false);
   });
 });
