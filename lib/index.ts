@@ -176,4 +176,4 @@ export {
   type DurationRule,
 } from './options/check-option';
 export { describeValue } from './options/describe-value';
-export { closestName } from './options/closest-name';
+export { closestName, unknownNameMessage } from './options/closest-name';

@@ -8,6 +8,7 @@ import {
   checkDuration,
   createLogger,
   describeValue,
+  unknownNameMessage,
   type TaskResult,
   type WorkerPool,
 } from '../index';
@@ -286,10 +287,7 @@ function checkConsumerOptions(options: ConsumeBullMQOptions): ConsumerSettings {
   const problems: { path: string; message: string; value?: unknown }[] = [];
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.includes(key)) {
-      problems.push({
-        path: key,
-        message: `is not an option of consumeBullMQ(); expected one of ${OPTION_KEYS.join(', ')}`,
-      });
+      problems.push({ path: key, message: unknownNameMessage(key, OPTION_KEYS) });
     }
   }
   const { queueName, connection } = options;

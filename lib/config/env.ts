@@ -1,6 +1,6 @@
 import type { ConfigProblem } from '../errors/config-error';
 import { article, showValue } from './config-internals';
-import { closestName } from '../options/closest-name';
+import { unknownNameMessage } from '../options/closest-name';
 import { poolConfigSchema, type SchemaNode } from './schema';
 import { UNBOUNDED_OPTIONS } from './validate';
 
@@ -166,11 +166,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv): EnvConfig {
       // Listed up to a bound: 20,000 stray variables are one problem, not 20,000 look-ups.
       if (++unknown > MAX_UNKNOWN_LISTED) continue;
       // Every name shares the prefix: compare what follows it.
-      const rest = closestName(name.slice(ENV_PREFIX.length), suffixes());
-      const suggestion = rest === undefined ? undefined : ENV_PREFIX + rest;
       problems.push({
         path: shortName(name),
-        message: `unknown environment variable${suggestion ? ` (did you mean ${suggestion}?)` : ''}`,
+        message: unknownNameMessage(name.slice(ENV_PREFIX.length), suffixes(), {
+          noun: 'environment variable',
+          prefix: ENV_PREFIX,
+        }),
         value: raw,
       });
       continue;

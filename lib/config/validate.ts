@@ -8,7 +8,7 @@ import {
   showValue,
   typeOf,
 } from './config-internals';
-import { closestName } from '../options/closest-name';
+import { unknownNameMessage } from '../options/closest-name';
 import {
   poolConfigSchema,
   validatePoolConfig,
@@ -182,10 +182,9 @@ function toProblem(error: ErrorObject, root: unknown): ConfigProblem {
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
       const known = Object.keys(schemaAt(parentSchemaPath(error.schemaPath)).properties ?? {});
-      const suggestion = closestName(key, known);
       return {
         path: dotted([...segments, key]),
-        message: `unknown key${suggestion ? ` (did you mean ${suggestion}?)` : ''}`,
+        message: unknownNameMessage(key, known),
         value: valueAt(value, [key]),
       };
     }

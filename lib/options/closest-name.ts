@@ -48,3 +48,25 @@ function commonPrefix(a: string, b: string): number {
   while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
   return i;
 }
+
+/**
+ * The one wording for a name nothing knows, shared by the config, the environment, the pool's
+ * options and every integration's: `unknown key (did you mean backoff?)`. `noun` names what
+ * `name` is (`'environment variable'`); `prefix` is put before the suggestion (a path such as
+ * `retry.`, or `WORKER_POOL_`).
+ *
+ * ## Example
+ * ```ts
+ * import { unknownNameMessage } from 'rxjs-worker-pool';
+ * unknownNameMessage('timout', ['timeoutMs', 'retry']); // 'unknown key (did you mean timeoutMs?)'
+ * unknownNameMessage('zzz', ['timeoutMs', 'retry']); // 'unknown key'
+ * ```
+ */
+export function unknownNameMessage(
+  name: string,
+  known: Iterable<string>,
+  { noun = 'key', prefix = '' }: { noun?: string; prefix?: string } = {},
+): string {
+  const suggestion = closestName(name, known);
+  return `unknown ${noun}${suggestion === undefined ? '' : ` (did you mean ${prefix}${suggestion}?)`}`;
+}

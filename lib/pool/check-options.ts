@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { isObservable, type Observable } from 'rxjs';
 import { isBackoff } from '../backoff/backoff-from';
-import { closestName } from '../options/closest-name';
+import { unknownNameMessage } from '../options/closest-name';
 import { validateOptionsData } from '../config/validate';
 import { ConfigError } from '../errors/config-error';
 import type { UsageSource } from '../scaling/usage-source';
@@ -42,9 +42,8 @@ export function checkTaskOptionKeys(options: unknown, known: readonly string[]):
 
 function checkKnown(key: string, known: readonly string[], prefix: string): void {
   if (known.includes(key)) return;
-  const suggestion = closestName(key, known);
   throw new TypeError(
-    `Unknown option \`${prefix}${key}\`${suggestion ? ` (did you mean \`${prefix}${suggestion}\`?)` : ''}; expected one of ${known.join(', ')}`,
+    `\`${prefix}${key}\`: ${unknownNameMessage(key, known, { prefix })}; expected one of ${known.join(', ')}`,
   );
 }
 

@@ -7,7 +7,7 @@ import {
   ConfigError,
   checkDuration,
   checkNumber,
-  closestName,
+  unknownNameMessage,
   describeValue,
   type ConfigProblem,
 } from '../index';
@@ -116,11 +116,7 @@ export function checkThreadOptions(options: ThreadHandlerOptions): ThreadSetting
   };
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.includes(key)) {
-      const suggestion = closestName(key, OPTION_KEYS);
-      problems.push({
-        path: key,
-        message: `is not an option of threadHandler()${suggestion ? ` (did you mean \`${suggestion}\`?)` : ''}`,
-      });
+      problems.push({ path: key, message: unknownNameMessage(key, OPTION_KEYS) });
     }
   }
 

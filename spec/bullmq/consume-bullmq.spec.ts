@@ -64,7 +64,7 @@ describe('consumeBullMQ options', () => {
       /lockDurationMs: must be/,
     );
     expect(message({ queueName: 'q', connection: {}, lockDuration: 5 })).to.match(
-      /lockDuration: is not an option of consumeBullMQ/,
+      /lockDuration: unknown key \(did you mean lockDurationMs\?\)/,
     );
   });
 

@@ -277,11 +277,11 @@ describe('WorkerPool hardening', () => {
       const error = await pool.submit(1, typo).catch((e: Error) => e);
       expect(error).to.be.instanceOf(TypeError);
       expect((error as Error).message)
-        .to.contain('`priorty`')
-        .and.contain('`priority`');
+        .to.contain('`priorty`: unknown key (did you mean priority?)')
+        .and.contain('expected one of');
       const retryTypo = { retry: { maxAttempt: 2 } } as unknown as { retry: { maxAttempts: 2 } };
       expect(await pool.submit(1, retryTypo).catch((e: Error) => e.message)).to.contain(
-        '`retry.maxAttempt`',
+        '`retry.maxAttempt`: unknown key (did you mean retry.maxAttempts?)',
       );
       expect(() => pool.process(range(0, 1), { id: 'x' } as never)).to.throw(TypeError, '`id`');
       expect(pool.metrics().submitted).to.equal(0);

@@ -645,7 +645,7 @@ describe('threadHandler (rxjs-worker-pool/threads)', function () {
       );
       expect(bad({ filename: CPU, name: '' })).to.match(/name: must be a non-empty string/);
       expect(bad({ filename: CPU, thread: {} })).to.match(
-        /thread: is not an option of threadHandler\(\) \(did you mean `threads`\?\)/,
+        /thread: unknown key \(did you mean threads\?\)/,
       );
       expect(bad({ filename: CPU, env: { A: 1 } })).to.match(/env: must be an object of string/);
       expect(bad({ filename: CPU, argv: ['a', 2] })).to.match(/argv: must be an array of strings/);
