@@ -73,10 +73,10 @@ export const BULLMQ_PREFETCH = 2;
 /** BullMQ needs a finite concurrency: what an unbounded pool limit holds at most. */
 const MAX_HELD = 1_000;
 
-/** A job this consumer holds: its BullMQ token, and its task's result once it has one. */
+/** A job's task in the pool, from its submit until its result is emitted. */
 interface Held<I, O> {
-  job: Job<I, O>;
-  token: string | undefined;
+  /** The pool's promise for the task (set right after the entry): every delivery awaits it. */
+  outcome: Promise<O> | undefined;
   result: TaskResult<I, O> | undefined;
 }
 
@@ -129,10 +129,10 @@ export function consumeBullMQ<I, O>(
     /** Emits a job's result once its state is in Redis; `failure` when BullMQ failed it. */
     const emit = (id: string, failure?: Error): void => {
       const entry = held.get(id);
-      if (entry === undefined) return;
+      // Not ended yet: the event is about an earlier delivery; the task's own is still to come.
+      if (entry === undefined || entry.result === undefined) return;
       held.delete(id);
       const result = entry.result;
-      if (result === undefined) return;
       // The task succeeded but BullMQ could not complete the job (a value JSON cannot hold,
       // a lost lock): the job is failed in Redis, and the result says what Redis says.
       if (failure !== undefined && result.status === 'succeeded') {
@@ -151,10 +151,25 @@ export function consumeBullMQ<I, O>(
     // this Worker is private to the consumer: tasks are cancelled through the pool.
     const processor = async (job: Job<I, O>, token?: string): Promise<O> => {
       const id = String(job.id);
-      const entry: Held<I, O> = { job, token, result: undefined };
-      held.set(id, entry);
+      let entry = held.get(id);
+      if (entry === undefined) {
+        // Held before the submit: a handler that returns at once ends its task inside it.
+        const fresh: Held<I, O> = { outcome: undefined, result: undefined };
+        held.set(id, fresh);
+        fresh.outcome = pool.submit(job.data, {
+          id,
+          priority: fromBullMQPriority(job.opts.priority),
+        });
+        entry = fresh;
+      }
+      // Otherwise the job came back while its task still runs, or after its outcome could not
+      // be written: its lock was lost (an outage longer than lockDurationMs) and the stalled
+      // check put it back to wait. It joins that task instead of running again (a second
+      // submit would refuse the live id and fail the job), and this delivery, which holds the
+      // lock now, writes the one outcome.
       try {
-        return await pool.submit(job.data, { id, priority: fromBullMQPriority(job.opts.priority) });
+        // Set by the first delivery, synchronously, before any other could come.
+        return await (entry.outcome as Promise<O>);
       } catch (error) {
         if (stopping && isCut(error)) {
           // Shutdown or unsubscribe cut it: back to waiting, neither failed nor stalled.

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Queue, QueueEvents, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
 import { filter, firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 import { WorkerPool } from '../../lib/pool/worker-pool';
 import { ConfigError } from '../../lib/errors/config-error';
@@ -330,6 +331,70 @@ describe('consumeBullMQ against a real Redis', function () {
     release();
     expect(await pool.submit(7)).to.equal('done 7');
     await pool.shutdown();
+  });
+
+  it('a job redelivered while its task still runs joins that task: one result, completed once', async () => {
+    // An outage longer than the lock (here: the lock key deleted) makes the stalled check move
+    // a running job back to wait, and this same consumer fetches it again while its first
+    // task still runs in the pool.
+    const { name, queue } = newQueue();
+    const lockDurationMs = 400;
+    let calls = 0;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const pool = track(
+      new WorkerPool<string, string>({
+        logger: silent,
+        handler: async (input) => {
+          calls++;
+          await released;
+          return `done ${input}`;
+        },
+        concurrency: 2,
+      }),
+    );
+    const results: TaskResult<string, string>[] = [];
+    const consumer = consumeBullMQ(pool, {
+      queueName: name,
+      connection: connection(),
+      lockDurationMs,
+      logger: silent,
+    }).subscribe((result) => results.push(result));
+    const events = new QueueEvents(name, {
+      connection: { host: redis().host, port: redis().port },
+    });
+    try {
+      await events.waitUntilReady();
+      await queue.add('n', 'x', { jobId: 'r1' });
+      while (calls === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      const redelivered = new Promise<void>((resolve) => {
+        const onActive = ({ jobId, prev }: { jobId: string; prev?: string }): void => {
+          if (jobId === 'r1' && prev === 'waiting') {
+            events.off('active', onActive);
+            resolve();
+          }
+        };
+        events.on('active', onActive);
+      });
+      const admin = new Redis(redis().port, redis().host);
+      await admin.del(`bull:${name}:r1:lock`);
+      admin.disconnect();
+      await redelivered;
+      const completed = new Promise<void>((resolve) =>
+        events.once('completed', ({ jobId }) => jobId === 'r1' && resolve()),
+      );
+      release();
+      await completed;
+      await pool.onIdle();
+      expect(calls, 'the handler ran once').to.equal(1);
+      expect(await queue.getJobState('r1')).to.equal('completed');
+      expect(results.map((r) => [r.task.id, r.status, r.value])).to.deep.equal([
+        ['r1', 'succeeded', 'done x'],
+      ]);
+    } finally {
+      consumer.unsubscribe();
+      await events.close();
+    }
   });
 
   // How fast (within 2 x lockDurationMs) is measured in bench/bullmq.ts (B3), not asserted here.
