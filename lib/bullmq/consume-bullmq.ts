@@ -4,11 +4,13 @@ import type { RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import {
   ConfigError,
+  MAX_TIMER_MS,
   TaskCancelledError,
-  checkDuration,
+  compileOptionsSchema,
   createLogger,
   describeValue,
-  unknownNameMessage,
+  type ConfigProblem,
+  type OptionsCheck,
   type TaskResult,
   type WorkerPool,
 } from '../index';
@@ -50,14 +52,6 @@ export interface ConsumeBullMQOptions {
   logger?: Logger;
 }
 
-const OPTION_KEYS = [
-  'queueName',
-  'connection',
-  'lockDurationMs',
-  'prefix',
-  'unsubscribeTimeoutMs',
-  'logger',
-];
 /**
  * Jobs held beyond the concurrency limit, so a thread or slot that frees up finds its next job
  * already here rather than a Redis round trip away.
@@ -293,78 +287,56 @@ interface ConsumerSettings {
   logger: Logger | undefined;
 }
 
+/**
+ * The JSON Schema of {@link ConsumeBullMQOptions}: its defaults and limits are written here and
+ * read from here. The connection (ioredis options or a URL) and the logger are checked after.
+ */
+const CONSUMER_OPTIONS_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['queueName', 'connection'],
+  properties: {
+    queueName: { type: 'string', minLength: 1 },
+    connection: { type: 'object' },
+    lockDurationMs: { type: 'number', exclusiveMinimum: 0, maximum: MAX_TIMER_MS, default: 30_000 },
+    prefix: { type: 'string', minLength: 1 },
+    unsubscribeTimeoutMs: { type: 'number', minimum: 0, maximum: MAX_TIMER_MS },
+    logger: {},
+  },
+} as const;
+
+let checkSchema: OptionsCheck | undefined;
+
 function checkConsumerOptions(options: ConsumeBullMQOptions): ConsumerSettings {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(
       `Expected consumeBullMQ() options to be an object, got ${describeValue(options)}`,
     );
   }
-  const problems: { path: string; message: string; value?: unknown }[] = [];
-  for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.includes(key)) {
-      problems.push({ path: key, message: unknownNameMessage(key, OPTION_KEYS) });
-    }
-  }
+  // Compiled with the first consumer: ajv loads only for programs that use one.
+  checkSchema ??= compileOptionsSchema(CONSUMER_OPTIONS_SCHEMA);
+  const problems: ConfigProblem[] = checkSchema(options);
   const { queueName, connection } = options;
-  if (typeof queueName !== 'string' || queueName === '' || queueName.includes(':')) {
+  if (typeof queueName === 'string' && queueName.includes(':')) {
     problems.push({
       path: 'queueName',
-      message: `must be a non-empty string without ':', got ${describeValue(queueName)}`,
+      message: `must not contain ':' (BullMQ's key separator), got ${describeValue(queueName)}`,
       value: queueName,
     });
   }
   let redis: RedisOptions | undefined;
-  if (connection === null || typeof connection !== 'object') {
-    problems.push({
-      path: 'connection',
-      message: `must be ioredis options or { url }, got ${describeValue(connection)}`,
-    });
-  } else if ('url' in connection) {
-    try {
-      redis = fromUrl(connection.url);
-    } catch (error) {
-      problems.push({
-        path: 'connection.url',
-        message: (error as Error).message,
-        value: connection.url,
-      });
-    }
-  } else {
-    redis = connection;
-  }
-  const duration = (
-    value: unknown,
-    path: string,
-    fallback: number | undefined,
-    exclusiveMin: boolean,
-  ): number | undefined => {
-    if (value === undefined) return fallback;
-    try {
-      return checkDuration(value, path, { exclusiveMin });
-    } catch (error) {
-      problems.push({
-        path,
-        message: (error as Error).message.replace(/^Expected `[^`]+` to be /, 'must be '),
-        value,
-      });
-      return undefined;
-    }
-  };
-  const lockDurationMs = duration(options.lockDurationMs, 'lockDurationMs', 30_000, true);
-  const unsubscribeTimeoutMs = duration(
-    options.unsubscribeTimeoutMs,
-    'unsubscribeTimeoutMs',
-    undefined,
-    false,
-  );
-  if (
-    options.prefix !== undefined &&
-    (typeof options.prefix !== 'string' || options.prefix === '')
-  ) {
-    problems.push({
-      path: 'prefix',
-      message: `must be a non-empty string, got ${describeValue(options.prefix)}`,
-    });
+  if (connection !== null && typeof connection === 'object') {
+    if ('url' in connection) {
+      try {
+        redis = fromUrl(connection.url);
+      } catch (error) {
+        problems.push({
+          path: 'connection.url',
+          message: (error as Error).message,
+          value: connection.url,
+        });
+      }
+    } else redis = connection;
   }
   if (options.logger !== undefined && typeof options.logger?.child !== 'function') {
     problems.push({
@@ -376,9 +348,10 @@ function checkConsumerOptions(options: ConsumeBullMQOptions): ConsumerSettings {
   return {
     queueName,
     connection: redis as RedisOptions,
-    lockDurationMs: lockDurationMs as number,
+    lockDurationMs:
+      options.lockDurationMs ?? CONSUMER_OPTIONS_SCHEMA.properties.lockDurationMs.default,
     prefix: options.prefix,
-    unsubscribeTimeoutMs,
+    unsubscribeTimeoutMs: options.unsubscribeTimeoutMs,
     logger: options.logger,
   };
 }

@@ -16,7 +16,9 @@ export {
   validateOptionsData,
   schemaDefaults,
   checkConfig,
+  compileOptionsSchema,
   type ConfigCheck,
+  type OptionsCheck,
 } from './validate';
 
 /* Environment */

@@ -67,7 +67,7 @@ export function checkConfig(data: unknown, options: { useDefaults?: boolean } = 
   const valid = validator(config);
   for (const path of unbounded) setAt(config, path, Infinity);
   if (valid) return { config, problems: [] };
-  return { config, problems: toProblems(validator.errors ?? [], config) };
+  return { config, problems: toProblems(validator.errors ?? [], config, poolConfigSchema) };
 }
 
 /**
@@ -157,11 +157,11 @@ export function schemaDefaults(): PoolConfig {
   return validateConfig({});
 }
 
-function toProblems(errors: ErrorObject[], root: unknown): ConfigProblem[] {
+function toProblems(errors: ErrorObject[], root: unknown, schema: SchemaNode): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const seen = new Set<string>();
   for (const error of errors) {
-    const problem = toProblem(error, root);
+    const problem = toProblem(error, root, schema);
     const key = `${problem.path}\u0000${problem.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -170,7 +170,7 @@ function toProblems(errors: ErrorObject[], root: unknown): ConfigProblem[] {
   return problems;
 }
 
-function toProblem(error: ErrorObject, root: unknown): ConfigProblem {
+function toProblem(error: ErrorObject, root: unknown, schema: SchemaNode): ConfigProblem {
   const segments = pointerSegments(error.instancePath);
   const value = valueAt(root, segments);
   const path = dotted(segments);
@@ -181,7 +181,9 @@ function toProblem(error: ErrorObject, root: unknown): ConfigProblem {
   switch (error.keyword) {
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
-      const known = Object.keys(schemaAt(parentSchemaPath(error.schemaPath)).properties ?? {});
+      const known = Object.keys(
+        schemaAt(schema, parentSchemaPath(error.schemaPath)).properties ?? {},
+      );
       return {
         path: dotted([...segments, key]),
         message: unknownNameMessage(key, known),
@@ -222,12 +224,17 @@ function toProblem(error: ErrorObject, root: unknown): ConfigProblem {
     case 'exclusiveMinimum':
     case 'exclusiveMaximum': {
       // A limit written as {$data: '1/max'} names the sibling it comes from.
-      const limitSchema = schemaAt(error.schemaPath) as unknown;
+      const limitSchema = schemaAt(schema, error.schemaPath) as unknown;
       const ref =
         isPlainObject(limitSchema) && typeof limitSchema.$data === 'string'
           ? `${dotted([...segments.slice(0, -1), limitSchema.$data.split('/').pop() ?? ''])} (${String(params.limit)})`
           : String(params.limit);
       return { path, message: `must be ${String(params.comparison)} ${ref}, ${got()}`, value };
+    }
+    case 'minLength': {
+      const limit = Number(params.limit);
+      const what = limit === 1 ? 'a non-empty string' : `at least ${limit} characters long`;
+      return { path, message: `must be ${what}, ${got()}`, value };
     }
     case 'uniqueItems':
       return { path, message: `must not list the same item twice, ${got()}`, value };
@@ -264,9 +271,9 @@ function valueAt(root: unknown, segments: readonly string[]): unknown {
   return node;
 }
 
-/** The schema node at a `#/properties/...` path of config/schema.json. */
-function schemaAt(schemaPath: string): SchemaNode {
-  let node: unknown = poolConfigSchema;
+/** The schema node at a `#/properties/...` path of `schema`. */
+function schemaAt(schema: SchemaNode, schemaPath: string): SchemaNode {
+  let node: unknown = schema;
   for (const segment of pointerSegments(schemaPath.replace(/^#/, ''))) {
     node =
       isPlainObject(node) || Array.isArray(node)
@@ -278,4 +285,63 @@ function schemaAt(schemaPath: string): SchemaNode {
 
 function parentSchemaPath(schemaPath: string): string {
   return schemaPath.slice(0, schemaPath.lastIndexOf('/'));
+}
+
+/** Checks options against a schema; see {@link compileOptionsSchema}. */
+export type OptionsCheck = (options: unknown) => ConfigProblem[];
+
+/**
+ * Compiles the JSON Schema of an integration's options with ajv into a check that reports
+ * problems exactly as the pool's config does (`threads.min: must be >= 0, got -1`, `unknown
+ * key (did you mean ...?)`), so that every option error of the library reads the same.
+ * `unbounded` lists the option paths where `Infinity` means "no limit" (JSON Schema has no
+ * Infinity). The options are not mutated; ajv loads on the first compile.
+ *
+ * ## Example
+ * ```ts
+ * import { ConfigError, compileOptionsSchema, type SchemaNode } from 'rxjs-worker-pool';
+ * const schema: SchemaNode = {
+ *   type: 'object',
+ *   additionalProperties: false,
+ *   properties: { batchSize: { type: 'integer', minimum: 1 } },
+ * };
+ * const check = compileOptionsSchema(schema);
+ * const problems = check({ batchSize: 0 });
+ * if (problems.length > 0) throw new ConfigError(problems, 'myIntegration');
+ * // ConfigError: Invalid configuration in myIntegration: batchSize: must be >= 1, got 0
+ * ```
+ */
+export function compileOptionsSchema(
+  schema: SchemaNode,
+  unbounded: readonly (readonly string[])[] = [],
+): OptionsCheck {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded with the first integration
+  const { default: Ajv } = require('ajv') as typeof import('ajv');
+  const validate = new Ajv({
+    allErrors: true,
+    strict: false,
+    strictNumbers: true,
+    $data: true,
+  }).compile(schema);
+  // No shape check here, unlike a config file: ajv descends only where the schema describes,
+  // and options such as workerData may nest deeply or hold cycles by right.
+  return (options) => {
+    // Infinity is taken out of a copy of the path to it, and the schema sees the option unset.
+    let data = options;
+    for (const path of unbounded) {
+      if (valueAt(data, path) === Infinity) data = withoutAt(data, path);
+    }
+    if (validate(data)) return [];
+    return toProblems(validate.errors ?? [], data, schema);
+  };
+}
+
+/** `root` with the value at `segments` removed, copying only the objects on the way. */
+function withoutAt(root: unknown, segments: readonly string[]): unknown {
+  if (!isPlainObject(root) || segments.length === 0) return root;
+  const [head, ...rest] = segments;
+  const copy: Record<string, unknown> = { ...root };
+  if (rest.length === 0) delete copy[head];
+  else copy[head] = withoutAt(root[head], rest);
+  return copy;
 }

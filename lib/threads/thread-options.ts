@@ -5,11 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { SHARE_ENV, type ResourceLimits } from 'node:worker_threads';
 import {
   ConfigError,
-  checkDuration,
-  checkNumber,
-  unknownNameMessage,
+  MAX_TIMER_MS,
+  compileOptionsSchema,
   describeValue,
   type ConfigProblem,
+  type OptionsCheck,
+  type SchemaNode,
 } from '../index';
 
 /* threadHandler()'s options: their type, their checks, and the settings they resolve to. */
@@ -59,23 +60,53 @@ export interface ThreadHandlerOptions {
   workerData?: unknown;
 }
 
-const OPTION_KEYS = [
-  'filename',
-  'name',
-  'threads',
-  'idleTimeoutMs',
-  'resourceLimits',
-  'env',
-  'argv',
-  'execArgv',
-  'workerData',
-];
-const RESOURCE_LIMIT_KEYS = [
-  'maxOldGenerationSizeMb',
-  'maxYoungGenerationSizeMb',
-  'codeRangeSizeMb',
-  'stackSizeMb',
-];
+const positiveMb = { type: 'number', exclusiveMinimum: 0 } as const;
+
+/**
+ * The JSON Schema of {@link ThreadHandlerOptions}: every default and limit of the options is
+ * written here and read from here. What JSON cannot say (a `file:` URL, `SHARE_ENV`, a
+ * cloneable `workerData`) is checked after it, in the same message template.
+ */
+const THREAD_OPTIONS_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    filename: {},
+    name: { type: 'string', minLength: 1 },
+    threads: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        min: { type: 'integer', minimum: 0, maximum: { $data: '1/max' }, default: 1 },
+        max: { type: 'integer', minimum: 1 },
+      },
+    },
+    idleTimeoutMs: { type: 'number', minimum: 0, maximum: MAX_TIMER_MS, default: 30_000 },
+    resourceLimits: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        maxOldGenerationSizeMb: positiveMb,
+        maxYoungGenerationSizeMb: positiveMb,
+        codeRangeSizeMb: positiveMb,
+        stackSizeMb: positiveMb,
+      },
+    },
+    env: {},
+    argv: { type: 'array', items: { type: 'string' } },
+    execArgv: { type: 'array', items: { type: 'string' } },
+    workerData: {},
+  },
+} as const;
+
+const checkSchema = lazyCheck(THREAD_OPTIONS_SCHEMA, [['idleTimeoutMs']]);
+
+/** Compiled on the first threadHandler(): a program that never makes one never loads ajv. */
+function lazyCheck(schema: SchemaNode, unbounded: string[][]): OptionsCheck {
+  let check: OptionsCheck | undefined;
+  return (options) => (check ??= compileOptionsSchema(schema, unbounded))(options);
+}
+
 const TS_FILE = /\.[cm]?ts$/;
 
 /** Options checked, with defaults applied: what the threads are started with. */
@@ -100,86 +131,22 @@ export function checkThreadOptions(options: ThreadHandlerOptions): ThreadSetting
       `Expected threadHandler() options to be an object, got ${describeValue(options)}`,
     );
   }
-  const problems: ConfigProblem[] = [];
-  const check = <T>(fn: () => T): T | undefined => {
+  const problems: ConfigProblem[] = checkSchema(options);
+  const check = <T>(path: string, fn: () => T): T | undefined => {
     try {
       return fn();
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      // "Expected `x` to be ..., got ..." becomes the problem "x: must be ..., got ...".
-      const match = /^Expected `([^`]+)` to be (.*)$/s.exec(message);
-      problems.push(
-        match ? { path: match[1], message: `must be ${match[2]}` } : { path: '', message },
-      );
+      problems.push({ path, message });
       return undefined;
     }
   };
-  for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.includes(key)) {
-      problems.push({ path: key, message: unknownNameMessage(key, OPTION_KEYS) });
-    }
-  }
-
-  const filename = check(() => workerFile(options.filename));
+  const filename = check('filename', () => workerFile(options.filename));
   let tsNode: ThreadSettings['tsNode'];
   if (filename !== undefined && TS_FILE.test(filename)) {
-    tsNode = check(() => tsNodeFor(filename));
+    tsNode = check('filename', () => tsNodeFor(filename));
   }
-  const name = options.name;
-  if (name !== undefined && (typeof name !== 'string' || name === '')) {
-    problems.push({
-      path: 'name',
-      message: `must be a non-empty string, got ${describeValue(name)}`,
-      value: name,
-    });
-  }
-
-  const threads = options.threads ?? {};
-  if (threads === null || typeof threads !== 'object') {
-    problems.push({ path: 'threads', message: `must be an object, got ${describeValue(threads)}` });
-  }
-  const { min: givenMin, max: givenMax } = threads ?? {};
-  const min =
-    givenMin === undefined
-      ? 1
-      : check(() => checkNumber(givenMin, 'threads.min', { min: 0, integer: true }));
-  const max =
-    givenMax === undefined
-      ? Math.max(min ?? 1, availableParallelism())
-      : check(() => checkNumber(givenMax, 'threads.max', { min: 1, integer: true }));
-  if (min !== undefined && max !== undefined && givenMax !== undefined && min > max) {
-    problems.push({
-      path: 'threads.min',
-      message: `must be at most threads.max (${max}), got ${min}`,
-      value: min,
-    });
-  }
-  const idleTimeoutMs =
-    options.idleTimeoutMs === undefined
-      ? 30_000
-      : check(() => checkDuration(options.idleTimeoutMs, 'idleTimeoutMs', { infinite: true }));
-
-  const limits = options.resourceLimits;
-  if (limits !== undefined) {
-    if (limits === null || typeof limits !== 'object') {
-      problems.push({
-        path: 'resourceLimits',
-        message: `must be an object, got ${describeValue(limits)}`,
-      });
-    } else {
-      for (const [key, value] of Object.entries(limits)) {
-        if (!RESOURCE_LIMIT_KEYS.includes(key)) {
-          problems.push({
-            path: `resourceLimits.${key}`,
-            message: `is not a resource limit; expected one of ${RESOURCE_LIMIT_KEYS.join(', ')}`,
-          });
-        } else {
-          check(() => checkNumber(value, `resourceLimits.${key}`, { min: 0, exclusiveMin: true }));
-        }
-      }
-    }
-  }
-  const { env, argv, execArgv, workerData } = options;
+  const { env, workerData } = options;
   if (
     env !== undefined &&
     env !== SHARE_ENV &&
@@ -192,14 +159,6 @@ export function checkThreadOptions(options: ThreadHandlerOptions): ThreadSetting
       message: `must be an object of string variables or SHARE_ENV, got ${describeValue(env)}`,
     });
   }
-  for (const [path, list] of [
-    ['argv', argv],
-    ['execArgv', execArgv],
-  ] as const) {
-    if (list !== undefined && (!Array.isArray(list) || list.some((a) => typeof a !== 'string'))) {
-      problems.push({ path, message: `must be an array of strings, got ${describeValue(list)}` });
-    }
-  }
   if (workerData !== undefined) {
     try {
       structuredClone(workerData);
@@ -211,17 +170,19 @@ export function checkThreadOptions(options: ThreadHandlerOptions): ThreadSetting
     }
   }
   if (problems.length > 0) throw new ConfigError(problems, 'threadHandler');
+  const defaults = THREAD_OPTIONS_SCHEMA.properties;
+  const min = options.threads?.min ?? defaults.threads.properties.min.default;
   return {
     env,
-    argv,
-    execArgv,
+    argv: options.argv,
+    execArgv: options.execArgv,
     workerData,
     filename: filename as string,
-    name,
-    min: min as number,
-    max: max as number,
-    idleTimeoutMs: idleTimeoutMs as number,
-    resourceLimits: limits,
+    name: options.name,
+    min,
+    max: options.threads?.max ?? Math.max(min, availableParallelism()),
+    idleTimeoutMs: options.idleTimeoutMs ?? defaults.idleTimeoutMs.default,
+    resourceLimits: options.resourceLimits,
     tsNode,
   };
 }
@@ -233,9 +194,7 @@ function workerFile(filename: unknown): string {
   else if (typeof filename === 'string' && filename !== '') {
     file = filename.startsWith('file:') ? fileURLToPath(filename) : path.resolve(filename);
   } else {
-    throw new TypeError(
-      `Expected \`filename\` to be a path or a file: URL, got ${describeValue(filename)}`,
-    );
+    throw new TypeError(`must be a path or a file: URL, got ${describeValue(filename)}`);
   }
   let isFile = false;
   try {
@@ -243,7 +202,7 @@ function workerFile(filename: unknown): string {
   } catch {
     isFile = false;
   }
-  if (!isFile) throw new TypeError(`Expected \`filename\` to be an existing file, got ${file}`);
+  if (!isFile) throw new TypeError(`must be an existing file, got ${file}`);
   return file;
 }
 
@@ -259,7 +218,7 @@ function tsNodeFor(file: string): ThreadSettings['tsNode'] {
     // Another loader the threads inherit through execArgv (tsx, Node's type stripping) will do.
     if (otherTypeScriptLoader()) return undefined;
     throw new TypeError(
-      `Expected \`filename\` to be JavaScript, or TypeScript with ts-node installed (npm install --save-dev ts-node), got ${file}`,
+      `must be JavaScript, or TypeScript with ts-node installed (npm install --save-dev ts-node), got ${file}`,
     );
   }
   // The parent's own ts-node settings (`ts-node --transpile-only`, mocha's

@@ -53,16 +53,24 @@ describe('consumeBullMQ options', () => {
       }
       throw new Error('accepted');
     };
-    expect(message({ connection: {} })).to.match(/queueName: must be a non-empty string/);
-    expect(message({ queueName: 'a:b', connection: {} })).to.match(/queueName: .*without ':'/);
+    expect(message({ connection: {} })).to.match(/queueName: is required/);
+    expect(message({ queueName: '', connection: {} })).to.match(
+      /queueName: must be a non-empty string/,
+    );
+    expect(message({ queueName: 'a:b', connection: {} })).to.match(
+      /queueName: must not contain ':'/,
+    );
     expect(message({ queueName: 'q', connection: 'redis://x' })).to.match(
-      /connection: must be ioredis options/,
+      /connection: must be an object, got "redis:\/\/x" \(string\)/,
     );
     expect(message({ queueName: 'q', connection: { url: 'http://x' } })).to.match(
       /connection.url: must be a redis:\/\/ or rediss:\/\/ URL/,
     );
     expect(message({ queueName: 'q', connection: {}, lockDurationMs: 0 })).to.match(
-      /lockDurationMs: must be/,
+      /lockDurationMs: must be > 0, got 0/,
+    );
+    expect(message({ queueName: 'q', connection: {}, lockDurationMs: 2 ** 31 })).to.match(
+      /lockDurationMs: must be <= 2147483647, got 2147483648/,
     );
     expect(message({ queueName: 'q', connection: {}, lockDuration: 5 })).to.match(
       /lockDuration: unknown key \(did you mean lockDurationMs\?\)/,

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
+import type { SchemaNode } from '../../lib/config/schema';
 import {
   checkConfig,
+  compileOptionsSchema,
   schemaDefaults,
   validateConfig,
   validateOptionsData,
@@ -248,5 +250,38 @@ describe('config/validate', () => {
       expect(config).to.have.nested.property('queue.overflow', 'reject');
       expect(checkConfig({}).config).to.deep.equal({});
     });
+  });
+});
+
+describe('compileOptionsSchema', () => {
+  const schema: SchemaNode = {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      size: { type: 'integer', minimum: 1, maximum: { $data: '1/max' } },
+      max: { type: 'integer' },
+      waitMs: { type: 'number', minimum: 0 },
+      label: { type: 'string', minLength: 1 },
+    },
+  };
+  const check = compileOptionsSchema(schema, [['waitMs']]);
+  const problemsOf = (options: object): string[] =>
+    check(options).map((problem) => `${problem.path}: ${problem.message}`);
+
+  it('words problems as the config does', () => {
+    expect(problemsOf({ size: 0, label: '', sise: 1 })).to.have.members([
+      'size: must be >= 1, got 0',
+      'label: must be a non-empty string, got ""',
+      'sise: unknown key (did you mean size?)',
+    ]);
+    expect(problemsOf({ size: 5, max: 3 })).to.deep.equal(['size: must be <= max (3), got 5']);
+    expect(problemsOf({ size: 2, max: 3 })).to.deep.equal([]);
+  });
+
+  it('takes Infinity where a path says so, and never mutates the options', () => {
+    const options = { waitMs: Infinity, size: 1 };
+    expect(problemsOf(options)).to.deep.equal([]);
+    expect(options).to.deep.equal({ waitMs: Infinity, size: 1 });
+    expect(problemsOf({ size: Infinity })).to.have.length(1);
   });
 });
