@@ -2,6 +2,10 @@ import { expect } from 'chai';
 import sinon from 'sinon';
 import { VirtualTimeScheduler, asyncScheduler } from 'rxjs';
 import { DeadlineList, type DeadlineNode } from '../../lib/pool/deadline-list';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { WorkerPool } from '../../lib/pool/worker-pool';
+import { silent } from '../support/pool-fixtures';
 
 interface Node extends DeadlineNode {
   name: string;
@@ -13,6 +17,21 @@ const node = (name: string): Node => ({
   nextDeadline: undefined,
   inDeadlineList: false,
 });
+
+// A forced collection without starting node with --expose-gc: the flag is set at run time and
+// a fresh context hands out the `gc` function.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+function heapAfterGc(): number {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+const MB = 1024 * 1024;
+
+/** Memory follows what is live, not what has passed through (generous thresholds: no flakes). */
 
 describe('DeadlineList', () => {
   it('expires each node exactly durationMs after it was added, in order', () => {
@@ -109,5 +128,23 @@ describe('DeadlineList', () => {
     } finally {
       clock.restore();
     }
+  });
+});
+
+describe('WorkerPool memory stays bounded', function () {
+  this.timeout(30_000);
+
+  it('a distinct timeoutMs per task (deadline - Date.now()) leaves no deadline list behind', async () => {
+    const pool = new WorkerPool<number, number>({ logger: silent, handler: (n) => n });
+    // Warm up, so lazily made structures are not counted.
+    for (let i = 0; i < 100; i++) await pool.submit(i, { timeoutMs: 5_000 + i });
+    const before = heapAfterGc();
+    const tasks = 50_000;
+    for (let i = 0; i < tasks; i++) void pool.submit(i, { timeoutMs: 10_000 + i });
+    await pool.onIdle();
+    const grown = heapAfterGc() - before;
+    // One list per task used to cost ~700 bytes each: ~35 MB here.
+    expect(grown, `${(grown / MB).toFixed(1)} MB`).to.be.below(12 * MB);
+    await pool.shutdown();
   });
 });

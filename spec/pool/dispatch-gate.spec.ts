@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { newTestScheduler, poolOn, recordResults } from '../support/pool-fixtures';
+import { recordResults, newTestScheduler, poolOn } from '../support/pool-fixtures';
+import type { PoolEvent } from '../../lib/pool/pool-events';
 
 describe('WorkerPool rateLimit and circuitBreaker', () => {
   it('rateLimit spaces task starts: at most `limit` per interval', () => {
@@ -61,6 +62,65 @@ describe('WorkerPool rateLimit and circuitBreaker', () => {
       // a and b fail at t1 and open it; at t11 c is the one probe (d waits although a slot is
       // free) and fails at t12, opening it again; at t22 d probes, succeeds and closes it.
       expect(seen).to.deep.equal(['1:a:failed', '1:b:failed', '12:c:failed', '23:d:succeeded']);
+    });
+  });
+});
+
+describe('WorkerPool queue management (what p-queue users reach for)', () => {
+  it('isRateLimited stays on through passes stopped by the concurrency limit or a pause', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, flush }) => {
+      // 8 tasks of 5 ms, 2 starts per 100 ms, 1 slot: every pass after a task ends is stopped
+      // by the slot or by the bucket; the bucket holds tasks back from the second start on.
+      const pool = poolOn<number, number>(scheduler, {
+        concurrency: 1,
+        rateLimit: { limit: 2, intervalMs: 100 },
+        handler: (n) => cold('-----(v|)', { v: n }),
+      });
+      const events: string[] = [];
+      pool.events$.subscribe((e: PoolEvent) => {
+        if (e.type === 'rate-limited' || e.type === 'rate-limit-cleared') {
+          events.push(`${scheduler.now()}:${e.type}`);
+        }
+      });
+      for (let n = 0; n < 8; n++) void pool.submit(n);
+      const seen: boolean[] = [];
+      for (const at of [1, 6, 11, 50, 101, 150, 210, 350]) {
+        scheduler.schedule(() => seen.push(pool.isRateLimited), at);
+      }
+      pool.pause();
+      scheduler.schedule(() => pool.resume(), 2);
+      flush();
+      // Limited from the first pass (the pool is paused before the bucket is touched: it is
+      // not limited then) until the last task starts at 305 (starts: 0, 5, 100, 105, ..., 305).
+      expect(seen).to.deep.equal([false, true, true, true, true, true, true, false]);
+      expect(events).to.deep.equal(['5:rate-limited', '305:rate-limit-cleared']);
+      void pool.shutdown();
+    });
+  });
+
+  it('isRateLimited turns on while tasks wait for the rate limit, with one event per change', () => {
+    const scheduler = newTestScheduler();
+    scheduler.run(({ cold, flush }) => {
+      const pool = poolOn<number, number>(scheduler, {
+        concurrency: 10,
+        rateLimit: { limit: 1, intervalMs: 10 },
+        handler: (n) => cold('-(v|)', { v: n }),
+      });
+      const events: string[] = [];
+      pool.events$.subscribe((e: PoolEvent) => {
+        if (e.type === 'rate-limited' || e.type === 'rate-limit-cleared') {
+          events.push(`${scheduler.now()}:${e.type}:${pool.isRateLimited}`);
+        }
+      });
+      expect(pool.isRateLimited).to.equal(false);
+      for (const n of [1, 2, 3]) void pool.submit(n);
+      expect(pool.isRateLimited).to.equal(true);
+      flush();
+      expect(pool.isRateLimited).to.equal(false);
+      // Limited from the second task on; clear once the third could start at 20.
+      expect(events).to.deep.equal(['0:rate-limited:true', '20:rate-limit-cleared:false']);
+      void pool.shutdown();
     });
   });
 });

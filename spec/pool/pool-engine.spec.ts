@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { defer, throwError, timer, map } from 'rxjs';
+import { defer, throwError, timer, map, VirtualTimeScheduler } from 'rxjs';
 import { WorkerPool } from '../../lib/pool/worker-pool';
 import { FixedBackoff } from '../../lib/backoff/fixed-backoff';
 import { NonRetryableError } from '../../lib/errors/non-retryable-error';
@@ -8,8 +8,27 @@ import { TaskTimeoutError } from '../../lib/errors/task-timeout-error';
 import { TaskCancelledError } from '../../lib/errors/task-cancelled-error';
 import type { TaskResult } from '../../lib/task/task';
 import { newTestScheduler, poolOn, recordResults, silent } from '../support/pool-fixtures';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 const fixed = (ms: number) => new FixedBackoff({ initialMs: ms, jitter: 'none' });
+
+/** Faults found by outside testing (issue "Hardening"), one spec each. */
+
+// A forced collection without starting node with --expose-gc: the flag is set at run time and
+// a fresh context hands out the `gc` function.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+function heapAfterGc(): number {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+const MB = 1024 * 1024;
+
+/** Memory follows what is live, not what has passed through (generous thresholds: no flakes). */
 
 describe('WorkerPool resilience', () => {
   describe('timeouts', () => {
@@ -361,5 +380,94 @@ describe('WorkerPool resilience', () => {
 
   it('imports used in pipelines', () => {
     expect([defer, throwError, timer, map].every((f) => typeof f === 'function')).to.equal(true);
+  });
+});
+
+describe('WorkerPool hardening', () => {
+  describe('handlers that misbehave', () => {
+    it('a thenable whose then() throws fails the attempt: no uncaught exception, shutdown resolves', async () => {
+      const hostile = {
+        then() {
+          throw new Error('then exploded');
+        },
+      };
+      const pool = new WorkerPool<number, unknown>({
+        logger: silent,
+        retry: { maxAttempts: 2, backoff: { strategy: 'fixed', initialMs: 0, maxMs: 0 } },
+        handler: () => hostile as unknown as Promise<unknown>,
+      });
+      const error = await pool.submit(1).catch((e: Error) => e);
+      expect((error as Error).message).to.equal('then exploded');
+      expect(pool.metrics().retries).to.equal(1);
+      const report = await pool.shutdown();
+      expect(report.completed).to.equal(1);
+    });
+  });
+
+  describe('attempts that settle synchronously', () => {
+    it('a handler that settles synchronously on abort, then is cancelled in backoff, runs once and ends once', async () => {
+      // Its retry's backoff timer used to be overwritten by an abort-grace timer: cancelling the
+      // task in backoff stopped the wrong timer, and the task ran again with a second result.
+      const scheduler = new VirtualTimeScheduler();
+      const controller = new AbortController();
+      let calls = 0;
+      const pool = new WorkerPool<number, number>({
+        logger: silent,
+        scheduler,
+        timeoutMs: 10,
+        abortGraceMs: 100,
+        retry: { maxAttempts: 3, backoff: { strategy: 'fixed', initialMs: 50, maxMs: 50 } },
+        handler: (_n, { signal }) => {
+          calls++;
+          return {
+            then(_ok: (v: number) => void, fail: (e: unknown) => void) {
+              signal.addEventListener('abort', () => fail(signal.reason));
+            },
+          } as unknown as Promise<number>;
+        },
+      });
+      const results: string[] = [];
+      pool.results$.subscribe((r) => results.push(r.status));
+      const settled = pool.submit(1, { signal: controller.signal }).catch((e: unknown) => e);
+      scheduler.schedule(() => controller.abort(), 20);
+      scheduler.flush();
+      expect(await settled).to.be.instanceOf(TaskCancelledError);
+      expect(calls).to.equal(1);
+      expect(results).to.deep.equal(['cancelled']);
+      void pool.shutdown();
+      scheduler.flush();
+    });
+  });
+});
+
+describe('WorkerPool memory stays bounded', function () {
+  this.timeout(30_000);
+
+  it('tasks cancelled by their caller while queued are freed without waiting for their turn', async () => {
+    const pool = new WorkerPool<{ payload: string }, number>({ logger: silent, handler: () => 1 });
+    pool.pause();
+    // One task stays queued at the same level, so nothing is ever dequeued.
+    const keeper = pool.submit({ payload: 'keep' }).catch(() => 0);
+    const before = heapAfterGc();
+    const tasks = 20_000;
+    const controllers: AbortController[] = [];
+    const settled: Promise<unknown>[] = [];
+    for (let i = 0; i < tasks; i++) {
+      const controller = new AbortController();
+      controllers.push(controller);
+      // ~1 KB of input per task: 20 MB held while queued.
+      const payload = `${i}`.padEnd(1024, '.');
+      settled.push(pool.submit({ payload }, { signal: controller.signal }).catch(() => 0));
+    }
+    for (const controller of controllers) controller.abort();
+    await Promise.all(settled);
+    controllers.length = 0;
+    settled.length = 0;
+    const grown = heapAfterGc() - before;
+    expect(pool.metrics().queued).to.equal(1);
+    // Held until their turn, they used to cost ~56 MB here.
+    expect(grown, `${(grown / MB).toFixed(1)} MB`).to.be.below(12 * MB);
+    await pool.shutdown({ timeoutMs: 0 });
+    await keeper;
   });
 });

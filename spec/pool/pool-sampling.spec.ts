@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { map, take } from 'rxjs';
+import { map, VirtualTimeScheduler, take } from 'rxjs';
 import type { RunHelpers, TestScheduler } from 'rxjs/testing';
 import { ScriptedUsageSource } from '../../lib/scaling/usage-source';
 import { FixedBackoff } from '../../lib/backoff/fixed-backoff';
@@ -11,6 +11,11 @@ import sinon from 'sinon';
 import type { PoolMetrics } from '../../lib/metrics/pool-metrics';
 import { WorkerPool } from '../../lib/pool/worker-pool';
 import { newTestScheduler, poolOn, silent } from '../support/pool-fixtures';
+import { TaskCancelledError } from '../../lib/errors/task-cancelled-error';
+import { MetricsRecorder } from '../../lib/metrics/metrics-recorder';
+import { Priority } from '../../lib/task/priority';
+
+/** Faults found by outside testing (issue "Hardening"), one spec each. */
 
 describe('WorkerPool observability', () => {
   it('metrics$ emits a snapshot every intervalMs with cumulative counts and interval throughput', () => {
@@ -271,3 +276,45 @@ function runEventful(
   scheduler.schedule(() => pool.setConcurrency(2), 20);
   scheduler.flush();
 }
+
+describe('WorkerPool hardening', () => {
+  describe('metrics', () => {
+    it('does not count a timeout for an attempt its caller had already cancelled', async () => {
+      const scheduler = new VirtualTimeScheduler();
+      const controller = new AbortController();
+      const pool = new WorkerPool<number, number>({
+        logger: silent,
+        scheduler,
+        abortGraceMs: 100,
+        timeoutMs: 50,
+        // Ignores its signal: it keeps its slot through the grace.
+        handler: () => new Promise<number>(() => undefined),
+      });
+      const result = pool.submit(1, { signal: controller.signal }).catch((e: unknown) => e);
+      scheduler.schedule(() => controller.abort(), 10);
+      scheduler.flush();
+      expect(await result).to.be.instanceOf(TaskCancelledError);
+      expect(pool.metrics().timeouts).to.equal(0);
+      void pool.shutdown({ timeoutMs: 0 });
+      scheduler.flush();
+    });
+
+    it("every latency percentile is <= its max (HDR reports a bucket's highest equivalent)", () => {
+      const recorder = new MetricsRecorder({ startedAt: 0 });
+      for (let i = 0; i < 100; i++) recorder.recordLatency(Priority.NORMAL, 0, 31);
+      const { runMs } = recorder.snapshot(
+        {
+          active: 0,
+          abandoned: 0,
+          queuedByPriority: [0, 0, 0, 0],
+          concurrency: 1,
+          system: { cpuPercent: 0, rssBytes: 0, heapUsedBytes: 0, eventLoopDelayMs: 0 },
+        },
+        1000,
+        { advance: false },
+      ).latency;
+      expect(runMs.max).to.equal(31);
+      for (const p of [runMs.p50, runMs.p90, runMs.p99]) expect(p).to.be.at.most(runMs.max);
+    });
+  });
+});

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { Subject, toArray, lastValueFrom } from 'rxjs';
+import { Subject, lastValueFrom, toArray } from 'rxjs';
 import pino from 'pino';
 import { Writable } from 'node:stream';
 import { WorkerPool } from '../../lib/pool/worker-pool';
@@ -21,6 +21,8 @@ const sleepy =
         reject(signal.reason);
       });
     });
+
+/** Faults found by outside testing (issue "Hardening"), one spec each. */
 
 describe('WorkerPool shutdown', () => {
   let clock: sinon.SinonFakeTimers;
@@ -340,5 +342,32 @@ describe('WorkerPool shutdown', () => {
     const pool = new WorkerPool({ logger: silent });
     await pool.onIdle();
     expect(await pool.shutdown()).to.deep.include({ completed: 0, timedOut: false, durationMs: 0 });
+  });
+});
+
+describe('WorkerPool hardening', () => {
+  describe('onShutdown() too late', () => {
+    it('throws PoolClosedError once cleanups have run, instead of never running the callback', async () => {
+      const pool = new WorkerPool({ logger: silent });
+      await pool.shutdown();
+      expect(() => pool.onShutdown(() => undefined)).to.throw(PoolClosedError);
+    });
+
+    it('still runs a callback registered while the pool drains', async () => {
+      let release!: () => void;
+      const pool = new WorkerPool<number, void>({
+        logger: silent,
+        handler: () => new Promise<void>((resolve) => (release = resolve)),
+      });
+      void pool.submit(1);
+      const done = pool.shutdown();
+      let ran = false;
+      pool.onShutdown(() => {
+        ran = true;
+      });
+      release();
+      await done;
+      expect(ran).to.equal(true);
+    });
   });
 });

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import {
-  BehaviorSubject,
   Subject,
   asyncScheduler,
   from,
@@ -11,6 +10,8 @@ import {
   tap,
   map,
   type SchedulerLike,
+  BehaviorSubject,
+  VirtualTimeScheduler,
 } from 'rxjs';
 import { WorkerPool } from '../../lib/pool/worker-pool';
 import { Priority } from '../../lib/task/priority';
@@ -20,7 +21,19 @@ import { PoolClosedError } from '../../lib/errors/pool-closed-error';
 import { TaskCancelledError } from '../../lib/errors/task-cancelled-error';
 import { runInPool } from '../../lib/pool/run-in-pool';
 import type { TaskResult } from '../../lib/task/task';
-import { newTestScheduler, poolOn, recordResults, silent } from '../support/pool-fixtures';
+import { recordResults, newTestScheduler, poolOn, silent } from '../support/pool-fixtures';
+import { runScript } from '../support/run-script';
+import path from 'node:path';
+
+/** Faults found by outside testing (issue "Hardening"), one spec each. */
+
+/** A handler whose calls stay running until released, one by one. */
+function controlled() {
+  const releases = new Map<number, () => void>();
+  const handler = (n: number) =>
+    new Promise<number>((resolve) => releases.set(n, () => resolve(n)));
+  return { handler, release: (n: number) => releases.get(n)?.() };
+}
 
 describe('WorkerPool', () => {
   describe('submit / run', () => {
@@ -546,5 +559,97 @@ describe('WorkerPool', () => {
     expect(typeof throwError).to.equal('function');
     expect(typeof timer).to.equal('function');
     expect(new BehaviorSubject(1).value).to.equal(1);
+  });
+});
+
+describe('WorkerPool hardening', () => {
+  describe('handleSignals names', () => {
+    it('refuses signals a process cannot handle or that do not exist, before starting anything', () => {
+      const scheduler = new VirtualTimeScheduler();
+      for (const signal of ['SIGKILL', 'SIGFOO']) {
+        expect(
+          () =>
+            new WorkerPool({
+              logger: silent,
+              scheduler,
+              handleSignals: [signal as NodeJS.Signals],
+              concurrency: { min: 1, max: 4, autoscale: { policy: 'latency' } },
+            }),
+        ).to.throw(ConfigError, 'handleSignals[0]');
+      }
+      // No scaler timer was left behind by the refused constructions.
+      expect(scheduler.actions.length).to.equal(0);
+    });
+  });
+});
+
+describe('WorkerPool queue management (what p-queue users reach for)', () => {
+  describe('hooks for sources that feed the pool', () => {
+    it("taskState(id) is 'waiting', 'running' or undefined, for caller and generated ids", async () => {
+      const { handler, release } = controlled();
+      const pool = new WorkerPool<number, number>({ logger: silent, handler, concurrency: 1 });
+      const first = pool.submit(1, { id: 'one' });
+      void pool.submit(2, { id: 'two' });
+      void pool.submit(3);
+      expect(pool.taskState('one')).to.equal('running');
+      expect(pool.taskState('two')).to.equal('waiting');
+      expect(pool.taskState('1')).to.equal('waiting'); // the first generated id
+      expect(pool.taskState('nope')).to.equal(undefined);
+      release(1);
+      await first;
+      expect(pool.taskState('one')).to.equal(undefined);
+      expect(pool.taskState('two')).to.equal('running');
+      pool.clear();
+      release(2);
+      await pool.shutdown();
+    });
+
+    it('onShutdownStart runs synchronously when shutdown begins, before the drain; removable', async () => {
+      const { handler, release } = controlled();
+      const pool = new WorkerPool<number, number>({ logger: silent, handler });
+      const seen: string[] = [];
+      pool.onShutdownStart(() => seen.push(`start, ${pool.pending} running`));
+      const removed = pool.onShutdownStart(() => seen.push('removed'));
+      removed();
+      pool.onShutdownStart(() => {
+        throw new Error('a failing hook does not stop the others');
+      });
+      pool.onShutdownStart(() => seen.push('second'));
+      void pool.submit(1);
+      const done = pool.shutdown();
+      expect(seen).to.deep.equal(['start, 1 running', 'second']);
+      release(1);
+      await done;
+      // After shutdown began: called at once.
+      pool.onShutdownStart(() => seen.push('late'));
+      expect(seen).to.deep.equal(['start, 1 running', 'second', 'late']);
+      expect(() => pool.onShutdownStart(42 as unknown as () => void)).to.throw(
+        TypeError,
+        /callback/,
+      );
+    });
+
+    it('shutdownTimeoutMs is the configured drain deadline, undefined for none', async () => {
+      const a = new WorkerPool({ logger: silent, shutdown: { timeoutMs: 5000 } });
+      const b = new WorkerPool({ logger: silent, shutdown: { timeoutMs: Infinity } });
+      const c = new WorkerPool({ logger: silent });
+      expect([a.shutdownTimeoutMs, b.shutdownTimeoutMs, c.shutdownTimeoutMs]).to.deep.equal([
+        5000,
+        undefined,
+        undefined,
+      ]);
+      await Promise.all([a.shutdown(), b.shutdown(), c.shutdown()]);
+    });
+  });
+});
+
+describe('A pool in a real process', function () {
+  this.timeout(30_000);
+
+  it('lets a finished script exit without a shutdown, despite a 30 s task timeout', async () => {
+    const fixture = path.join(__dirname, 'fixtures', 'finished-script.ts');
+    // Killed after 15 s: an armed, referenced 30 s deadline timer would keep it alive.
+    const outcome = await runScript(fixture);
+    expect(outcome).to.deep.equal({ killed: false, code: 0, stdout: '[2,4,6,8,10]\n' });
   });
 });

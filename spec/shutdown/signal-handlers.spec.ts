@@ -2,12 +2,16 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import {
-  installSignalHandlers,
   onSignals,
   type ProcessHooks,
+  installSignalHandlers,
 } from '../../lib/shutdown/signal-handlers';
 import type { ShutdownOptions, ShutdownReport } from '../../lib/shutdown/shutdown-report';
 import { silent } from '../support/pool-fixtures';
+import fc from 'fast-check';
+import { VirtualTimeScheduler, timer, mergeMap } from 'rxjs';
+import { WorkerPool } from '../../lib/pool/worker-pool';
+import { setFlagsFromString } from 'node:v8';
 
 function fakeHooks() {
   const listeners = new Map<string, (signal: NodeJS.Signals) => void>();
@@ -35,6 +39,12 @@ const report = (timedOut: boolean): ShutdownReport<unknown> => ({
   timedOut,
   cleanup: [],
 });
+
+// A forced collection without starting node with --expose-gc: the flag is set at run time and
+// a fresh context hands out the `gc` function.
+setFlagsFromString('--expose-gc');
+
+/** Memory follows what is live, not what has passed through (generous thresholds: no flakes). */
 
 describe('installSignalHandlers', () => {
   it('starts a shutdown with the deadline on the first signal and exits 0 when it drained', async () => {
@@ -272,5 +282,91 @@ describe('onSignals', () => {
     expect(listeners.has('SIGINT')).to.equal(true);
     stop();
     expect(listeners.has('SIGINT')).to.equal(false);
+  });
+});
+
+describe('WorkerPool memory stays bounded', function () {
+  this.timeout(30_000);
+
+  it('two pools under one signal coordinator: exit comes once, after both drained, with the worst code', async () => {
+    const plan = fc.record({
+      tasks: fc.array(
+        fc.record({
+          pool: fc.integer({ min: 0, max: 1 }),
+          at: fc.integer({ min: 0, max: 30 }),
+          ms: fc.integer({ min: 1, max: 20 }),
+        }),
+        { maxLength: 30 },
+      ),
+      deadlines: fc.tuple(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 30 })),
+      signalAt: fc.integer({ min: 0, max: 40 }),
+      secondSignalAt: fc.option(fc.integer({ min: 0, max: 40 }), { nil: undefined }),
+    });
+    await fc.assert(
+      fc.asyncProperty(plan, async (p) => {
+        const scheduler = new VirtualTimeScheduler(undefined, Infinity);
+        const listeners = new Map<string, (signal: NodeJS.Signals) => void>();
+        const exits: number[] = [];
+        const reports: ShutdownReport<number>[] = [];
+        const hooks: ProcessHooks = {
+          on: (signal, listener) => listeners.set(signal, listener),
+          off: (signal) => listeners.delete(signal),
+          exit: (code) => exits.push(code),
+        };
+        const pools = p.deadlines.map(
+          () =>
+            new WorkerPool<number, number>({
+              logger: silent,
+              scheduler,
+              concurrency: 2,
+              abortGraceMs: 1,
+              handler: (ms) => timer(ms, scheduler).pipe(mergeMap(() => [ms])),
+            }),
+        );
+        const results = pools.map(() => 0);
+        pools.forEach((pool, index) => {
+          pool.results$.subscribe(() => results[index]++);
+          const shutdown = pool.shutdown.bind(pool);
+          const target = {
+            shutdown: (options?: ShutdownOptions) =>
+              shutdown(options).then((report) => {
+                if (!reports.includes(report)) reports.push(report);
+                return report;
+              }),
+          };
+          installSignalHandlers(target, ['SIGTERM', 'SIGINT'], p.deadlines[index], silent, hooks);
+        });
+        const accepted = pools.map(() => 0);
+        for (const task of p.tasks) {
+          scheduler.schedule(() => {
+            if (reports.length > 0 || listenersFired) return;
+            accepted[task.pool]++;
+            pools[task.pool].submit(task.ms).catch(() => undefined);
+          }, task.at);
+        }
+        let listenersFired = false;
+        scheduler.schedule(() => {
+          listenersFired = true;
+          listeners.get('SIGTERM')?.('SIGTERM');
+        }, p.signalAt);
+        if (p.secondSignalAt !== undefined) {
+          scheduler.schedule(
+            () => listeners.get('SIGINT')?.('SIGINT'),
+            p.signalAt + p.secondSignalAt,
+          );
+        }
+        // Virtual time and promise callbacks interleave until both pools have shut down.
+        for (let round = 0; round < 200 && exits.length === 0; round++) {
+          scheduler.flush();
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        expect(exits, 'exit exactly once').to.have.length(1);
+        expect(reports, 'both pools reported before the exit').to.have.length(2);
+        expect(results, 'one result per accepted task').to.deep.equal(accepted);
+        const worst = reports.some((r) => r.timedOut) ? 1 : 0;
+        expect(exits[0]).to.be.oneOf([worst, 128 + 2]);
+      }),
+      { numRuns: 60 },
+    );
   });
 });
