@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -7,43 +6,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import { useRedisServer } from '../support/redis-server';
 import { startRedisServer } from '../../samples/support/local-redis';
 import { WORKER_CLOSE_GRACE_MS } from '../../lib/cli/bullmq-commands';
-
-const root = path.join(__dirname, '..', '..');
-const MAIN = path.join(root, 'lib', 'cli', 'main.ts');
-const ECHO = path.join(__dirname, 'fixtures', 'echo.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Starts the CLI as a child process (through ts-node, as `npm start` does). */
-function start(
-  args: string[],
-  options: { stdin?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {},
-): {
-  child: ChildProcess;
-  done: Promise<Run>;
-} {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', MAIN, ...args], {
-    cwd: options.cwd ?? root,
-    env: { ...process.env, ...options.env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  if (options.stdin !== undefined) child.stdin!.end(options.stdin);
-  const done = new Promise<Run>((resolve) =>
-    child.on('close', (code) => resolve({ code, stdout, stderr })),
-  );
-  return { child, done };
-}
-
-const cli = (args: string[], options?: Parameters<typeof start>[1]): Promise<Run> =>
-  start(args, options).done;
+import { ECHO, cli, start } from '../support/cli-process';
 
 describe('rxjs-worker-pool enqueue + worker (real Redis)', function () {
   this.timeout(30_000);

@@ -1,58 +1,11 @@
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
-
-const root = path.join(__dirname, '..', '..');
-const MAIN = path.join(root, 'lib', 'cli', 'main.ts');
-const ECHO = path.join(__dirname, 'fixtures', 'echo.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Starts the CLI as a child process (through ts-node, as `npm start` does). */
-function start(
-  args: string[],
-  options: { stdin?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {},
-): {
-  child: ChildProcess;
-  done: Promise<Run>;
-} {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', MAIN, ...args], {
-    cwd: options.cwd ?? root,
-    env: { ...process.env, ...options.env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  if (options.stdin !== undefined) child.stdin!.end(options.stdin);
-  const done = new Promise<Run>((resolve) =>
-    child.on('close', (code) => resolve({ code, stdout, stderr })),
-  );
-  return { child, done };
-}
-
-const cli = (args: string[], options?: Parameters<typeof start>[1]): Promise<Run> =>
-  start(args, options).done;
+import { ECHO, cli, useScratchDir } from '../support/cli-process';
 
 describe('rxjs-worker-pool CLI', function () {
   this.timeout(30_000);
-  let dir: string;
-  const file = (name: string, text: string): string => {
-    const full = path.join(dir, name);
-    writeFileSync(full, text);
-    return full;
-  };
-  beforeEach(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'rwp-cli-'));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const { scratch, file } = useScratchDir();
 
   describe('usage', () => {
     it('--help and --version exit 0', async () => {
@@ -83,7 +36,7 @@ describe('rxjs-worker-pool CLI', function () {
         '--handler',
         ECHO,
         '--input',
-        path.join(dir, 'none.jsonl'),
+        path.join(scratch(), 'none.jsonl'),
       ]);
       expect(noInput.code).to.equal(2);
       expect(noInput.stderr).to.match(/--input: cannot read .*none\.jsonl \(ENOENT\)/);
@@ -95,7 +48,7 @@ describe('rxjs-worker-pool CLI', function () {
           '--input',
           '-',
           '--output',
-          path.join(dir, 'no', 'such', 'out.jsonl'),
+          path.join(scratch(), 'no', 'such', 'out.jsonl'),
         ],
         {
           stdin: '',

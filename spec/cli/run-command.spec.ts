@@ -1,64 +1,23 @@
 import { expect } from 'chai';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
-
-const root = path.join(__dirname, '..', '..');
-const MAIN = path.join(root, 'lib', 'cli', 'main.ts');
-const ECHO = path.join(__dirname, 'fixtures', 'echo.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Starts the CLI as a child process (through ts-node, as `npm start` does). */
-function start(
-  args: string[],
-  options: { stdin?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {},
-): {
-  child: ChildProcess;
-  done: Promise<Run>;
-} {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', MAIN, ...args], {
-    cwd: options.cwd ?? root,
-    env: { ...process.env, ...options.env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  if (options.stdin !== undefined) child.stdin!.end(options.stdin);
-  const done = new Promise<Run>((resolve) =>
-    child.on('close', (code) => resolve({ code, stdout, stderr })),
-  );
-  return { child, done };
-}
-
-const cli = (args: string[], options?: Parameters<typeof start>[1]): Promise<Run> =>
-  start(args, options).done;
-const jsonLines = (text: string): Record<string, unknown>[] =>
-  text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+import {
+  ECHO,
+  MAIN,
+  type Run,
+  cli,
+  jsonLines,
+  root,
+  start,
+  useScratchDir,
+} from '../support/cli-process';
 
 describe('rxjs-worker-pool CLI', function () {
   this.timeout(30_000);
-  let dir: string;
-  const file = (name: string, text: string): string => {
-    const full = path.join(dir, name);
-    writeFileSync(full, text);
-    return full;
-  };
-  beforeEach(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'rwp-cli-'));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const { scratch, file } = useScratchDir();
 
   describe('run', () => {
     it('reads tasks, bare values and blank lines from stdin; results on stdout only', async () => {
@@ -108,7 +67,7 @@ describe('rxjs-worker-pool CLI', function () {
         '{"input":2,"id":{}}',
         '{"id":"ok","input":3}',
       ].join('\n');
-      const output = path.join(dir, 'out.jsonl');
+      const output = path.join(scratch(), 'out.jsonl');
       const run = await cli([
         'run',
         '--handler',
@@ -130,7 +89,7 @@ describe('rxjs-worker-pool CLI', function () {
 
     it('a generated id never takes a caller id, before or after it in the input', async () => {
       const lines = ['{"id":"line-2","input":"a"}', '"b"', '{"id":"line-4","input":"c"}', '"d"'];
-      const output = path.join(dir, 'out.jsonl');
+      const output = path.join(scratch(), 'out.jsonl');
       const input = file('in.jsonl', lines.join('\n'));
       const run = await cli(['run', '--handler', ECHO, '--input', input, '--output', output]);
       expect(run.code, run.stderr).to.equal(0);
@@ -280,7 +239,7 @@ describe('rxjs-worker-pool CLI', function () {
         '--input',
         input,
         '--output',
-        path.join(dir, 'out.jsonl'),
+        path.join(scratch(), 'out.jsonl'),
       ]
         .map((arg) => `'${arg}'`)
         .join(' ');
@@ -301,7 +260,7 @@ describe('rxjs-worker-pool CLI', function () {
         'tasks.jsonl',
         ids.map((id) => JSON.stringify({ id, input: { waitMs: 40 } })).join('\n'),
       );
-      const left = path.join(dir, 'left.jsonl');
+      const left = path.join(scratch(), 'left.jsonl');
       const { child, done } = start([
         'run',
         '--handler',
@@ -349,7 +308,7 @@ describe('rxjs-worker-pool CLI', function () {
     });
 
     it('SIGTERM exits 143; a task past the shutdown deadline is aborted and kept in --remaining', async () => {
-      const left = path.join(dir, 'left.jsonl');
+      const left = path.join(scratch(), 'left.jsonl');
       const { child, done } = start(
         ['run', '--handler', ECHO, '--input', '-', '--quiet', '--remaining', left],
         {
@@ -374,11 +333,9 @@ describe('rxjs-worker-pool CLI', function () {
 
 describe('rxjs-worker-pool run: crash-safe runs and halting', function () {
   this.timeout(60_000);
-  let dir: string;
-  beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'rwp-resume-'))));
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const { scratch } = useScratchDir();
   const write = (name: string, text: string): string => {
-    const full = path.join(dir, name);
+    const full = path.join(scratch(), name);
     writeFileSync(full, text);
     return full;
   };
@@ -402,8 +359,8 @@ describe('rxjs-worker-pool run: crash-safe runs and halting', function () {
 
   it('--halt-on fail=N stops dispatching, drains, keeps the rest in --remaining, exits 1', async () => {
     const lines = Array.from({ length: 200 }, (_, i) => `{"id":"t${i}","input":{"fail":true}}`);
-    const output = path.join(dir, 'out.jsonl');
-    const remaining = path.join(dir, 'left.jsonl');
+    const output = path.join(scratch(), 'out.jsonl');
+    const remaining = path.join(scratch(), 'left.jsonl');
     const run = await cli(
       [
         'run',
@@ -444,7 +401,7 @@ describe('rxjs-worker-pool run: crash-safe runs and halting', function () {
       '--input',
       input,
       '--output',
-      path.join(dir, 'o'),
+      path.join(scratch(), 'o'),
       '--retry-failed',
     ]);
     expect(alone.code).to.equal(2);
@@ -459,7 +416,7 @@ describe('rxjs-worker-pool run: crash-safe runs and halting', function () {
       'in.jsonl',
       ['{"id":"ok","input":1}', '{"id":"bad","input":{"fail":true}}'].join('\n'),
     );
-    const output = path.join(dir, 'out.jsonl');
+    const output = path.join(scratch(), 'out.jsonl');
     const env = { WORKER_POOL_RETRY_MAX_ATTEMPTS: '1' };
     const args = ['run', '--handler', ECHO, '--input', input, '--output', output, '--quiet'];
     expect((await cli(args, { env })).code).to.equal(1);
@@ -481,7 +438,7 @@ describe('rxjs-worker-pool run: crash-safe runs and halting', function () {
       JSON.stringify({ announce: true, waitMs: 5, n: i }),
     );
     const input = write('in.jsonl', lines.join('\n'));
-    const output = path.join(dir, 'out.jsonl');
+    const output = path.join(scratch(), 'out.jsonl');
     /** Runs with --resume; SIGKILLs it once `killAfter` tasks have started, if given. */
     const resumeRun = (killAfter: number | undefined): Promise<Run> => {
       const { child, done } = start([

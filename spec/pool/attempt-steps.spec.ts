@@ -2,8 +2,6 @@ import { expect } from 'chai';
 import { WorkerPool } from '../../lib/pool/worker-pool';
 import { silent } from '../support/pool-fixtures';
 
-/** Faults found by outside testing (issue "Hardening"), one spec each. */
-
 describe('WorkerPool hardening', () => {
   describe('retry policies that misbehave', () => {
     it('a backoff delay over 2^31-1 ms, NaN, or a throwing retryIf fails the task with that error', async () => {

@@ -3,8 +3,6 @@ import { BehaviorSubject } from 'rxjs';
 import { WorkerPool } from '../../lib/pool/worker-pool';
 import { silent } from '../support/pool-fixtures';
 
-/** Faults found by outside testing (issue "Hardening"), one spec each. */
-
 describe('WorkerPool hardening', () => {
   describe('concurrency: Infinity, like mergeMap', () => {
     it('is accepted as a number, by setConcurrency and from a concurrency Observable', async () => {

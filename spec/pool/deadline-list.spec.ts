@@ -2,10 +2,9 @@ import { expect } from 'chai';
 import sinon from 'sinon';
 import { VirtualTimeScheduler, asyncScheduler } from 'rxjs';
 import { DeadlineList, type DeadlineNode } from '../../lib/pool/deadline-list';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { WorkerPool } from '../../lib/pool/worker-pool';
 import { silent } from '../support/pool-fixtures';
+import { MB, heapAfterGc } from '../support/heap';
 
 interface Node extends DeadlineNode {
   name: string;
@@ -17,21 +16,6 @@ const node = (name: string): Node => ({
   nextDeadline: undefined,
   inDeadlineList: false,
 });
-
-// A forced collection without starting node with --expose-gc: the flag is set at run time and
-// a fresh context hands out the `gc` function.
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-function heapAfterGc(): number {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-}
-
-const MB = 1024 * 1024;
-
-/** Memory follows what is live, not what has passed through (generous thresholds: no flakes). */
 
 describe('DeadlineList', () => {
   it('expires each node exactly durationMs after it was added, in order', () => {

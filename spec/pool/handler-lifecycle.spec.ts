@@ -3,8 +3,6 @@ import { WorkerPool } from '../../lib/pool/worker-pool';
 import { HANDLER_LIFECYCLE } from '../../lib/pool/handler-lifecycle';
 import { silent } from '../support/pool-fixtures';
 
-/** Faults found by outside testing (issue "Hardening"), one spec each. */
-
 describe('WorkerPool hardening', () => {
   describe('a resource-owning handler (HANDLER_LIFECYCLE)', () => {
     it('is told of each abort with the attempt\u2019s context, caps the limit and is closed at shutdown', async () => {

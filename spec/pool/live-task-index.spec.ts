@@ -6,8 +6,6 @@ import { TaskCancelledError } from '../../lib/errors/task-cancelled-error';
 import { newTestScheduler, poolOn, silent } from '../support/pool-fixtures';
 import type { TaskResult } from '../../lib/task/task';
 
-/** Faults found by outside testing (issue "Hardening"), one spec each. */
-
 /** A handler whose calls stay running until released, one by one. */
 function controlled() {
   const releases = new Map<number, () => void>();

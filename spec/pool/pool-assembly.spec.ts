@@ -23,8 +23,6 @@ function capture(level: string): { logger: pino.Logger; lines: Record<string, un
 // a fresh context hands out the `gc` function.
 setFlagsFromString('--expose-gc');
 
-/** Memory follows what is live, not what has passed through (generous thresholds: no flakes). */
-
 describe('WorkerPool config and logging', () => {
   it('fromConfig builds a pool from loadConfig output', async () => {
     const config = loadConfig({

@@ -8,27 +8,9 @@ import { TaskTimeoutError } from '../../lib/errors/task-timeout-error';
 import { TaskCancelledError } from '../../lib/errors/task-cancelled-error';
 import type { TaskResult } from '../../lib/task/task';
 import { newTestScheduler, poolOn, recordResults, silent } from '../support/pool-fixtures';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { MB, heapAfterGc } from '../support/heap';
 
 const fixed = (ms: number) => new FixedBackoff({ initialMs: ms, jitter: 'none' });
-
-/** Faults found by outside testing (issue "Hardening"), one spec each. */
-
-// A forced collection without starting node with --expose-gc: the flag is set at run time and
-// a fresh context hands out the `gc` function.
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-function heapAfterGc(): number {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-}
-
-const MB = 1024 * 1024;
-
-/** Memory follows what is live, not what has passed through (generous thresholds: no flakes). */
 
 describe('WorkerPool resilience', () => {
   describe('timeouts', () => {

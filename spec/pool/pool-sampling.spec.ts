@@ -15,8 +15,6 @@ import { TaskCancelledError } from '../../lib/errors/task-cancelled-error';
 import { MetricsRecorder } from '../../lib/metrics/metrics-recorder';
 import { Priority } from '../../lib/task/priority';
 
-/** Faults found by outside testing (issue "Hardening"), one spec each. */
-
 describe('WorkerPool observability', () => {
   it('metrics$ emits a snapshot every intervalMs with cumulative counts and interval throughput', () => {
     const scheduler = newTestScheduler();

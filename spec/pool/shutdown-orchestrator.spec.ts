@@ -22,8 +22,6 @@ const sleepy =
       });
     });
 
-/** Faults found by outside testing (issue "Hardening"), one spec each. */
-
 describe('WorkerPool shutdown', () => {
   let clock: sinon.SinonFakeTimers;
   beforeEach(() => {

@@ -54,8 +54,6 @@ const workload = fc.record({
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-/** Memory follows what is live, not what has passed through (generous thresholds: no flakes). */
-
 describe('WorkerPool: every accepted task ends in exactly one result (task-end)', function () {
   this.timeout(60_000);
 

@@ -4,8 +4,6 @@ import { WorkerPool } from '../../lib/pool/worker-pool';
 import { ConfigError } from '../../lib/errors/config-error';
 import { silent } from '../support/pool-fixtures';
 
-/** Faults found by outside testing (issue "Hardening"), one spec each. */
-
 describe('WorkerPool hardening', () => {
   describe('streams stop like RxJS streams', () => {
     it('a synchronous downstream take(1) stops a synchronous source: one handler runs, not 100,000', async () => {

@@ -2,8 +2,6 @@ import { expect } from 'chai';
 import { WorkerPool } from '../../lib/pool/worker-pool';
 import { silent } from '../support/pool-fixtures';
 
-/** Faults found by outside testing (issue "Hardening"), one spec each. */
-
 /** A handler whose calls stay running until released, one by one. */
 function controlled() {
   const releases = new Map<number, () => void>();

@@ -25,8 +25,6 @@ import { recordResults, newTestScheduler, poolOn, silent } from '../support/pool
 import { runScript } from '../support/run-script';
 import path from 'node:path';
 
-/** Faults found by outside testing (issue "Hardening"), one spec each. */
-
 /** A handler whose calls stay running until released, one by one. */
 function controlled() {
   const releases = new Map<number, () => void>();

@@ -44,8 +44,6 @@ const report = (timedOut: boolean): ShutdownReport<unknown> => ({
 // a fresh context hands out the `gc` function.
 setFlagsFromString('--expose-gc');
 
-/** Memory follows what is live, not what has passed through (generous thresholds: no flakes). */
-
 describe('installSignalHandlers', () => {
   it('starts a shutdown with the deadline on the first signal and exits 0 when it drained', async () => {
     const { hooks, listeners, exitedOnce } = fakeHooks();
