@@ -139,28 +139,6 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return proto === Object.prototype || proto === null;
 }
 
-/** How a value is shown in a message: strings quoted, structures as short JSON. */
-export function showValue(value: unknown): string {
-  if (typeof value === 'function') return '[function]';
-  if (value === undefined) return 'undefined';
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null)
-    return String(value);
-  let shown: string;
-  try {
-    shown = JSON.stringify(value) ?? String(value);
-  } catch {
-    shown = String(value);
-  }
-  return shown.length > 60 ? `${shown.slice(0, 57)}...` : shown;
-}
-
-/** JSON type of a value, as a message names it. */
-export function typeOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  return typeof value;
-}
-
 /** `integer` → `an integer`. */
 export function article(type: string): string {
   return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;

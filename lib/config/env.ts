@@ -1,5 +1,6 @@
 import type { ConfigProblem } from '../errors/config-error';
-import { article, showValue } from './config-internals';
+import { article } from './config-internals';
+import { showValue } from '../options/describe-value';
 import { unknownNameMessage } from '../options/closest-name';
 import { poolConfigSchema, type SchemaNode } from './schema';
 import { UNBOUNDED_OPTIONS } from './validate';

@@ -2,14 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 type YamlModule = typeof import('yaml');
 import { ConfigError, type ConfigProblem } from '../errors/config-error';
-import {
-  cloneData,
-  getOwn,
-  isPlainObject,
-  setOwn,
-  shapeProblem,
-  showValue,
-} from './config-internals';
+import { cloneData, getOwn, isPlainObject, setOwn, shapeProblem } from './config-internals';
+import { showValue } from '../options/describe-value';
 import { configFromEnv, envVarName } from './env';
 import type { PoolConfig, PoolConfigInput } from './schema';
 import { checkConfig } from './validate';

@@ -1,13 +1,7 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { ConfigError, type ConfigProblem } from '../errors/config-error';
-import {
-  article,
-  cloneData,
-  isPlainObject,
-  shapeProblem,
-  showValue,
-  typeOf,
-} from './config-internals';
+import { article, cloneData, isPlainObject, shapeProblem } from './config-internals';
+import { showValue, typeOf } from '../options/describe-value';
 import { unknownNameMessage } from '../options/closest-name';
 import {
   poolConfigSchema,

@@ -10,16 +10,43 @@
  * ```
  */
 export function describeValue(value: unknown): string {
+  return `\`${asText(value, false)}\` (${typeOf(value)})`;
+}
+
+/**
+ * A value as a config problem shows it, with the same rendering as {@link describeValue}:
+ * strings quoted, structures as short JSON (`got "fast"`, `got {"a":1}`).
+ * @internal
+ */
+export function showValue(value: unknown): string {
+  return asText(value, true);
+}
+
+/** JSON type of a value, as a message names it: `null` and `array` apart from `object`. */
+export function typeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+/** Longer renderings are cut: a message quoting a whole structure is not read. */
+const MAX_SHOWN = 60;
+
+/** The one rendering of a value in messages: JSON where JSON can say it, then String(). */
+function asText(value: unknown, quoteStrings: boolean): string {
+  if (typeof value === 'function') return '[function]';
+  if (value === undefined) return 'undefined';
+  // JSON would show NaN and the infinities as `null`.
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null)
+    return String(value);
   let shown: string;
-  try {
-    // JSON would show NaN and the infinities as `null`.
-    shown =
-      typeof value === 'string' || typeof value === 'number'
-        ? String(value)
-        : (JSON.stringify(value) ?? String(value));
-  } catch {
-    shown = String(value);
+  if (typeof value === 'string' && !quoteStrings) shown = value;
+  else {
+    try {
+      shown = JSON.stringify(value) ?? String(value);
+    } catch {
+      shown = String(value);
+    }
   }
-  const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
-  return `\`${shown}\` (${type})`;
+  return shown.length > MAX_SHOWN ? `${shown.slice(0, MAX_SHOWN - 3)}...` : shown;
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { describeValue } from '../../lib/options/describe-value';
+import { describeValue, showValue } from '../../lib/options/describe-value';
 
 describe('options/describe-value', () => {
   it('shows a value and its type, in one template', () => {
@@ -19,5 +19,17 @@ describe('options/describe-value', () => {
     cycle.self = cycle;
     expect(describeValue(cycle)).to.equal('`[object Object]` (object)');
     expect(describeValue(10n)).to.equal('`10` (bigint)');
+  });
+
+  it('is the one rendering: config problems show the same text, strings quoted', () => {
+    expect(showValue('fast')).to.equal('"fast"');
+    expect(showValue({ a: 1 })).to.equal('{"a":1}');
+    expect(showValue(0)).to.equal('0');
+    expect(showValue(() => 1)).to.equal('[function]');
+    const long = 'x'.repeat(100);
+    expect(showValue(long))
+      .to.have.length(60)
+      .and.match(/\.\.\.$/);
+    expect(describeValue(long)).to.equal(`\`${'x'.repeat(57)}...\` (string)`);
   });
 });
