@@ -4,6 +4,8 @@ import { describeValue } from '../options/describe-value';
 import { shouldRetry } from '../retry/retry-policy';
 import type { Logger } from 'pino';
 import { priorityName } from '../task/priority';
+import type { HotStream } from '../merge/hot-stream';
+import { EVENT_KIND, type PoolEvent } from './pool-events';
 import type { Attempt } from './pool-task';
 
 /* Steps of an attempt's life that need nothing of the engine's state. */
@@ -85,4 +87,34 @@ export function logAttemptEnd<I, O>(
   if (delayMs === undefined)
     logger.debug({ ...fields, durationMs: attempt.runMs, err }, 'task failed');
   else logger.debug({ ...fields, delayMs, err }, 'retrying');
+}
+
+/** The `started` event of an attempt; the engine checks first that someone takes it. */
+export function emitStarted<I, O>(events: HotStream<PoolEvent>, attempt: Attempt<I, O>): void {
+  const { task } = attempt;
+  events.next(
+    { type: 'started', taskId: task.id, priority: task.priority, attempt: attempt.attempt },
+    EVENT_KIND.started,
+  );
+}
+
+/** The `retrying` event of a failed attempt, its retry `delayMs` away. */
+export function emitRetrying<I, O>(
+  events: HotStream<PoolEvent>,
+  attempt: Attempt<I, O>,
+  delayMs: number,
+  error: Error,
+): void {
+  const { task } = attempt;
+  events.next(
+    {
+      type: 'retrying',
+      taskId: task.id,
+      priority: task.priority,
+      attempt: attempt.attempt,
+      delayMs,
+      error,
+    },
+    EVENT_KIND.retrying,
+  );
 }

@@ -23,7 +23,14 @@ import type { CircuitBreaker } from '../resilience/circuit-breaker';
 import type { TaskResult, TaskStatus } from '../task/task';
 import type { Priority } from '../task/priority';
 import { AbortWatchers } from './abort-watchers';
-import { isPromiseLike, logAttemptEnd, retryDelay, withoutStacks } from './attempt-steps';
+import {
+  emitRetrying,
+  emitStarted,
+  isPromiseLike,
+  logAttemptEnd,
+  retryDelay,
+  withoutStacks,
+} from './attempt-steps';
 import { DeadlineLists } from './deadline-list';
 import { Waiters } from './waiters';
 import { LiveTaskIndex } from './live-task-index';
@@ -309,15 +316,7 @@ export class PoolEngine<I, O> {
     this.running.add(attempt);
     metrics.started++;
     if (this.events.wants(STARTED)) {
-      this.events.next(
-        {
-          type: 'started',
-          taskId: task.id,
-          priority: task.priority,
-          attempt: attempt.attempt,
-        },
-        STARTED,
-      );
+      emitStarted(this.events, attempt);
     }
     const { handler, timeoutMs } = task.settings;
     if (timeoutMs !== undefined) this.#deadlines.of(timeoutMs).add(attempt, now);
@@ -449,17 +448,7 @@ export class PoolEngine<I, O> {
     this.#config.metrics.retries++;
     logAttemptEnd(this.#config.logger, attempt, error, delay);
     if (this.events.wants(RETRYING)) {
-      this.events.next(
-        {
-          type: 'retrying',
-          taskId: task.id,
-          priority: task.priority,
-          attempt: attempt.attempt,
-          delayMs: delay,
-          error,
-        },
-        RETRYING,
-      );
+      emitRetrying(this.events, attempt, delay, error);
     }
     task.state = TaskState.Backoff;
     this.backoff.add(task);
@@ -476,12 +465,8 @@ export class PoolEngine<I, O> {
   }
 
   #overflow(task: PoolTask<I, O>, evicted: boolean): void {
-    this.#finish(
-      task,
-      'rejected',
-      undefined,
-      new QueueFullError(this.channel.capacity, task.id, evicted),
-    );
+    const error = new QueueFullError(this.channel.capacity, task.id, evicted);
+    this.#finish(task, 'rejected', undefined, error);
   }
 
   /** The one terminal result of a task. */
