@@ -1,25 +1,11 @@
-import {
-  BehaviorSubject,
-  Observable,
-  isObservable,
-  last,
-  type SchedulerLike,
-  type Subscriber,
-} from 'rxjs';
-import type { Logger } from 'pino';
+import { BehaviorSubject, Observable, isObservable, last, type Subscriber } from 'rxjs';
 import type { Scheduler } from '../channel/scheduler';
 import { QueueFullError } from '../errors/queue-full-error';
 import { TaskCancelledError, type CancelReason } from '../errors/task-cancelled-error';
 import { TaskTimeoutError } from '../errors/task-timeout-error';
 import { WorkerPoolError } from '../errors/worker-pool-error';
 import { toError } from '../errors/to-error';
-import type { MetricsRecorder } from '../metrics/metrics-recorder';
-import {
-  priorityMergeInternals,
-  type DispatchGate,
-  type MergeControl,
-} from '../merge/priority-merge-internals';
-import type { CircuitBreaker } from '../resilience/circuit-breaker';
+import { priorityMergeInternals, type MergeControl } from '../merge/priority-merge-internals';
 import type { TaskResult, TaskStatus } from '../task/task';
 import type { Priority } from '../task/priority';
 import { AbortWatchers } from './abort-watchers';
@@ -35,24 +21,11 @@ import { DeadlineLists } from './deadline-list';
 import { Waiters } from './waiters';
 import { LiveTaskIndex } from './live-task-index';
 import { endTask } from './task-end';
+import type { EngineConfig } from './engine-config';
 import { RunningList } from './running-list';
 import { HotStream } from '../merge/hot-stream';
 import { EVENT_KIND, type PoolEvent } from './pool-events';
 import { Attempt, Outcome, PoolTask, TaskState } from './pool-task';
-
-/** What the engine needs, already checked by the public class. */
-export interface EngineConfig<I, O> {
-  /** Makes the scheduler of waiting tasks, on the engine's clock (ms since `epoch`). */
-  waiting: (clock: () => number) => Scheduler<PoolTask<I, O>>;
-  /** Scheduler time that task times are relative to. */
-  epoch: number;
-  abortGraceMs: number;
-  scheduler: SchedulerLike;
-  logger: Logger;
-  metrics: MetricsRecorder;
-  gate: DispatchGate | undefined;
-  breaker: CircuitBreaker | undefined;
-}
 
 /**
  * The private engine under `WorkerPool`: the intake subject, the priority channel and the

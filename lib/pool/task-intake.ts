@@ -7,7 +7,7 @@ import { describeValue } from '../options/describe-value';
 import type { RetryOptions } from '../retry/retry-options';
 import { DEFAULT_RETRY, resolveRetry } from '../retry/retry-policy';
 import { Priority, toPriority } from '../task/priority';
-import type { Handler, TaskResult } from '../task/task';
+import type { Handler, TaskContext, TaskResult } from '../task/task';
 import { PROCESS_OPTION_KEYS, TASK_OPTION_KEYS, checkTaskOptionKeys } from './check-options';
 import type { PoolEngine } from './pool-engine';
 import { PoolTask, StreamGroup, type TaskSettings } from './pool-task';
@@ -63,6 +63,19 @@ export class TaskIntake<I, O> {
     const promise = newTaskPromise(task);
     this.engine.accept(task);
     return promise;
+  }
+
+  /** `run(fn)`: `fn` as the task's handler, the pool's settings otherwise. */
+  run(
+    fn: (ctx: TaskContext<I>) => Promise<O> | O,
+    options: TaskOptions<I> | undefined,
+  ): Promise<O> {
+    if (typeof fn !== 'function') {
+      return Promise.reject(
+        new TypeError(`Expected \`fn\` of run() to be a function, got ${describeValue(fn)}`),
+      );
+    }
+    return this.enqueue(undefined as I, options, (_input, ctx) => fn(ctx));
   }
 
   /** `process()`: every item of `source$` as a task of one stream group. */

@@ -1,3 +1,5 @@
+import { describeValue } from '../options/describe-value';
+
 /**
  * The promises of `onIdle()` and `onSizeLessThan()`: each waiter is settled when the engine
  * reports a size or idleness that satisfies it, or at shutdown. The engine checks `waiting`
@@ -22,6 +24,11 @@ export class Waiters {
   }
 
   onSizeLessThan(size: number, limit: number): Promise<void> {
+    if (typeof limit !== 'number' || Number.isNaN(limit)) {
+      return Promise.reject(
+        new TypeError(`Expected \`limit\` to be a number, got ${describeValue(limit)}`),
+      );
+    }
     if (size < limit) return Promise.resolve();
     return new Promise((resolve) => this.#size.push({ limit, resolve }));
   }

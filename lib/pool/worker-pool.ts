@@ -2,7 +2,6 @@ import type { Observable } from 'rxjs';
 import type { PoolConfig } from '../config/schema';
 import type { PoolMetrics } from '../metrics/pool-metrics';
 import { evaluateHealth, type HealthStatus } from '../metrics/health';
-import { describeValue } from '../options/describe-value';
 import { installSignalHandlers } from '../shutdown/signal-handlers';
 import type { DrainReport, ShutdownOptions, ShutdownReport } from '../shutdown/shutdown-report';
 import { toPriority, type Priority, type PriorityName } from '../task/priority';
@@ -118,13 +117,7 @@ export class WorkerPool<I = unknown, O = unknown> {
    * ```
    */
   run<T>(fn: (ctx: TaskContext<void>) => Promise<T> | T, options?: TaskOptions<void>): Promise<T> {
-    if (typeof fn !== 'function') {
-      return Promise.reject(
-        new TypeError(`Expected \`fn\` of run() to be a function, got ${describeValue(fn)}`),
-      );
-    }
-    const handler: Handler<void, T> = (_input, ctx) => fn(ctx);
-    return (this as unknown as WorkerPool<void, T>).#intake.enqueue(undefined, options, handler);
+    return (this as unknown as WorkerPool<void, T>).#intake.run(fn, options);
   }
 
   /**
@@ -326,11 +319,6 @@ export class WorkerPool<I = unknown, O = unknown> {
    * ```
    */
   onSizeLessThan(limit: number): Promise<void> {
-    if (typeof limit !== 'number' || Number.isNaN(limit)) {
-      return Promise.reject(
-        new TypeError(`Expected \`limit\` to be a number, got ${describeValue(limit)}`),
-      );
-    }
     return this.#engine.onSizeLessThan(limit);
   }
 
