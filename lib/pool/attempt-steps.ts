@@ -1,3 +1,4 @@
+import { TaskTimeoutError } from '../errors/task-timeout-error';
 import { toError } from '../errors/to-error';
 import { MAX_TIMER_MS } from '../options/check-option';
 import { describeValue } from '../options/describe-value';
@@ -6,7 +7,9 @@ import type { Logger } from 'pino';
 import { priorityName } from '../task/priority';
 import type { HotStream } from '../merge/hot-stream';
 import { EVENT_KIND, type PoolEvent } from './pool-events';
-import type { Attempt } from './pool-task';
+import type { Handler } from '../task/task';
+import type { Instruments } from './instrumentation';
+import { Outcome, type Attempt } from './pool-task';
 
 /* Steps of an attempt's life that need nothing of the engine's state. */
 
@@ -117,4 +120,29 @@ export function emitRetrying<I, O>(
     },
     EVENT_KIND.retrying,
   );
+}
+
+/** Tells the instrumentations how an attempt ended, once its slot is free. */
+export function attemptEnded<I, O>(instruments: Instruments<I, O>, attempt: Attempt<I, O>): void {
+  const error = attempt.outcome === Outcome.Succeeded ? undefined : toError(attempt.result);
+  const outcome =
+    attempt.outcome === Outcome.Succeeded
+      ? 'succeeded'
+      : attempt.outcome === Outcome.Cancelled
+        ? 'cancelled'
+        : error instanceof TaskTimeoutError
+          ? 'timed-out'
+          : 'failed';
+  instruments.attemptEnded(attempt.task, attempt.attempt, outcome, error);
+}
+
+/** The handler's call for an attempt, inside the instrumentations' `attempt` hooks if any. */
+export function callHandler<I, O>(
+  instruments: Instruments<I, O> | undefined,
+  handler: Handler<I, O>,
+  attempt: Attempt<I, O>,
+): ReturnType<Handler<I, O>> {
+  const { task } = attempt;
+  if (instruments === undefined) return handler(task.input, attempt);
+  return instruments.runAttempt(task, attempt.attempt, () => handler(task.input, attempt));
 }

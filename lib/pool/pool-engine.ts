@@ -10,6 +10,8 @@ import type { TaskResult, TaskStatus } from '../task/task';
 import type { Priority } from '../task/priority';
 import { AbortWatchers } from './abort-watchers';
 import {
+  attemptEnded,
+  callHandler,
   emitRetrying,
   emitStarted,
   isPromiseLike,
@@ -22,6 +24,7 @@ import { Waiters } from './waiters';
 import { LiveTaskIndex } from './live-task-index';
 import { endTask } from './task-end';
 import type { EngineConfig } from './engine-config';
+import type { Instruments } from './instrumentation';
 import { RunningList } from './running-list';
 import { HotStream } from '../merge/hot-stream';
 import { EVENT_KIND, type PoolEvent } from './pool-events';
@@ -63,6 +66,8 @@ export class PoolEngine<I, O> {
   readonly #deadlines: DeadlineLists<Attempt<I, O>>;
   #control!: MergeControl<PoolTask<I, O>>;
   readonly #waiters = new Waiters();
+  /** The registered instrumentations; undefined while there are none (the common case). */
+  instruments: Instruments<I, O> | undefined;
   /** The live tasks by id. */
   readonly live = new LiveTaskIndex<PoolTask<I, O>>((match) => {
     for (const attempt of this.running.toArray()) if (match(attempt.task)) return attempt.task;
@@ -146,6 +151,7 @@ export class PoolEngine<I, O> {
     const { metrics } = this.#config;
     metrics.submitted++;
     this.live.add(task);
+    this.instruments?.accepted(task);
     if (task.group) task.group.pending++;
     const signal = task.settings.signal;
     if (signal !== undefined) {
@@ -299,7 +305,7 @@ export class PoolEngine<I, O> {
           'The pool has no handler: pass `handler` to the constructor, or use run()',
         );
       }
-      const output = handler(task.input, attempt);
+      const output = callHandler(this.instruments, handler, attempt);
       // Inside the try: a thenable whose `then` getter or call throws fails the attempt (once:
       // settling is idempotent) instead of escaping as an uncaught exception.
       if (isPromiseLike(output)) {
@@ -380,6 +386,7 @@ export class PoolEngine<I, O> {
     this.running.delete(attempt);
     const now = this.now();
     attempt.runMs += now - attempt.startedAt;
+    if (this.instruments !== undefined) attemptEnded(this.instruments, attempt);
     this.#next(attempt);
     // Freeing the slot last lets a retry re-queued above compete before the merge pumps. The
     // next task starts synchronously inside release(), at this same instant: it reuses `now`.
@@ -423,6 +430,7 @@ export class PoolEngine<I, O> {
     if (this.events.wants(RETRYING)) {
       emitRetrying(this.events, attempt, delay, error);
     }
+    this.instruments?.retrying(task, attempt.attempt, delay, error);
     task.state = TaskState.Backoff;
     this.backoff.add(task);
     this.#control.hold();
@@ -452,7 +460,16 @@ export class PoolEngine<I, O> {
     task.state = TaskState.Done;
     this.live.delete(task);
     if (task.settings.signal !== undefined) this.#watchers.unwatch(task.settings.signal, task);
-    endTask(task, status, value, error, this.#config.metrics, this.results, this.events);
+    endTask(
+      task,
+      status,
+      value,
+      error,
+      this.#config.metrics,
+      this.results,
+      this.events,
+      this.instruments,
+    );
     if (this.#waiters.waiting) {
       this.#waiters.sizeIs(this.size);
       if (this.#isIdle()) this.#waiters.idle();

@@ -2,6 +2,7 @@ import type { HotStream } from '../merge/hot-stream';
 import type { MetricsRecorder } from '../metrics/metrics-recorder';
 import type { TaskResult, TaskStatus } from '../task/task';
 import { EVENT_KIND, type PoolEvent } from './pool-events';
+import type { Instruments } from './instrumentation';
 import { Rejection, type PoolTask } from './pool-task';
 
 const {
@@ -24,6 +25,7 @@ export function endTask<I, O>(
   metrics: MetricsRecorder,
   results: HotStream<TaskResult<I, O>>,
   events: HotStream<PoolEvent>,
+  instruments: Instruments<I, O> | undefined,
 ): void {
   // A switch, not metrics[status]++: a keyed access with four names is polymorphic.
   let kind: number;
@@ -47,7 +49,7 @@ export function endTask<I, O>(
   const last = task.attempt;
   if (last !== undefined) metrics.recordLatency(task.priority, last.waitMs, last.runMs);
   // A result object only for those who will see it: submit() needs just value or error.
-  if (results.observed || task.group !== undefined) {
+  if (results.observed || task.group !== undefined || instruments !== undefined) {
     // One object shape for every status (value or error undefined), for V8's sake.
     const result = {
       task,
@@ -62,6 +64,7 @@ export function endTask<I, O>(
     if (last?.abandoned) result.abandoned = true;
     if (results.observed) results.next(result);
     task.group?.deliver(result);
+    instruments?.ended(result);
   }
   if (events.wants(kind)) {
     events.next(

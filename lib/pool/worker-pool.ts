@@ -12,6 +12,7 @@ import type { PoolEngine } from './pool-engine';
 import { eventMask, type PoolEvent, type PoolEventOf, type PoolEventType } from './pool-events';
 import { TaskState } from './pool-task';
 import { finiteMs, type TaskIntake } from './task-intake';
+import { addInstrumentation, type PoolInstrumentation } from './instrumentation';
 import { assemblePool, type PoolHost, type PoolParts } from './pool-assembly';
 import type { ProcessOptions, TaskOptions } from './task-options';
 import { DEFAULTS } from '../config/defaults';
@@ -151,6 +152,20 @@ export class WorkerPool<I = unknown, O = unknown> {
    */
   eventsOf<T extends PoolEventType>(...types: T[]): Observable<PoolEventOf<T>> {
     return this.#engine.events.ofKinds(eventMask(types)) as Observable<PoolEventOf<T>>;
+  }
+
+  /**
+   * Registers hooks called at acceptance, around each attempt, at each attempt's end and
+   * retry, and at each terminal result (see {@link PoolInstrumentation}); returns the function
+   * that removes them. `rxjs-worker-pool/tracing` stands on it.
+   *
+   * ## Example
+   * ```ts
+   * const stop = pool.instrument({ ended: (result) => audit.write(result.task.id, result.status) });
+   * ```
+   */
+  instrument(instrumentation: PoolInstrumentation<I, O>): () => void {
+    return addInstrumentation(this.#engine, instrumentation, this.#parts.logger);
   }
 
   /** Every terminal result as an async iterable (rxjs-for-await over `results$`). */

@@ -1,0 +1,153 @@
+import type { Logger } from 'pino';
+import { describeValue } from '../options/describe-value';
+import type { Task, TaskResult } from '../task/task';
+
+/** How an attempt ended, as {@link PoolInstrumentation.attemptEnded} is told. */
+export type AttemptOutcome = 'succeeded' | 'failed' | 'timed-out' | 'cancelled';
+
+/**
+ * Hooks into the life of every task of a pool: what `rxjs-worker-pool/tracing` stands on, and
+ * what your own instrumentation (spans, logs, audit trails) can use. Every method is optional
+ * and called synchronously, at the moment it names:
+ * - `accepted` in the caller's own synchronous context: inside `submit()` / `run()`, or where
+ *   `process()` received the item, so a context the caller has active can be captured;
+ * - `attempt` around each attempt: it gets `run`, which starts the handler, and must call it
+ *   exactly once, synchronously (inside `context.with(...)`, say), returning what it returns;
+ * - `attemptEnded` when an attempt's slot is freed, with how it ended;
+ * - `retrying` when a retry is scheduled, `delayMs` away;
+ * - `ended` with the task's one terminal result.
+ *
+ * A hook that throws is logged and the pool goes on (except in `attempt`, where a throw fails
+ * the attempt as a handler's would). A pool with no instrumentation pays nothing for it.
+ *
+ * ## Example
+ * ```ts
+ * import { WorkerPool, type PoolInstrumentation } from 'rxjs-worker-pool';
+ * const started = new Map<string, number>();
+ * const timing: PoolInstrumentation = {
+ *   accepted: (task) => started.set(task.id, performance.now()),
+ *   ended: (result) => {
+ *     console.log(result.task.id, result.status, performance.now() - (started.get(result.task.id) ?? 0));
+ *     started.delete(result.task.id);
+ *   },
+ * };
+ * const stop = pool.instrument(timing);
+ * await pool.submit('job');
+ * stop(); // the hooks are no longer called
+ * ```
+ */
+export interface PoolInstrumentation<I = unknown, O = unknown> {
+  /** A task was accepted; it will end in exactly one `ended` call. */
+  accepted?(task: Task<I>): void;
+  /** Around one attempt: call `run()` once, synchronously, and return its value. */
+  attempt?<R>(task: Task<I>, attempt: number, run: () => R): R;
+  /** An attempt ended (its slot is free); `error` is the attempt's error unless it succeeded. */
+  attemptEnded?(task: Task<I>, attempt: number, outcome: AttemptOutcome, error?: Error): void;
+  /** A retry of the task is scheduled, after the attempt that failed with `error`. */
+  retrying?(task: Task<I>, attempt: number, delayMs: number, error: Error): void;
+  /** The task's one terminal result. */
+  ended?(result: TaskResult<I, O>): void;
+}
+
+/**
+ * The instrumentations registered on a pool, called in registration order (an `attempt`
+ * wrapper registered first is the outermost). The engine holds one only while any is
+ * registered, so an uninstrumented pool checks a single field per step.
+ */
+export class Instruments<I, O> {
+  readonly #list: readonly PoolInstrumentation<I, O>[];
+
+  constructor(
+    list: readonly PoolInstrumentation<I, O>[],
+    private readonly logger: Logger,
+  ) {
+    this.#list = [...list];
+  }
+
+  get list(): readonly PoolInstrumentation<I, O>[] {
+    return this.#list;
+  }
+
+  accepted(task: Task<I>): void {
+    for (const one of this.#list) this.#call('accepted', () => one.accepted?.(task));
+  }
+
+  /** Runs `run` inside every `attempt` wrapper; a wrapper's throw fails the attempt. */
+  runAttempt<R>(task: Task<I>, attempt: number, run: () => R): R {
+    let wrapped = run;
+    for (let i = this.#list.length - 1; i >= 0; i--) {
+      const hook = this.#list[i].attempt;
+      if (hook === undefined) continue;
+      const inner = wrapped;
+      const one = this.#list[i];
+      wrapped = () => {
+        let calls = 0;
+        const result = hook.call<PoolInstrumentation<I, O>, [Task<I>, number, () => R], R>(
+          one,
+          task,
+          attempt,
+          () => {
+            calls++;
+            return inner();
+          },
+        );
+        if (calls !== 1) {
+          throw new TypeError(
+            `Expected an instrumentation's attempt() to call run() once, synchronously; it called it ${calls} times`,
+          );
+        }
+        return result;
+      };
+    }
+    return wrapped();
+  }
+
+  attemptEnded(task: Task<I>, attempt: number, outcome: AttemptOutcome, error?: Error): void {
+    for (const one of this.#list) {
+      this.#call('attemptEnded', () => one.attemptEnded?.(task, attempt, outcome, error));
+    }
+  }
+
+  retrying(task: Task<I>, attempt: number, delayMs: number, error: Error): void {
+    for (const one of this.#list) {
+      this.#call('retrying', () => one.retrying?.(task, attempt, delayMs, error));
+    }
+  }
+
+  ended(result: TaskResult<I, O>): void {
+    for (const one of this.#list) this.#call('ended', () => one.ended?.(result));
+  }
+
+  #call(hook: string, call: () => void): void {
+    try {
+      call();
+    } catch (error) {
+      this.logger.error({ err: error, hook }, 'an instrumentation hook threw; the pool goes on');
+    }
+  }
+}
+
+/**
+ * Registers `instrumentation` on the engine (`instruments` is replaced, not mutated, so a
+ * call in progress finishes with the set it started with); returns its removal.
+ */
+export function addInstrumentation<I, O>(
+  engine: { instruments: Instruments<I, O> | undefined },
+  instrumentation: PoolInstrumentation<I, O>,
+  logger: Logger,
+): () => void {
+  if (instrumentation === null || typeof instrumentation !== 'object') {
+    throw new TypeError(
+      `Expected \`instrumentation\` to be an object of hooks, got ${describeValue(instrumentation)}`,
+    );
+  }
+  const current = engine.instruments?.list ?? [];
+  engine.instruments = new Instruments([...current, instrumentation], logger);
+  let removed = false;
+  return () => {
+    if (removed) return;
+    removed = true;
+    const rest = (engine.instruments?.list ?? []).filter((one) => one !== instrumentation);
+    engine.instruments = rest.length > 0 ? new Instruments(rest, logger) : undefined;
+  };
+}
