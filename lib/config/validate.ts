@@ -281,7 +281,18 @@ function parentSchemaPath(schemaPath: string): string {
   return schemaPath.slice(0, schemaPath.lastIndexOf('/'));
 }
 
-/** Checks options against a schema; see {@link compileOptionsSchema}. */
+/**
+ * Checks options against a schema and returns the problems (none when they are fine); see
+ * {@link compileOptionsSchema}.
+ *
+ * ## Example
+ * ```ts
+ * import { ConfigError, compileOptionsSchema, type OptionsCheck } from 'rxjs-worker-pool';
+ * const check: OptionsCheck = compileOptionsSchema({ type: 'object', properties: { size: { type: 'integer' } } });
+ * const problems = check({ size: 1.5 });
+ * if (problems.length > 0) throw new ConfigError(problems, 'myIntegration');
+ * ```
+ */
 export type OptionsCheck = (options: unknown) => ConfigProblem[];
 
 /**

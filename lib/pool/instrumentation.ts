@@ -2,7 +2,18 @@ import type { Logger } from 'pino';
 import { describeValue } from '../options/describe-value';
 import type { Task, TaskResult } from '../task/task';
 
-/** How an attempt ended, as {@link PoolInstrumentation.attemptEnded} is told. */
+/**
+ * How an attempt ended, as {@link PoolInstrumentation.attemptEnded} is told.
+ *
+ * ## Example
+ * ```ts
+ * import type { AttemptOutcome } from 'rxjs-worker-pool';
+ * const counts = new Map<AttemptOutcome, number>();
+ * pool.instrument({
+ *   attemptEnded: (_task, _attempt, outcome) => counts.set(outcome, (counts.get(outcome) ?? 0) + 1),
+ * });
+ * ```
+ */
 export type AttemptOutcome = 'succeeded' | 'failed' | 'timed-out' | 'cancelled';
 
 /**

@@ -127,7 +127,19 @@ export function installSignalHandlers(
   return coordinator.register(target, { signals, timeoutMs, logger });
 }
 
-/** What {@link onSignals} does with the first signal and with every one after it. */
+/**
+ * What {@link onSignals} does with the first signal and with every one after it.
+ *
+ * ## Example
+ * ```ts
+ * import { onSignals, type SignalSteps } from 'rxjs-worker-pool';
+ * const steps: SignalSteps = {
+ *   first: () => void pool.shutdown({ timeoutMs: 10_000 }),
+ *   again: () => void pool.shutdown({ force: true }),
+ * };
+ * onSignals(steps, ['SIGTERM']);
+ * ```
+ */
 export interface SignalSteps {
   /** The first of the signals: begin a graceful stop. */
   first(signal: NodeJS.Signals): void;
@@ -158,7 +170,15 @@ export interface SignalSteps {
 export function onSignals(
   steps: SignalSteps,
   signals: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'],
-  hooks: Pick<ProcessHooks, 'on' | 'off'> = realProcess,
+): () => void {
+  return listenForSignals(steps, signals, realProcess);
+}
+
+/** {@link onSignals} on given process hooks (specs pass fakes). */
+export function listenForSignals(
+  steps: SignalSteps,
+  signals: readonly NodeJS.Signals[],
+  hooks: Pick<ProcessHooks, 'on' | 'off'>,
 ): () => void {
   let received = false;
   const listener = (signal: NodeJS.Signals): void => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import {
-  onSignals,
+  listenForSignals,
   type ProcessHooks,
   installSignalHandlers,
 } from '../../lib/shutdown/signal-handlers';
@@ -260,7 +260,7 @@ describe('onSignals', () => {
   it('calls first for the first signal and again for every later one, of any listed kind', () => {
     const { hooks, listeners } = fakeHooks();
     const calls: string[] = [];
-    onSignals(
+    listenForSignals(
       {
         first: (signal) => calls.push(`first ${signal}`),
         again: (signal) => calls.push(`again ${signal}`),
@@ -276,14 +276,18 @@ describe('onSignals', () => {
 
   it('removes its listeners when asked', () => {
     const { hooks, listeners } = fakeHooks();
-    const stop = onSignals({ first: () => undefined, again: () => undefined }, ['SIGINT'], hooks);
+    const stop = listenForSignals(
+      { first: () => undefined, again: () => undefined },
+      ['SIGINT'],
+      hooks,
+    );
     expect(listeners.has('SIGINT')).to.equal(true);
     stop();
     expect(listeners.has('SIGINT')).to.equal(false);
   });
 });
 
-describe('WorkerPool memory stays bounded', function () {
+describe('two pools under one signal coordinator', function () {
   this.timeout(30_000);
 
   it('two pools under one signal coordinator: exit comes once, after both drained, with the worst code', async () => {
