@@ -9,7 +9,7 @@ const path = require('path');
 
 const root = path.join(__dirname, '..');
 const dist = path.join(root, 'dist');
-const ENTRIES = ['index', 'threads/index', 'bullmq/index', 'testing/index'];
+const ENTRIES = ['index', 'threads/index', 'bullmq/index', 'testing/index', 'tracing/index'];
 const COPIED = ['threads/thread-worker.js'];
 
 for (const file of COPIED) {

@@ -17,6 +17,7 @@ for wanted in package/dist/index.js package/dist/index.mjs package/dist/index.d.
   package/dist/threads/index.js package/dist/threads/index.mjs package/dist/threads/index.d.ts \
   package/dist/threads/thread-worker.js package/dist/bullmq/index.js package/dist/bullmq/index.mjs \
   package/dist/testing/index.js package/dist/testing/index.mjs package/dist/testing/index.d.ts \
+  package/dist/tracing/index.js package/dist/tracing/index.mjs package/dist/tracing/index.d.ts \
   package/config/schema.json package/LICENSE; do
   grep -qx "$wanted" <<<"$listing" || { echo "pack check: $wanted missing from $tarball"; exit 1; }
 done

@@ -1,0 +1,137 @@
+import type { Context, Span, Tracer } from '@opentelemetry/api';
+import {
+  ConfigError,
+  priorityName,
+  type PoolInstrumentation,
+  type Task,
+  type WorkerPool,
+} from '../index';
+
+/**
+ * Options of {@link withTracing}.
+ *
+ * ## Example
+ * ```ts
+ * import { trace } from '@opentelemetry/api';
+ * import type { TracingOptions } from 'rxjs-worker-pool/tracing';
+ * const options: TracingOptions = { tracer: trace.getTracer('billing') };
+ * ```
+ */
+export interface TracingOptions {
+  /** Defaults to `trace.getTracer('rxjs-worker-pool', <version>)` from `@opentelemetry/api`. */
+  tracer?: Tracer;
+}
+
+/** What a task's spans need between its hooks: the task span, its context, the attempt's. */
+interface TaskSpans {
+  span: Span;
+  context: Context;
+  attempt: Span | undefined;
+}
+
+/**
+ * OpenTelemetry spans for every task of `pool`, from acceptance to its result: a `task` span
+ * (parent: the context active where `submit()`/`run()` was called, or where `process()`
+ * received the item) with events `queued`, `started` and `retrying`, and a child `attempt`
+ * span per attempt, ended with status ERROR and the exception recorded on failure, timeout or
+ * abort. The handler runs with the attempt span active, so spans it makes nest under it.
+ * Built on {@link WorkerPool.instrument}; returns the same pool. Needs the optional peer
+ * `@opentelemetry/api` (a `ConfigError` says how to install it) and an SDK registered by the
+ * application to record anything.
+ *
+ * ## Example
+ * ```ts
+ * import { WorkerPool } from 'rxjs-worker-pool';
+ * import { withTracing } from 'rxjs-worker-pool/tracing';
+ * const pool = withTracing(new WorkerPool({ handler: async (url: string) => (await fetch(url)).status }));
+ * await pool.submit('https://example.com'); // a `task` span with one `attempt` span under it
+ * ```
+ */
+export function withTracing<I, O>(
+  pool: WorkerPool<I, O>,
+  options: TracingOptions = {},
+): WorkerPool<I, O> {
+  const api = loadApi();
+  const tracer = options.tracer ?? api.trace.getTracer('rxjs-worker-pool', version());
+  // Keyed by the task object: every hook of one task receives the same one.
+  const spans = new WeakMap<Task<I>, TaskSpans>();
+  const failed = (span: Span, error: Error | undefined): void => {
+    span.setStatus({ code: api.SpanStatusCode.ERROR, message: error?.message });
+    if (error !== undefined) span.recordException(error);
+  };
+  const instrumentation: PoolInstrumentation<I, O> = {
+    accepted(task) {
+      const parent = api.context.active();
+      const span = tracer.startSpan(
+        'task',
+        {
+          attributes: {
+            'worker_pool.task.id': task.id,
+            'worker_pool.task.priority': priorityName(task.priority),
+          },
+        },
+        parent,
+      );
+      span.addEvent('queued');
+      spans.set(task, { span, context: api.trace.setSpan(parent, span), attempt: undefined });
+    },
+    attempt(task, attempt, run) {
+      const entry = spans.get(task);
+      if (entry === undefined) return run();
+      entry.span.addEvent('started', { 'worker_pool.attempt': attempt });
+      const span = tracer.startSpan(
+        'attempt',
+        { attributes: { 'worker_pool.attempt': attempt } },
+        entry.context,
+      );
+      entry.attempt = span;
+      return api.context.with(api.trace.setSpan(entry.context, span), run);
+    },
+    attemptEnded(task, _attempt, outcome, error) {
+      const entry = spans.get(task);
+      const span = entry?.attempt;
+      if (entry === undefined || span === undefined) return;
+      if (outcome !== 'succeeded') failed(span, error);
+      span.end();
+      entry.attempt = undefined;
+    },
+    retrying(task, _attempt, delayMs) {
+      spans.get(task)?.span.addEvent('retrying', { 'worker_pool.retry.delay_ms': delayMs });
+    },
+    ended(result) {
+      const entry = spans.get(result.task);
+      if (entry === undefined) return;
+      spans.delete(result.task);
+      const { span } = entry;
+      span.setAttributes({
+        'worker_pool.task.status': result.status,
+        'worker_pool.task.attempts': result.attempts,
+        'worker_pool.task.wait_ms': result.waitMs,
+      });
+      if (result.status !== 'succeeded') failed(span, result.error);
+      span.end();
+    },
+  };
+  pool.instrument(instrumentation);
+  return pool;
+}
+
+/** `@opentelemetry/api`, an optional peer, loaded with the first traced pool. */
+function loadApi(): typeof import('@opentelemetry/api') {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- an optional peer
+    return require('@opentelemetry/api') as typeof import('@opentelemetry/api');
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'MODULE_NOT_FOUND') throw error;
+    throw new ConfigError(
+      [{ path: '@opentelemetry/api', message: 'is not installed: npm install @opentelemetry/api' }],
+      'withTracing',
+    );
+  }
+}
+
+/** This package's version, for the default tracer's name. */
+function version(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- read once per traced pool
+  return (require('../../package.json') as { version: string }).version;
+}

@@ -1,0 +1,148 @@
+import { expect } from 'chai';
+import { SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace-base';
+import { from, lastValueFrom, toArray } from 'rxjs';
+import { WorkerPool } from '../../lib';
+import { withTracing } from '../../lib/tracing';
+import { silent } from '../support/pool-fixtures';
+
+// The real OpenTelemetry SDK: spans go to an in-memory exporter, contexts through
+// AsyncLocalStorage, as an application would set them up.
+const exporter = new InMemorySpanExporter();
+const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+const tracer = provider.getTracer('spec');
+
+const parentOf = (span: ReadableSpan): string | undefined => span.parentSpanContext?.spanId;
+const named = (name: string): ReadableSpan[] =>
+  exporter.getFinishedSpans().filter((span) => span.name === name);
+
+describe('tracing/with-tracing (OpenTelemetry SDK)', () => {
+  const contextManager = new AsyncLocalStorageContextManager();
+  before(() => {
+    contextManager.enable();
+    context.setGlobalContextManager(contextManager);
+  });
+  after(() => {
+    context.disable();
+    contextManager.disable();
+  });
+  afterEach(() => exporter.reset());
+
+  it('a task span under the caller span, an attempt span under it, and handler spans under that', async () => {
+    const pool = withTracing(
+      new WorkerPool<string, string>({
+        logger: silent,
+        handler: async (input) => {
+          const inner = tracer.startSpan('handler work');
+          inner.end();
+          return input.toUpperCase();
+        },
+      }),
+      { tracer },
+    );
+    const caller = tracer.startSpan('request');
+    await context.with(trace.setSpan(context.active(), caller), () =>
+      pool.submit('a', { id: 't1' }),
+    );
+    caller.end();
+    const [task] = named('task');
+    const [attempt] = named('attempt');
+    const [work] = named('handler work');
+    expect(parentOf(task)).to.equal(caller.spanContext().spanId);
+    expect(task.spanContext().traceId).to.equal(caller.spanContext().traceId);
+    expect(parentOf(attempt)).to.equal(task.spanContext().spanId);
+    expect(parentOf(work)).to.equal(attempt.spanContext().spanId);
+    expect(task.attributes).to.include({
+      'worker_pool.task.id': 't1',
+      'worker_pool.task.priority': 'normal',
+      'worker_pool.task.status': 'succeeded',
+      'worker_pool.task.attempts': 1,
+    });
+    expect(task.events.map((event) => event.name)).to.deep.equal(['queued', 'started']);
+    await pool.shutdown();
+  });
+
+  it('a retry is a second attempt span; the failed one has status ERROR and the exception', async () => {
+    let calls = 0;
+    const pool = withTracing(
+      new WorkerPool<string, string>({
+        logger: silent,
+        handler: async (input) => {
+          if (++calls === 1) throw new Error('flaky');
+          return input;
+        },
+        retry: {
+          maxAttempts: 2,
+          backoff: { strategy: 'fixed', initialMs: 1, maxMs: 1, jitter: 'none' },
+        },
+      }),
+      { tracer },
+    );
+    await pool.submit('a', { id: 'r1' });
+    const attempts = named('attempt').sort(
+      (a, b) =>
+        Number(a.attributes['worker_pool.attempt']) - Number(b.attributes['worker_pool.attempt']),
+    );
+    expect(attempts.map((span) => span.status.code)).to.deep.equal([
+      SpanStatusCode.ERROR,
+      SpanStatusCode.UNSET,
+    ]);
+    expect(attempts[0].events.map((event) => event.name)).to.deep.equal(['exception']);
+    const [task] = named('task');
+    expect(task.events.map((event) => event.name)).to.deep.equal([
+      'queued',
+      'started',
+      'retrying',
+      'started',
+    ]);
+    expect(task.events[2].attributes).to.deep.equal({ 'worker_pool.retry.delay_ms': 1 });
+    expect(task.attributes['worker_pool.task.attempts']).to.equal(2);
+    await pool.shutdown();
+  });
+
+  it('a timed-out task ends with status ERROR on its attempt and its task span', async () => {
+    const pool = withTracing(
+      new WorkerPool<string, string>({
+        logger: silent,
+        handler: (_input, { signal }) =>
+          new Promise((_resolve, reject) =>
+            signal.addEventListener('abort', () => reject(signal.reason)),
+          ),
+        timeoutMs: 10,
+        retry: { maxAttempts: 1 },
+      }),
+      { tracer },
+    );
+    await pool.submit('slow').catch(() => undefined);
+    const [attempt] = named('attempt');
+    const [task] = named('task');
+    expect(attempt.status.code).to.equal(SpanStatusCode.ERROR);
+    expect(attempt.status.message).to.match(/timed out/i);
+    expect(task.status.code).to.equal(SpanStatusCode.ERROR);
+    expect(task.attributes['worker_pool.task.status']).to.equal('failed');
+    await pool.shutdown();
+  });
+
+  it('process() items take the context where they were received', async () => {
+    const pool = withTracing(
+      new WorkerPool<number, number>({ logger: silent, handler: (n) => n * 2 }),
+      { tracer },
+    );
+    const stream = tracer.startSpan('stream');
+    const results = await context.with(trace.setSpan(context.active(), stream), () =>
+      lastValueFrom(pool.process(from([1, 2, 3])).pipe(toArray())),
+    );
+    stream.end();
+    expect(results).to.have.length(3);
+    const tasks = named('task');
+    expect(tasks).to.have.length(3);
+    for (const task of tasks) expect(parentOf(task)).to.equal(stream.spanContext().spanId);
+    await pool.shutdown();
+  });
+});
