@@ -179,4 +179,5 @@ export {
   type DurationRule,
 } from './options/check-option';
 export { describeValue } from './options/describe-value';
+export { requireOptionalPeer } from './options/optional-peer';
 export { closestName, unknownNameMessage } from './options/closest-name';

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import {
   ConfigError,
   MAX_TIMER_MS,
+  requireOptionalPeer,
   TaskCancelledError,
   compileOptionsSchema,
   createLogger,
@@ -260,16 +261,7 @@ export function consumeBullMQ<I, O>(
 
 /** bullmq loads with the first consumer, not with the package; it is an optional peer. */
 function loadBullMQ(): typeof import('bullmq') {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose
-    return require('bullmq') as typeof import('bullmq');
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== 'MODULE_NOT_FOUND') throw error;
-    throw new ConfigError(
-      [{ path: 'bullmq', message: 'is not installed: npm install bullmq ioredis' }],
-      'consumeBullMQ',
-    );
-  }
+  return requireOptionalPeer('bullmq', 'consumeBullMQ', 'npm install bullmq ioredis');
 }
 
 /** The task was cancelled or aborted by shutdown or by this consumer, not by its own failure. */

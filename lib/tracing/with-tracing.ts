@@ -1,7 +1,7 @@
 import type { Context, Span, Tracer } from '@opentelemetry/api';
 import {
-  ConfigError,
   priorityName,
+  requireOptionalPeer,
   type PoolInstrumentation,
   type Task,
   type WorkerPool,
@@ -118,16 +118,7 @@ export function withTracing<I, O>(
 
 /** `@opentelemetry/api`, an optional peer, loaded with the first traced pool. */
 function loadApi(): typeof import('@opentelemetry/api') {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- an optional peer
-    return require('@opentelemetry/api') as typeof import('@opentelemetry/api');
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== 'MODULE_NOT_FOUND') throw error;
-    throw new ConfigError(
-      [{ path: '@opentelemetry/api', message: 'is not installed: npm install @opentelemetry/api' }],
-      'withTracing',
-    );
-  }
+  return requireOptionalPeer('@opentelemetry/api', 'withTracing');
 }
 
 /** This package's version, for the default tracer's name. */
