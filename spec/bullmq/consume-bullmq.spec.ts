@@ -350,11 +350,14 @@ describe('consumeBullMQ against a real Redis', function () {
     let calls = 0;
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
+    let firstCall!: () => void;
+    const running = new Promise<void>((resolve) => (firstCall = resolve));
     const pool = track(
       new WorkerPool<string, string>({
         logger: silent,
         handler: async (input) => {
           calls++;
+          firstCall();
           await released;
           return `done ${input}`;
         },
@@ -374,7 +377,7 @@ describe('consumeBullMQ against a real Redis', function () {
     try {
       await events.waitUntilReady();
       await queue.add('n', 'x', { jobId: 'r1' });
-      while (calls === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      await running;
       const redelivered = new Promise<void>((resolve) => {
         const onActive = ({ jobId, prev }: { jobId: string; prev?: string }): void => {
           if (jobId === 'r1' && prev === 'waiting') {
