@@ -24,6 +24,7 @@ export type {
   TaskStatus,
 } from './task/task';
 export type { TaskOptions, ProcessOptions } from './pool/task-options';
+export { formatTraceparent, parseTraceparent, type TraceParent } from './task/traceparent';
 export { HANDLER_LIFECYCLE, type HandlerLifecycle } from './pool/handler-lifecycle';
 
 /* Errors */

@@ -144,5 +144,6 @@ export function callHandler<I, O>(
 ): ReturnType<Handler<I, O>> {
   const { task } = attempt;
   if (instruments === undefined) return handler(task.input, attempt);
+  attempt.instruments = instruments;
   return instruments.runAttempt(task, attempt.attempt, () => handler(task.input, attempt));
 }

@@ -58,6 +58,11 @@ export interface PoolInstrumentation<I = unknown, O = unknown> {
   retrying?(task: Task<I>, attempt: number, delayMs: number, error: Error): void;
   /** The task's one terminal result. */
   ended?(result: TaskResult<I, O>): void;
+  /**
+   * The W3C `traceparent` of the attempt in progress, which the handler reads as
+   * `ctx.traceparent` (asked only when it does). The first instrumentation that answers wins.
+   */
+  traceparent?(task: Task<I>, attempt: number): string | undefined;
 }
 
 /**
@@ -127,6 +132,22 @@ export class Instruments<I, O> {
 
   ended(result: TaskResult<I, O>): void {
     for (const one of this.#list) this.#call('ended', () => one.ended?.(result));
+  }
+
+  traceparent(task: Task<I>, attempt: number): string | undefined {
+    for (const one of this.#list) {
+      if (one.traceparent === undefined) continue;
+      try {
+        const header = one.traceparent(task, attempt);
+        if (header !== undefined) return header;
+      } catch (error) {
+        this.logger.error(
+          { err: error, hook: 'traceparent' },
+          'an instrumentation hook threw; the pool goes on',
+        );
+      }
+    }
+    return undefined;
   }
 
   #call(hook: string, call: () => void): void {

@@ -8,6 +8,7 @@ import type { Handler, Task, TaskContext, TaskResult } from '../task/task';
 import { handlerLifecycle } from './handler-lifecycle';
 import type { DeadlineNode } from './deadline-list';
 import type { RunningNode } from './running-list';
+import type { Instruments } from './instrumentation';
 
 /** Where a task is in its life. */
 export enum TaskState {
@@ -231,7 +232,7 @@ export class Attempt<I, O> implements TaskContext<I>, DeadlineNode, RunningNode 
   /** The {@link Outcome} and the flags below in one small integer: attempts are made per task. */
   #bits: number;
   /** What only some attempts need, made on first use: most attempts succeed without any of it. */
-  #extras: AttemptExtras | undefined = undefined;
+  #extras: AttemptExtras<I, O> | undefined = undefined;
 
   constructor(
     readonly task: PoolTask<I, O>,
@@ -290,7 +291,7 @@ export class Attempt<I, O> implements TaskContext<I>, DeadlineNode, RunningNode 
     if (timer !== undefined || this.#extras !== undefined) this.extra().timer = timer;
   }
 
-  private extra(): AttemptExtras {
+  private extra(): AttemptExtras<I, O> {
     return (this.#extras ??= new AttemptExtras());
   }
 
@@ -368,6 +369,16 @@ export class Attempt<I, O> implements TaskContext<I>, DeadlineNode, RunningNode 
     return extras.controller.signal;
   }
 
+  /** Asked of the instrumentations the attempt ran under, only when the handler reads it. */
+  get traceparent(): string | undefined {
+    return this.#extras?.instruments?.traceparent(this.task, this.attempt);
+  }
+
+  /** The instrumentations this attempt runs under (only an instrumented pool sets them). */
+  set instruments(instruments: Instruments<I, O>) {
+    this.extra().instruments = instruments;
+  }
+
   get logger(): Logger {
     const extras = this.extra();
     extras.logger ??= this.task.settings.logger.child({
@@ -403,7 +414,8 @@ export class Attempt<I, O> implements TaskContext<I>, DeadlineNode, RunningNode 
  * attempt only when a handler reads `ctx.signal` or `ctx.logger`, or the attempt fails, is
  * aborted or is retried.
  */
-class AttemptExtras {
+class AttemptExtras<I, O> {
+  instruments: Instruments<I, O> | undefined = undefined;
   controller: AbortController | undefined = undefined;
   subscription: Subscription | undefined = undefined;
   timer: Subscription | undefined = undefined;

@@ -52,6 +52,13 @@ export interface TaskContext<I> {
    * contexts (in tests) need not have it.
    */
   preventRetry?(): void;
+  /**
+   * The W3C `traceparent` of this attempt when the pool is traced (`withTracing` from
+   * `rxjs-worker-pool/tracing`, or an instrumentation's `traceparent` hook): a handler that
+   * hands the work to another thread or process sends it along, so the work there joins the
+   * attempt's trace. Undefined when nothing traces the pool.
+   */
+  readonly traceparent?: string;
 }
 
 /**

@@ -7,6 +7,7 @@ export {
   type ThreadEvent,
   type ThreadHandler,
   type ThreadHandlerOptions,
+  type WorkerFunctionContext,
 } from './thread-handler';
 export { transfer, type Transferable } from './transfer';
 export { WorkerThreadError, type WorkerThreadDeath } from './worker-thread-error';

@@ -81,6 +81,30 @@ interface Dispatch {
 }
 
 /**
+ * The second argument of a worker function: which attempt this is, of which task, and, when the
+ * pool is traced (`withTracing`), the attempt's W3C `traceparent`. When the worker's thread
+ * registers an OpenTelemetry SDK (a tracer provider and the async-hooks context manager), the
+ * function already runs inside that context: spans it makes join the attempt's trace.
+ *
+ * ## Example
+ * ```ts
+ * // resize.worker.ts
+ * import type { WorkerFunctionContext } from 'rxjs-worker-pool/threads';
+ * export function resize(image: Uint8Array, { attempt, taskId, traceparent }: WorkerFunctionContext) {
+ *   if (traceparent !== undefined) console.log(`task ${taskId}, attempt ${attempt}, trace ${traceparent}`);
+ *   return image.subarray(0, image.length / 2);
+ * }
+ * ```
+ */
+export interface WorkerFunctionContext {
+  /** 1 for the first attempt. */
+  readonly attempt: number;
+  readonly taskId: string;
+  /** The attempt's trace, when the pool is traced; absent otherwise. */
+  readonly traceparent?: string;
+}
+
+/**
  * Runs a worker file's function on worker threads (piscina underneath), as a pool handler. The
  * pool's channel stays the only queue: the pool's limit is at most `threads.max`, so a task is
  * handed to a thread only when one is free, and priorities, aging, retries and autoscaling work
@@ -99,7 +123,7 @@ interface Dispatch {
  *   handler: threadHandler({ filename: path.join(__dirname, 'thumbnail.worker.js') }),
  *   timeoutMs: 2_000, // a runaway thread is terminated and replaced
  * });
- * // thumbnail.worker.js: module.exports = (image, { attempt, taskId }) => makeThumbnail(image);
+ * // thumbnail.worker.js: module.exports = (image, { attempt, taskId, traceparent }) => makeThumbnail(image);
  * const thumbnail = await pool.submit(image, { priority: 'high' });
  * ```
  */
@@ -186,8 +210,14 @@ class ThreadSet {
     this.#dispatching = dispatch;
     let running: Promise<O>;
     try {
+      // The traceparent only when the pool is traced: an absent key costs the clone nothing.
+      const traceparent = ctx.traceparent;
+      const message =
+        traceparent === undefined
+          ? { input, attempt: ctx.attempt, taskId: ctx.task.id }
+          : { input, attempt: ctx.attempt, taskId: ctx.task.id, traceparent };
       running = piscina.run(
-        { input, attempt: ctx.attempt, taskId: ctx.task.id },
+        message,
         transferList === undefined ? undefined : { transferList },
       ) as Promise<O>;
     } finally {

@@ -3,8 +3,9 @@
  * The module every worker thread of a threadHandler loads (piscina's `filename`). Plain
  * JavaScript on purpose: it must load in a thread before any TypeScript loader is set up, both
  * from dist/ and from lib/ under ts-node. It loads the user's worker file (registering ts-node
- * first for a .ts file), calls its function with (input, { attempt, taskId }), moves a value
- * marked by transfer() instead of copying it, and sends thrown errors back with their name.
+ * first for a .ts file), calls its function with (input, { attempt, taskId, traceparent }) (in
+ * the attempt's trace context when the thread has OpenTelemetry), moves a value marked by
+ * transfer() instead of copying it, and sends thrown errors back with their name.
  */
 const threads = require('node:worker_threads');
 const { syncBuiltinESMExports } = require('node:module');
@@ -85,7 +86,16 @@ module.exports = async function runAttempt(message) {
   if (state.error !== undefined) throw thrown(state.error, true);
   let value;
   try {
-    value = await state.fn(message.input, { attempt: message.attempt, taskId: message.taskId });
+    const { traceparent } = message;
+    const call = () =>
+      traceparent === undefined
+        ? state.fn(message.input, { attempt: message.attempt, taskId: message.taskId })
+        : state.fn(message.input, {
+            attempt: message.attempt,
+            taskId: message.taskId,
+            traceparent,
+          });
+    value = await (traceparent === undefined ? call() : inTraceContext(traceparent, call));
   } catch (error) {
     // thrown() keeps only an Error's plain fields: an Error always crosses.
     const refusal = error instanceof Error ? undefined : cloneRefusal(error);
@@ -100,6 +110,36 @@ module.exports = async function runAttempt(message) {
   if (refusal !== undefined) throw thrown(unclonable('returned', refusal), false);
   return value;
 };
+
+/** @opentelemetry/api if this thread can load it (an optional peer), else null; looked up once. */
+let otel;
+
+/**
+ * Runs `call` with the span `traceparent` names as the active context, so spans the worker
+ * function makes join the attempt's trace. Without @opentelemetry/api, or without an SDK
+ * registered in this thread (the API's no-op then), it is just `call()`.
+ */
+function inTraceContext(traceparent, call) {
+  if (otel === undefined) {
+    try {
+      otel = require('@opentelemetry/api');
+    } catch {
+      otel = null;
+    }
+  }
+  // The same grammar as parseTraceparent() in lib/task/traceparent.ts (version 00).
+  const match = otel && /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/.exec(traceparent);
+  if (!match) return call();
+  const remote = {
+    traceId: match[1],
+    spanId: match[2],
+    traceFlags: parseInt(match[3], 16),
+    isRemote: true,
+  };
+  if (!otel.isSpanContextValid(remote)) return call();
+  const parent = otel.trace.setSpanContext(otel.context.active(), remote);
+  return otel.context.with(parent, call);
+}
 
 /**
  * Why a value cannot cross to the main thread, or undefined when it can: primitives and

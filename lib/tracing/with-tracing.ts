@@ -1,5 +1,6 @@
 import type { Context, Span, Tracer } from '@opentelemetry/api';
 import {
+  formatTraceparent,
   priorityName,
   requireOptionalPeer,
   type PoolInstrumentation,
@@ -34,7 +35,9 @@ interface TaskSpans {
  * (parent: the context active where `submit()`/`run()` was called, or where `process()`
  * received the item) with events `queued`, `started` and `retrying`, and a child `attempt`
  * span per attempt, ended with status ERROR and the exception recorded on failure, timeout or
- * abort. The handler runs with the attempt span active, so spans it makes nest under it.
+ * abort. The handler runs with the attempt span active, so spans it makes nest under it, and
+ * reads the attempt's W3C `traceparent` as `ctx.traceparent` (a `threadHandler` sends it to
+ * its thread).
  * Built on {@link WorkerPool.instrument}; returns the same pool. Needs the optional peer
  * `@opentelemetry/api` (a `ConfigError` says how to install it) and an SDK registered by the
  * application to record anything.
@@ -97,6 +100,10 @@ export function withTracing<I, O>(
     },
     retrying(task, _attempt, delayMs) {
       spans.get(task)?.span.addEvent('retrying', { 'worker_pool.retry.delay_ms': delayMs });
+    },
+    traceparent(task) {
+      const span = spans.get(task)?.attempt;
+      return span === undefined ? undefined : formatTraceparent(span.spanContext());
     },
     ended(result) {
       const entry = spans.get(result.task);

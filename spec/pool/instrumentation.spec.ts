@@ -166,6 +166,50 @@ describe('pool/instrumentation', () => {
     await pool.shutdown();
   });
 
+  it('answers ctx.traceparent from the first hook that has one, asked only when it is read', async () => {
+    const asked: string[] = [];
+    const seen: (string | undefined)[] = [];
+    const pool = new WorkerPool<string, string>({
+      logger: silent,
+      handler: (input, ctx) => {
+        if (input === 'read') seen.push(ctx.traceparent, ctx.traceparent);
+        return input;
+      },
+    });
+    pool.instrument({ traceparent: (task) => (asked.push(`none ${task.id}`), undefined) });
+    pool.instrument({
+      traceparent: (task, attempt) => (asked.push(`answer ${task.id}#${attempt}`), `tp-${task.id}`),
+    });
+    pool.instrument({ traceparent: () => (asked.push('never asked'), 'late') });
+    await pool.submit('quiet', { id: 'q' });
+    expect(asked).to.deep.equal([]);
+    await pool.submit('read', { id: 'r' });
+    expect(seen).to.deep.equal(['tp-r', 'tp-r']);
+    expect(asked).to.deep.equal(['none r', 'answer r#1', 'none r', 'answer r#1']);
+    await pool.shutdown();
+  });
+
+  it('a traceparent hook that throws is logged, and the next one answers', async () => {
+    const lines: string[] = [];
+    const logger = pino(
+      { level: 'error' },
+      new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) }),
+    );
+    const pool = new WorkerPool<string, string | undefined>({
+      logger,
+      handler: (_input, ctx) => ctx.traceparent,
+    });
+    pool.instrument({
+      traceparent: () => {
+        throw new Error('no context');
+      },
+    });
+    pool.instrument({ traceparent: () => 'second' });
+    expect(await pool.submit('x')).to.equal('second');
+    expect(lines.join('')).to.contain('"hook":"traceparent"').and.contain('no context');
+    await pool.shutdown();
+  });
+
   it('refuses what is not an object of hooks', () => {
     const pool = new WorkerPool<string, string>({ logger: silent, handler: (input) => input });
     expect(() => pool.instrument(null as never)).to.throw(TypeError, /instrumentation.*got `null`/);

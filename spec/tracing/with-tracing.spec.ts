@@ -7,8 +7,10 @@ import {
   SimpleSpanProcessor,
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
+import * as path from 'node:path';
 import { from, lastValueFrom, toArray } from 'rxjs';
-import { WorkerPool } from '../../lib';
+import { WorkerPool, formatTraceparent } from '../../lib';
+import { threadHandler } from '../../lib/threads';
 import { withTracing } from '../../lib/tracing';
 import { silent } from '../support/pool-fixtures';
 
@@ -144,5 +146,75 @@ describe('tracing/with-tracing (OpenTelemetry SDK)', () => {
     expect(tasks).to.have.length(3);
     for (const task of tasks) expect(parentOf(task)).to.equal(stream.spanContext().spanId);
     await pool.shutdown();
+  });
+
+  it("the handler reads its attempt's traceparent as ctx.traceparent; an untraced pool has none", async () => {
+    const seen: (string | undefined)[] = [];
+    const handler = (input: string, ctx: { traceparent?: string }): string => {
+      seen.push(ctx.traceparent);
+      return input;
+    };
+    const traced = withTracing(new WorkerPool<string, string>({ logger: silent, handler }), {
+      tracer,
+    });
+    await traced.submit('a');
+    const [attempt] = named('attempt');
+    expect(seen).to.deep.equal([formatTraceparent(attempt.spanContext())]);
+    expect(seen[0]).to.match(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    await traced.shutdown();
+
+    const untraced = new WorkerPool<string, string>({ logger: silent, handler });
+    await untraced.submit('b');
+    expect(seen[1]).to.equal(undefined);
+    await untraced.shutdown();
+  });
+
+  describe('across a worker thread', () => {
+    const fixture = (name: string): string => path.join(__dirname, 'fixtures', name);
+
+    it("the worker function gets the attempt's traceparent, and its spans join the trace", async () => {
+      const pool = withTracing(
+        new WorkerPool<string, Record<string, unknown>>({
+          logger: silent,
+          handler: threadHandler({ filename: fixture('traced.worker.js'), threads: { max: 1 } }),
+        }),
+        { tracer },
+      );
+      const caller = tracer.startSpan('request');
+      const output = await context.with(trace.setSpan(context.active(), caller), () =>
+        pool.submit('x', { id: 'thread-1' }),
+      );
+      caller.end();
+      await pool.shutdown();
+      const [attempt] = named('attempt');
+      expect(output).to.include({
+        input: 'x',
+        attempt: 1,
+        taskId: 'thread-1',
+        traceparent: formatTraceparent(attempt.spanContext()),
+        // The span the worker made in its own thread: same trace, under the attempt.
+        traceId: caller.spanContext().traceId,
+        parentSpanId: attempt.spanContext().spanId,
+      });
+    });
+
+    it('a thread without OpenTelemetry still gets the string; an untraced pool sends none', async () => {
+      const handler = threadHandler<string, { traceparent?: string }>({
+        filename: fixture('plain.worker.js'),
+        threads: { max: 1 },
+      });
+      const traced = withTracing(new WorkerPool({ logger: silent, handler }), { tracer });
+      const withTrace = await traced.submit('a');
+      expect(withTrace.traceparent).to.equal(formatTraceparent(named('attempt')[0].spanContext()));
+      await traced.shutdown();
+
+      const plain = threadHandler<string, { traceparent?: string }>({
+        filename: fixture('plain.worker.js'),
+        threads: { max: 1 },
+      });
+      const untraced = new WorkerPool({ logger: silent, handler: plain });
+      expect((await untraced.submit('b')).traceparent).to.equal(undefined);
+      await untraced.shutdown();
+    });
   });
 });
