@@ -15,6 +15,7 @@ import {
   type TaskResult,
   type WorkerPool,
 } from '../index';
+import { inProducerTrace } from './producer-trace';
 import { fromBullMQPriority } from './priority';
 
 /**
@@ -93,6 +94,9 @@ interface Held<I, O> {
  * - **At least once.** A process that dies (SIGKILL) leaves its jobs locked; the stalled check
  *   (every `lockDurationMs / 2`) of any consumer returns them to waiting within
  *   2 × `lockDurationMs`. A job may so run twice: handlers must be idempotent.
+ * - **Tracing.** A job that carries a trace context (BullMQ's own `telemetry`, or the CLI's
+ *   `enqueue --trace`) is submitted inside it: with `withTracing` on the pool, the task span
+ *   continues the producer's trace.
  * - **Shutdown.** `pool.shutdown()` stops fetching at once, drains to its deadline, returns the
  *   jobs that never started and those aborted at the deadline to waiting (not failed, not
  *   counted as stalled; they are the report's `cancelled` and `aborted` tasks), closes the
@@ -151,10 +155,10 @@ export function consumeBullMQ<I, O>(
         // Held before the submit: a handler that returns at once ends its task inside it.
         const fresh: Held<I, O> = { outcome: undefined, result: undefined };
         held.set(id, fresh);
-        fresh.outcome = pool.submit(job.data, {
-          id,
-          priority: fromBullMQPriority(job.opts.priority),
-        });
+        // In the producer's trace, when the job carries one: a traced pool's task continues it.
+        fresh.outcome = inProducerTrace(job, () =>
+          pool.submit(job.data, { id, priority: fromBullMQPriority(job.opts.priority) }),
+        );
         entry = fresh;
       }
       // Otherwise the job came back while its task still runs, or after its outcome could not
