@@ -1,11 +1,14 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Span } from '@opentelemetry/api';
 import { consumeBullMQ, toBullMQPriority } from '../bullmq';
 import { onSignals } from '../index';
 import { buildPool, type CommandIo, type PoolFlags } from './run-command';
 import { parseLine } from './jsonl';
 import { ProgressWriter } from './progress';
 import { redisNoticeLogger } from './redis-notices';
+import { producerSpan, startTracing } from './trace-export';
 import { UsageError } from './usage-error';
 
 export interface WorkerFlags extends PoolFlags {
@@ -27,6 +30,8 @@ export interface EnqueueFlags {
   redis: string;
   input: string;
   quiet?: boolean;
+  /** A producer span per job, carried to the job for `worker --trace` to continue. */
+  trace?: boolean;
 }
 
 /**
@@ -35,7 +40,7 @@ export interface EnqueueFlags {
  */
 export async function workerCommand(flags: WorkerFlags, io: CommandIo): Promise<number> {
   checkRedisUrl(flags.redis);
-  const { pool, config } = await buildPool(flags);
+  const { pool, config, tracing } = await buildPool(flags, 'worker');
   const progress = await ProgressWriter.create(io.stderr, Boolean(io.stderr.isTTY));
   const startedAt = Date.now();
   let done = 0;
@@ -99,6 +104,8 @@ export async function workerCommand(flags: WorkerFlags, io: CommandIo): Promise<
   const outcome = await Promise.race([drained, givenUp]);
   clearTimeout(deadline);
   metrics.unsubscribe();
+  // Bounded like the rest: an unreachable collector must not keep the worker from exiting.
+  await Promise.race([tracing?.shutdown(), delay(WORKER_CLOSE_GRACE_MS)]);
   if (typeof outcome === 'string') {
     // Jobs not handed back are recovered by the stalled check of any consumer.
     io.stderr.write(`stopped without waiting any longer (${outcome}): ${done} jobs done\n`);
@@ -120,6 +127,8 @@ export async function enqueueCommand(flags: EnqueueFlags, io: CommandIo): Promis
     throw new UsageError(`--input: cannot read ${flags.input} (ENOENT)`);
   }
   const { Queue } = loadBullMQ();
+  const tracing = flags.trace ? startTracing('enqueue') : undefined;
+  const spans: Span[] = [];
   const queue = new Queue(flags.queue, { connection: { url: flags.redis } });
   const input = flags.input === '-' ? io.stdin : createReadStream(flags.input);
   const lines = createInterface({ input, crlfDelay: Infinity });
@@ -134,6 +143,8 @@ export async function enqueueCommand(flags: EnqueueFlags, io: CommandIo): Promis
     const before = await Promise.all(batch.map((job) => queue.getJob(job.opts?.jobId as string)));
     const found = before.filter((job) => job !== undefined && job !== null).length;
     await queue.addBulk(batch);
+    // A producer span lasts until its job is in Redis.
+    for (const span of spans.splice(0)) span.end();
     existing += found;
     added += batch.length - found;
     batch = [];
@@ -149,12 +160,19 @@ export async function enqueueCommand(flags: EnqueueFlags, io: CommandIo): Promis
         continue;
       }
       const { id, input: data, priority } = parsed.task;
-      batch.push({ name: 'task', data, opts: { jobId: id, priority: toBullMQPriority(priority) } });
+      const opts = { jobId: id, priority: toBullMQPriority(priority) };
+      if (tracing !== undefined) {
+        const { span, telemetry } = producerSpan(tracing, flags.queue, id);
+        spans.push(span);
+        Object.assign(opts, { telemetry });
+      }
+      batch.push({ name: 'task', data, opts });
       if (batch.length >= 1_000) await flush();
     }
     await flush();
   } finally {
     await queue.close();
+    await tracing?.shutdown();
   }
   if (!flags.quiet)
     io.stderr.write(

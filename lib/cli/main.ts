@@ -13,6 +13,11 @@ import type { CommandIo } from './run-command';
 
 const io: CommandIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
 
+const TRACE_HELP =
+  'export OpenTelemetry spans (a task span, an attempt span per attempt) through the SDK that ' +
+  'OTEL_* variables configure (OTEL_TRACES_EXPORTER=otlp|console, OTEL_EXPORTER_OTLP_ENDPOINT); ' +
+  'needs @opentelemetry/api and @opentelemetry/sdk-node';
+
 function positiveInteger(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected an integer >= 1');
@@ -43,7 +48,8 @@ function program(): Command {
         positiveInteger,
       )
       .option('--threads', 'run the handler on worker threads (CPU-bound work)')
-      .option('--quiet', 'only errors and bad-line reports on stderr');
+      .option('--quiet', 'only errors and bad-line reports on stderr')
+      .option('--trace', TRACE_HELP);
 
   poolOptions(
     cli
@@ -96,6 +102,7 @@ function program(): Command {
     .requiredOption('--redis <url>', 'redis://host:port')
     .requiredOption('--input <file>', 'tasks, one JSON per line (`-` for stdin)')
     .addOption(new Option('--quiet', 'no summary line'))
+    .option('--trace', 'a producer span per job, continued by `worker --trace` (OTEL_* variables)')
     .action(async (flags) => {
       const { enqueueCommand } = await import('./bullmq-commands');
       process.exitCode = await enqueueCommand(flags, io);

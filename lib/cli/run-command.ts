@@ -35,6 +35,7 @@ import { reportStrayErrors } from './stray-errors';
 import { loadHandler } from './load-handler';
 import { ProgressWriter, type ProgressState } from './progress';
 import { RunReport } from './run-report';
+import { startTracing, type CliTracing } from './trace-export';
 import { UsageError } from './usage-error';
 
 /** Flags of `run` (and, for the pool part, of `worker`). */
@@ -44,6 +45,8 @@ export interface PoolFlags {
   concurrency?: number;
   threads?: boolean;
   quiet?: boolean;
+  /** Export task and attempt spans through the OpenTelemetry SDK (`OTEL_*` variables). */
+  trace?: boolean;
 }
 
 export interface RunFlags extends PoolFlags {
@@ -72,7 +75,8 @@ const QUEUE_HIGH_WATER = 1_000;
 /** The pool a command runs: the config (flags over --config over WORKER_POOL_*) and a handler. */
 export async function buildPool(
   flags: PoolFlags,
-): Promise<{ pool: WorkerPool<unknown, unknown>; config: PoolConfig }> {
+  command: string,
+): Promise<{ pool: WorkerPool<unknown, unknown>; config: PoolConfig; tracing?: CliTracing }> {
   // A task runner's default is one task per CPU core (GNU parallel's), not the pool's 1.
   const overrides =
     flags.concurrency !== undefined
@@ -81,6 +85,8 @@ export async function buildPool(
         ? { concurrency: availableParallelism() }
         : undefined;
   const config = loadConfig({ file: flags.config, precedence: 'file', overrides });
+  // Only with --trace, and first: a missing SDK is a usage error before anything starts.
+  const tracing = flags.trace ? startTracing(command) : undefined;
   const loaded = await loadHandler(flags.handler);
   let handler: Handler<unknown, unknown> = loaded.fn;
   const options = { ...config, handleSignals: false } as PoolConfig & { handleSignals: boolean };
@@ -100,7 +106,11 @@ export async function buildPool(
     if (!given) delete (options as { concurrency?: unknown }).concurrency;
   }
   // Results are written as JSON (a result line, a job's value in Redis).
-  return { pool: WorkerPool.fromConfig(options, jsonResults(handler)), config };
+  const pool = WorkerPool.fromConfig(options, jsonResults(handler));
+  if (tracing === undefined) return { pool, config };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose
+  const { withTracing } = require('../tracing') as typeof import('../tracing');
+  return { pool: withTracing(pool, { tracer: tracing.tracer }), config, tracing };
 }
 
 function checkReadable(file: string, flag: string): void {
@@ -231,7 +241,7 @@ export async function runCommand(
       `resume: cut a torn last line (${journal.tornBytes} bytes) off ${flags.output}\n`,
     );
   }
-  const { pool, config } = await buildPool(flags);
+  const { pool, config, tracing } = await buildPool(flags, 'run');
   // A file gets every line before the turn that produced it ends (kill -9 loses none).
   const journalOut = toFile
     ? new JournalWriter(flags.output as string, flags.resume === true)
@@ -441,6 +451,8 @@ export async function runCommand(
     );
   }
   journalOut?.close();
+  // Every span exported before the process exits.
+  await tracing?.shutdown();
 
   // The whole journal counts: an id that failed in an earlier run and was skipped still fails.
   const exitCode =

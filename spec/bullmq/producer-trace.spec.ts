@@ -111,7 +111,7 @@ describe('bullmq/producer-trace', () => {
       const name = `trace-${process.pid}`;
       const queue = new Queue(name, {
         connection: { host: redis().host, port: redis().port },
-        telemetry: new BullMQOtel('producer'),
+        telemetry: new BullMQOtel({ tracerName: 'producer' }),
       });
       const pool = withTracing(
         new WorkerPool<{ n: number }, number>({ logger: silent, handler: ({ n }) => n + 1 }),
