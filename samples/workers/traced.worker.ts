@@ -4,7 +4,7 @@
 // attempt's trace context, so the span it makes joins the main thread's trace.
 import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 // An application imports the type from 'rxjs-worker-pool/threads'.
 import type { WorkerFunctionContext } from '../../lib/threads/thread-handler';
 
@@ -24,9 +24,7 @@ export function resize(size: number, { traceparent }: WorkerFunctionContext): Re
   let bytes = 0;
   for (let i = 0; i < size; i++) bytes += (i * 31) % 7;
   span.end();
-  return {
-    bytes,
-    traceId: span.spanContext().traceId,
-    parentSpanId: span.parentSpanContext?.spanId,
-  };
+  // The SDK's spans are also ReadableSpans: they know their parent.
+  const parent = (span as unknown as ReadableSpan).parentSpanContext;
+  return { bytes, traceId: span.spanContext().traceId, parentSpanId: parent?.spanId };
 }
