@@ -6,6 +6,14 @@
  *
  * Prints each table and writes bench/RESULTS.md (see bench/README.md).
  */
+import {
+  CONCURRENCY,
+  noop,
+  poolOptions,
+  randomPriorities,
+  submitAll,
+  type PoolKind,
+} from './workloads';
 import { importTimes, nsPerRead, PACKAGE_ENTRY, type ImportTimes } from './startup';
 import { execSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -16,7 +24,6 @@ import { Subject, concatMap, from, mergeMap, type Subscription } from 'rxjs';
 import * as fastq from 'fastq';
 import { queue as asyncQueue } from 'async';
 import { WorkerPool } from '../lib/pool/worker-pool';
-import type { WorkerPoolOptions } from '../lib/pool/options';
 import type { Priority } from '../lib/task/priority';
 import {
   Report,
@@ -50,7 +57,6 @@ const PQueue: PQueueClass = (require('p-queue') as { default: PQueueClass }).def
 
 const args = parseArgs();
 const QUICK = args.quick;
-const CONCURRENCY = 64;
 
 /** Sizes and rounds per mode. */
 const CONFIG = QUICK
@@ -105,22 +111,8 @@ if (
 
 /* Inputs shared by every case: the same random priorities (0..3) for the pool and p-queue. */
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = mulberry32(0x5eed);
-const PRIORITIES = new Uint8Array(MAX_TASKS);
-for (let i = 0; i < MAX_TASKS; i++) PRIORITIES[i] = Math.floor(random() * 4);
+const PRIORITIES = randomPriorities(MAX_TASKS);
 const prio = (i: number): Priority => PRIORITIES[i] as Priority;
-
-const noop = async (): Promise<void> => {};
 
 /* Watchdog: a pool that never settles must fail the case loudly, not end the process silently. */
 
@@ -140,37 +132,6 @@ function watchdog<T>(name: string, ms: number, body: () => Promise<T>): Promise<
 }
 
 /* Pools */
-
-type PoolKind = 'full' | 'full-no-timeout' | 'bare';
-
-function poolOptions(
-  kind: PoolKind,
-  handler: WorkerPoolOptions<number, void>['handler'],
-): WorkerPoolOptions<number, void> {
-  const base: WorkerPoolOptions<number, void> = {
-    handler,
-    concurrency: CONCURRENCY,
-    logging: { level: 'silent' },
-  };
-  switch (kind) {
-    case 'full': // timeout, retry (defaults: 3 attempts, exponential), metrics
-      return { ...base, timeoutMs: 30_000, metrics: { intervalMs: 1000 } };
-    case 'full-no-timeout':
-      return { ...base, metrics: { intervalMs: 1000 } };
-    case 'bare':
-      return { ...base, retry: { maxAttempts: 1 } };
-  }
-}
-
-/**
- * Submits n tasks with the shared random priorities and resolves when the pool is idle: the
- * same as the peers' loops (their push/add promises ignored, then onIdle/drained). A failure
- * cannot hide: the case checks metrics().succeeded afterwards.
- */
-function submitAll(pool: WorkerPool<number, void>, n: number): Promise<void> {
-  for (let i = 0; i < n; i++) void pool.submit(i, { priority: prio(i) });
-  return pool.onIdle();
-}
 
 interface PoolRun extends Rate {
   /** heapUsed right after the submit loop, before anything ran to completion (MiB). */
@@ -196,7 +157,7 @@ async function poolThroughput(
         : undefined;
   let heapAfterSubmit = 0;
   const rate = await perSecond(n, async () => {
-    const all = submitAll(pool, n);
+    const all = submitAll(pool, n, prio);
     heapAfterSubmit = process.memoryUsage().heapUsed;
     await all;
     if (kind !== 'bare') pool.metrics();
@@ -532,7 +493,7 @@ async function driftSet(): Promise<void> {
     ['bare pool, a new pool per run', await consecutiveRuns(() => poolThroughput('bare', n))],
     [
       'bare pool, one pool reused',
-      await consecutiveRuns(() => perSecond(n, () => submitAll(reused, n))),
+      await consecutiveRuns(() => perSecond(n, () => submitAll(reused, n, prio))),
     ],
     ['async.queue, a new queue per run', await consecutiveRuns(() => asyncQueueThroughput(n))],
   ];
