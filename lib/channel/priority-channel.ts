@@ -2,6 +2,7 @@ import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { checkDuration, checkNumber, type NumberRule } from '../options/check-option';
 import { PRIORITY_LEVELS, Priority } from '../task/priority';
 import { describeValue } from '../options/describe-value';
+import { CapacityWaiters } from './capacity-waiters';
 import { RingDeque } from './ring-deque';
 import type { ChannelEntry, OfferResult, Scheduler } from './scheduler';
 
@@ -92,7 +93,7 @@ export class PriorityChannel<E extends ChannelEntry> implements Scheduler<E> {
   /** Live (not removed) entries per level. */
   readonly #live = [0, 0, 0, 0];
   #size = 0;
-  #capacityWaiters: (() => void)[] = [];
+  readonly #waiters = new CapacityWaiters();
   readonly #clock: () => number;
   readonly #stamp: boolean;
 
@@ -184,7 +185,7 @@ export class PriorityChannel<E extends ChannelEntry> implements Scheduler<E> {
     while (entry.removed) entry = deque.shift() as E;
     this.#live[level]--;
     this.#size--;
-    if (this.#capacityWaiters.length > 0) this.#notifyCapacity();
+    if (this.#waiters.waiting) this.#notifyCapacity();
     return entry;
   }
 
@@ -202,7 +203,7 @@ export class PriorityChannel<E extends ChannelEntry> implements Scheduler<E> {
     const deque = this.#levels[level];
     const dead = deque.size - live;
     if (dead > COMPACT_AT && dead > live) deque.filter(isLive);
-    if (this.#capacityWaiters.length > 0) this.#notifyCapacity();
+    if (this.#waiters.waiting) this.#notifyCapacity();
     return true;
   }
 
@@ -222,7 +223,7 @@ export class PriorityChannel<E extends ChannelEntry> implements Scheduler<E> {
       this.#live[entry.priority]--;
       this.#size--;
     }
-    if (removed.length > 0 && this.#capacityWaiters.length > 0) this.#notifyCapacity();
+    if (removed.length > 0 && this.#waiters.waiting) this.#notifyCapacity();
     return removed;
   }
 
@@ -263,7 +264,7 @@ export class PriorityChannel<E extends ChannelEntry> implements Scheduler<E> {
       this.#live[level] = 0;
     }
     this.#size = 0;
-    if (this.#capacityWaiters.length > 0) this.#notifyCapacity();
+    if (this.#waiters.waiting) this.#notifyCapacity();
     return all;
   }
 
@@ -272,15 +273,12 @@ export class PriorityChannel<E extends ChannelEntry> implements Scheduler<E> {
    * backpressure for producers that would rather wait than be refused.
    */
   whenCapacity(): Promise<void> {
-    if (this.#size < this.capacity) return Promise.resolve();
-    return new Promise((resolve) => this.#capacityWaiters.push(resolve));
+    return this.#waiters.whenRoom(this.#size < this.capacity);
   }
 
   /** Resolves every `whenCapacity()` waiter now (the pool is shutting down: none is left pending). */
   releaseWaiters(): void {
-    const waiters = this.#capacityWaiters;
-    this.#capacityWaiters = [];
-    for (const resolve of waiters) resolve();
+    this.#waiters.releaseAll();
   }
 
   #add(entry: E, front: boolean, keepQueuedAt = false): void {
@@ -327,8 +325,6 @@ export class PriorityChannel<E extends ChannelEntry> implements Scheduler<E> {
   }
 
   #notifyCapacity(): void {
-    const waiters = this.#capacityWaiters;
-    let room = this.capacity - this.#size;
-    while (room-- > 0 && waiters.length > 0) (waiters.shift() as () => void)();
+    this.#waiters.notify(this.capacity - this.#size);
   }
 }
