@@ -105,14 +105,14 @@ export class PoolTask<I, O> implements Task<I>, ChannelEntry {
 
   constructor(
     /** The caller's id, or the acceptance number a generated id is made from when first read. */
-    private key: string | number,
+    private ref: string | number,
     readonly input: I,
     priority: Priority,
     private readonly submittedRel: number,
     readonly settings: TaskSettings<I, O>,
   ) {
     this.#flags =
-      TaskState.Queued | (priority << PRIORITY_SHIFT) | (typeof key === 'string' ? CALLER_ID : 0);
+      TaskState.Queued | (priority << PRIORITY_SHIFT) | (typeof ref === 'string' ? CALLER_ID : 0);
   }
 
   /** Its level; `setPriority()` may move it while it is queued. */
@@ -139,7 +139,7 @@ export class PoolTask<I, O> implements Task<I>, ChannelEntry {
 
   /** The acceptance number of a generated id, or undefined for a caller's id. */
   get serial(): number | undefined {
-    return this.hasCallerId ? undefined : Number(this.key);
+    return this.hasCallerId ? undefined : Number(this.ref);
   }
 
   /** Set by the channel when the task is taken out of order (lazily skipped). */
@@ -167,8 +167,8 @@ export class PoolTask<I, O> implements Task<I>, ChannelEntry {
 
   /** Generated ids become strings on first read: most tasks never have theirs read. */
   get id(): string {
-    const key = this.key;
-    return typeof key === 'string' ? key : (this.key = String(key));
+    const ref = this.ref;
+    return typeof ref === 'string' ? ref : (this.ref = String(ref));
   }
 
   get submittedAt(): number {
