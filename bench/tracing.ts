@@ -45,6 +45,7 @@ const ROUNDS = args.rounds ?? (args.quick ? 3 : 7);
 
 const CASES = {
   plain: 'W1 pool, no tracing',
+  sdkOnly: 'W1 pool, no tracing, the SDK registered (async-hooks contexts)',
   sampledOut: 'W1 pool + withTracing, tracer sampling everything out',
   recorded: 'W1 pool + withTracing, every span recorded (in memory)',
   pQueue: 'p-queue, no spans',
@@ -69,8 +70,11 @@ const PRIORITIES = randomPriorities(SIZE);
 const prio = (i: number): Priority => PRIORITIES[i] as Priority;
 
 /** One W1 run through a pool (traced or not); checks every task succeeded. */
-function poolBody(traced: 'no' | 'sampled-out' | 'recorded'): (n: number) => Promise<Rate> {
-  const sdk = traced === 'no' ? undefined : registerSdk(traced === 'sampled-out');
+function poolBody(
+  traced: 'no' | 'sdk-only' | 'sampled-out' | 'recorded',
+): (n: number) => Promise<Rate> {
+  const registered = traced === 'no' ? undefined : registerSdk(traced === 'sampled-out');
+  const sdk = traced === 'sdk-only' ? undefined : registered;
   return async (n) => {
     const plain = new WorkerPool<number, void>(poolOptions('full', noop));
     const pool = sdk === undefined ? plain : withTracing(plain, { tracer: sdk.tracer });
@@ -148,6 +152,7 @@ function tracedTask(tracer: Tracer, i: number): () => Promise<void> {
 
 const BODIES: Record<CaseName, () => (n: number) => Promise<Rate>> = {
   [CASES.plain]: () => poolBody('no'),
+  [CASES.sdkOnly]: () => poolBody('sdk-only'),
   [CASES.sampledOut]: () => poolBody('sampled-out'),
   [CASES.recorded]: () => poolBody('recorded'),
   [CASES.pQueue]: () => pQueueBody(false),
@@ -178,6 +183,12 @@ async function main(): Promise<void> {
       ['case', 'tasks/s', 'vs its untraced run', 'cost per task'],
       [
         [CASES.plain, fmtCount(tps(CASES.plain)), '1.00x', '–'],
+        [
+          CASES.sdkOnly,
+          fmtCount(tps(CASES.sdkOnly)),
+          fmtRatio(tps(CASES.sdkOnly) / tps(CASES.plain)),
+          extraUs(CASES.sdkOnly, CASES.plain),
+        ],
         [
           CASES.sampledOut,
           fmtCount(tps(CASES.sampledOut)),
