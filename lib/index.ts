@@ -48,7 +48,8 @@ export {
   type QueueOptions,
   type OverflowPolicy,
 } from './channel/priority-channel';
-export type { Scheduler, ChannelEntry, OfferResult } from './channel/scheduler';
+export type { Scheduler, KeyedScheduler, ChannelEntry, OfferResult } from './channel/scheduler';
+export { KeyedChannel, type KeysOptions } from './channel/keyed-channel';
 export { priorityChannel, type PriorityChannelOptions } from './operators/priority-channel';
 export { priorityMerge, type PriorityMergeOptions } from './operators/priority-merge';
 export { runInPool } from './pool/run-in-pool';
@@ -121,6 +122,8 @@ export {
   evaluateHealth,
   type PoolMetrics,
   type ThreadsMetrics,
+  type KeyStats,
+  type KeysMetrics,
   type ThreadMetrics,
   type LatencySummary,
   type LatencyPair,

@@ -166,20 +166,27 @@ export class PriorityChannel<E extends ChannelEntry> implements Scheduler<E> {
     return freeSlots >= 1 ? this.poll() : undefined;
   }
 
+  /** {@link Scheduler.peek}: the entry {@link poll} would return, left in place. */
+  peek(freeSlots: number): E | undefined {
+    if (freeSlots < 1 || this.#size === 0) return undefined;
+    const level = this.agingMs === undefined ? this.#topLevel() : this.#agedLevel(this.agingMs);
+    const deque = this.#levels[level];
+    while ((deque.peek() as E).removed) deque.shift();
+    return deque.peek();
+  }
+
+  /** {@link Scheduler.release}: nothing to do, it keeps no count of running entries. */
+  release(): void {}
+
+  /** {@link Scheduler.wakeInMs}: nothing here waits for a time. */
+  wakeInMs(): undefined {
+    return undefined;
+  }
+
   /** Removes and returns the entry to serve next: the highest effective priority, older first. */
   poll(): E | undefined {
     if (this.#size === 0) return undefined;
-    let level = -1;
-    if (this.agingMs === undefined) {
-      for (let l = PRIORITY_LEVELS - 1; l >= 0; l--) {
-        if (this.#live[l] > 0) {
-          level = l;
-          break;
-        }
-      }
-    } else {
-      level = this.#agedLevel(this.agingMs);
-    }
+    const level = this.agingMs === undefined ? this.#topLevel() : this.#agedLevel(this.agingMs);
     const deque = this.#levels[level];
     let entry = deque.shift() as E;
     while (entry.removed) entry = deque.shift() as E;
@@ -300,6 +307,14 @@ export class PriorityChannel<E extends ChannelEntry> implements Scheduler<E> {
     this.#live[level]--;
     this.#size--;
     return entry;
+  }
+
+  /** The highest level with live entries (size > 0). */
+  #topLevel(): number {
+    for (let level = PRIORITY_LEVELS - 1; level > 0; level--) {
+      if (this.#live[level] > 0) return level;
+    }
+    return 0;
   }
 
   /** The level whose head has the highest aged priority; ties go to the older head. */

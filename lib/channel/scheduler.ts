@@ -1,3 +1,4 @@
+import type { KeysMetrics } from '../metrics/pool-metrics';
 import type { Priority } from '../task/priority';
 
 /**
@@ -23,6 +24,10 @@ export interface ChannelEntry {
   queuedAt: number;
   /** Set by the channel when the entry is removed out of order (lazily skipped). */
   removed?: boolean;
+  /** Its fairness and limit group (a tenant, a user, a host); none by default. */
+  readonly key?: string;
+  /** The slots it holds while it runs (an integer from 1); 1 by default. */
+  readonly weight?: number;
 }
 
 /**
@@ -49,9 +54,9 @@ export type OfferResult<E> = { accepted: true; evicted?: E } | { accepted: false
  * entry may start now, given the free capacity? The engine adds the queue management a
  * p-queue user expects (remove, reprioritise, sizes by priority, backpressure).
  *
- * {@link PriorityChannel} is the implementation: four priority levels with aging, FIFO
- * within a level. Keys and weights extend the same contract; the merge and the engine see
- * only this interface.
+ * {@link PriorityChannel} is the plain implementation: four priority levels with aging, FIFO
+ * within a level, every entry one slot. {@link KeyedChannel} adds fair turns between keys,
+ * per-key limits and weights. The merge and the engine see only this interface.
  *
  * ## Example
  * ```ts
@@ -82,10 +87,20 @@ export interface Scheduler<E extends ChannelEntry> {
    */
   requeue(entry: E): void;
   /**
-   * The merge's question: the entry that may start now with `freeSlots` free slots, taken out
-   * of the scheduler; `undefined` when none may (nothing waits, or nothing fits).
+   * The merge's question: the entry that may start now with `freeSlots` of the `limit` slots
+   * free, taken out of the scheduler; `undefined` when none may (nothing waits, nothing fits,
+   * or what waits is held back). An entry heavier than `limit` fits once all slots are free.
    */
-  next(freeSlots: number): E | undefined;
+  next(freeSlots: number, limit?: number): E | undefined;
+  /** What {@link next} would return now, left in place (asked before a dispatch gate). */
+  peek(freeSlots: number, limit?: number): E | undefined;
+  /** An entry {@link next} gave out has ended its run: its slots are free again. */
+  release(entry: E): void;
+  /**
+   * When entries wait but none may start until a time passes (a key's rate window): the ms
+   * until one may; `undefined` otherwise.
+   */
+  wakeInMs(): number | undefined;
   /** Takes a waiting entry out of order; false if it was not waiting. */
   remove(entry: E): boolean;
   /** Takes out every waiting entry that matches, and returns them. */
@@ -100,4 +115,30 @@ export interface Scheduler<E extends ChannelEntry> {
   whenCapacity(): Promise<void>;
   /** Settles every {@link whenCapacity} waiter now (shutdown). */
   releaseWaiters(): void;
+}
+
+/**
+ * A {@link Scheduler} with fairness keys: per-key limits that change at run time, and what a
+ * pool reports about its keys. {@link KeyedChannel} implements it.
+ *
+ * ## Example
+ * ```ts
+ * import { KeyedChannel, Priority, type ChannelEntry, type KeyedScheduler } from 'rxjs-worker-pool';
+ * type Job = ChannelEntry & { name: string };
+ * const waiting: KeyedScheduler<Job> = new KeyedChannel<Job>({}, { concurrency: 2 });
+ * waiting.offer({ name: 'a', key: 'tenant-1', priority: Priority.NORMAL, queuedAt: 0 });
+ * waiting.setKeyLimit('tenant-1', 8);
+ * console.log(waiting.keyLimit('tenant-1'), waiting.keyMetrics()?.count);
+ * // Output: 8 1
+ * ```
+ */
+export interface KeyedScheduler<E extends ChannelEntry> extends Scheduler<E> {
+  /** Sets a key's limit; `undefined` returns it to its configured one. */
+  setKeyLimit(key: string, limit: number | undefined): void;
+  /** The limit in force for a key. */
+  keyLimit(key: string): number;
+  /** The keys with queued or running work, the busiest first; undefined until one had a key. */
+  keyMetrics(): KeysMetrics | undefined;
+  /** Counts the end of a keyed entry's task for its key's metrics line. */
+  countOutcome(entry: E, succeeded: boolean): void;
 }

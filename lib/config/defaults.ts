@@ -42,4 +42,5 @@ export const DEFAULTS = Object.freeze({
   shutdownTimeoutMs: numberDefault('shutdown.timeoutMs'),
   cleanupTimeoutMs: numberDefault('shutdown.cleanupTimeoutMs'),
   loggingLevel: schemaDefault('logging.level') as string,
+  keysMaxTracked: numberDefault('keys.maxTracked'),
 });

@@ -246,6 +246,56 @@ export const POOL_CONFIG_SCHEMA = {
         },
       },
     },
+    keys: {
+      description:
+        'Fair turns and limits per key (a tenant, a user, a host), for tasks submitted with a key: within a priority, keys take turns; a key at its limit is skipped.',
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        concurrency: {
+          description:
+            'Most slots the running attempts of one key hold (a task holds its weight). Omit for no limit.',
+          type: 'integer',
+          minimum: 1,
+        },
+        limits: {
+          description: 'Per-key overrides of concurrency, by key.',
+          type: 'object',
+          additionalProperties: {
+            description: 'The limit of this key.',
+            type: 'integer',
+            minimum: 1,
+          },
+        },
+        rateLimit: {
+          description:
+            "Per key: at most limit task starts per intervalMs, besides the pool's own rateLimit. Omit for none.",
+          type: 'object',
+          additionalProperties: false,
+          required: ['limit', 'intervalMs'],
+          properties: {
+            limit: {
+              description: 'Task starts allowed per interval, per key.',
+              type: 'integer',
+              minimum: 1,
+            },
+            intervalMs: {
+              description: 'Length of the interval, in ms.',
+              type: 'number',
+              maximum: MAX_TIMER_MS,
+              exclusiveMinimum: 0,
+            },
+          },
+        },
+        maxTracked: {
+          description:
+            'Keys with their own metrics().keys.top line and Prometheus series (the busiest); the rest are summed under key="other".',
+          type: 'integer',
+          minimum: 0,
+          default: 100,
+        },
+      },
+    },
     circuitBreaker: {
       description:
         'While the circuit is open, dispatch pauses and tasks stay queued. Omit for none.',

@@ -73,6 +73,7 @@ export const UNBOUNDED_OPTIONS: readonly (readonly string[])[] = [
   ['concurrency', 'max'],
   ['queue', 'capacity'],
   ['queue', 'agingMs'],
+  ['keys', 'concurrency'],
   ['timeoutMs'],
   ['abortGraceMs'],
   ['shutdown', 'timeoutMs'],

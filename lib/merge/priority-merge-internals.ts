@@ -1,5 +1,6 @@
 import type { Observable, SchedulerLike, Subscriber, Subscription } from 'rxjs';
 import type { ChannelEntry, Scheduler } from '../channel/scheduler';
+import { HeldSlots } from '../channel/held-slots';
 import { LinkedObserver } from './linked-observer';
 
 /** Decides whether one more entry may start now (rate limits, circuit breakers). */
@@ -27,12 +28,12 @@ export interface MergeControl<E> {
   hold(): void;
   /** Releases one `hold()`. */
   unhold(): void;
-  /** Entries running now. */
+  /** Slots the running entries hold now (an entry holds its weight). */
   readonly active: number;
   /** The limit in force. */
   readonly limit: number;
-  /** Frees one slot: the same function `start` receives as `done`. */
-  release(): void;
+  /** Frees the slots of a started entry: the same function `start` receives as `done`. */
+  release(entry: E): void;
 }
 
 /** What the shared merge loop needs from the operator or the pool that runs it. */
@@ -40,8 +41,8 @@ export interface MergeConfig<E extends ChannelEntry, R> {
   /** The waiting entries: the merge asks it which one may start in the free slots. */
   channel: Scheduler<E>;
   limit$: Observable<number>;
-  /** Starts an entry; `done` must be called exactly once, when its slot is free again. */
-  start(entry: E, subscriber: Subscriber<R>, done: () => void): void;
+  /** Starts an entry; `done(entry)` must be called exactly once, when its slots are free again. */
+  start(entry: E, subscriber: Subscriber<R>, done: (entry: E) => void): void;
   /** Called for an arrival the full channel refused, or an entry it evicted. */
   overflow(entry: E, evicted: boolean, subscriber: Subscriber<R>): void;
   gate?: DispatchGate;
@@ -66,8 +67,10 @@ export function priorityMergeInternals<E extends ChannelEntry, R>(
 ): void {
   const { channel, start, gate, scheduler } = config;
   let limit = 0;
-  let active = 0;
-  let held = 0;
+  /** Slots held: an entry holds its weight, or the whole limit when it is heavier than that. */
+  const held = new HeldSlots();
+  /** Entries outside the merge that will come back (a retry waiting out its backoff). */
+  let outside = 0;
   let sourceDone = false;
   // Guards against unbounded recursion when handlers settle synchronously: a `done` called
   // while pumping only frees the slot, and the running loop goes on.
@@ -76,13 +79,20 @@ export function priorityMergeInternals<E extends ChannelEntry, R>(
   subscriber.add(() => wakeUp?.unsubscribe());
 
   const checkComplete = (): void => {
-    if (sourceDone && !subscriber.closed && active === 0 && held === 0 && channel.size === 0) {
+    if (
+      sourceDone &&
+      !subscriber.closed &&
+      held.count === 0 &&
+      outside === 0 &&
+      channel.size === 0
+    ) {
       subscriber.complete();
     }
   };
 
-  const done = (): void => {
-    active--;
+  const done = (entry: E): void => {
+    held.remove(entry.weight ?? 1);
+    channel.release(entry);
     if (!pumping) pump();
   };
 
@@ -91,16 +101,30 @@ export function priorityMergeInternals<E extends ChannelEntry, R>(
     pumping = true;
     let refused = false;
     try {
-      while (active < limit && channel.size > 0 && !subscriber.closed) {
-        if (gate !== undefined && !gate.tryPass()) {
-          refused = true;
-          scheduleWake(gate.retryInMs());
+      for (;;) {
+        // Read again each time: a start may end synchronously and free its slots.
+        const free = limit - held.under(limit);
+        if (free <= 0 || channel.size === 0 || subscriber.closed) break;
+        // The gate counts a start: asked only once something may start.
+        if (gate !== undefined) {
+          if (channel.peek(free, limit) === undefined) {
+            scheduleWake(channel.wakeInMs());
+            break;
+          }
+          if (!gate.tryPass()) {
+            refused = true;
+            scheduleWake(gate.retryInMs());
+            break;
+          }
+        }
+        const entry = channel.next(free, limit);
+        // Nothing may start: the next entry waits for more slots to free up (its weight), or
+        // every waiting key is held back (a time, its rate window, may lift that).
+        if (entry === undefined) {
+          scheduleWake(channel.wakeInMs());
           break;
         }
-        const entry = channel.next(limit - active);
-        // Nothing fits the free slots (a heavy entry waits for more to free up).
-        if (entry === undefined) break;
-        active++;
+        held.add(entry.weight ?? 1);
         start(entry, subscriber, done);
       }
     } finally {
@@ -125,14 +149,14 @@ export function priorityMergeInternals<E extends ChannelEntry, R>(
       pump();
     },
     hold() {
-      held++;
+      outside++;
     },
     unhold() {
-      held--;
+      outside--;
       checkComplete();
     },
     get active() {
-      return active;
+      return held.under(limit);
     },
     get limit() {
       return limit;
@@ -166,7 +190,7 @@ export function priorityMergeInternals<E extends ChannelEntry, R>(
           return;
         }
         if (offered.evicted !== undefined) config.overflow(offered.evicted, true, subscriber);
-        if (active < limit) pump();
+        if (held.under(limit) < limit) pump();
       },
       error: (err: unknown) => subscriber.error(err),
       complete() {

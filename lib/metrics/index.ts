@@ -5,6 +5,8 @@ export type {
   QueuedByPriority,
   PoolMetrics,
   ThreadsMetrics,
+  KeyStats,
+  KeysMetrics,
   ThreadMetrics,
 } from './pool-metrics';
 

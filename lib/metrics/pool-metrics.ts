@@ -97,6 +97,47 @@ export interface PoolMetrics {
   timestamp: number;
   /** Present when the handler runs on worker threads (`rxjs-worker-pool/threads`). */
   threads?: ThreadsMetrics;
+  /** Present once a task had a `key`: the keys with work now, and the busiest. */
+  keys?: KeysMetrics;
+}
+
+/**
+ * One key's share of the queue and of the running slots, as `metrics().keys.top` lists it.
+ *
+ * ## Example
+ * ```ts
+ * import type { KeyStats } from 'rxjs-worker-pool';
+ * const busiest: KeyStats | undefined = pool.metrics().keys?.top[0];
+ * if (busiest) console.log(`${busiest.key}: ${busiest.queued} queued, ${busiest.running} running`);
+ * ```
+ */
+export interface KeyStats {
+  readonly key: string;
+  /** Its tasks waiting now. */
+  readonly queued: number;
+  /** Its attempts running now. */
+  readonly running: number;
+  /** Its tasks that succeeded, and failed, since it last had no work. */
+  readonly succeeded: number;
+  readonly failed: number;
+}
+
+/**
+ * The keys of a pool: `count` keys have queued or running work now; `top` lists the
+ * `keys.maxTracked` with the most, busiest first.
+ *
+ * ## Example
+ * ```ts
+ * import type { KeysMetrics } from 'rxjs-worker-pool';
+ * const keys: KeysMetrics | undefined = pool.metrics().keys;
+ * console.log(`${keys?.count ?? 0} tenants have work; busiest: ${keys?.top[0]?.key}`);
+ * ```
+ */
+export interface KeysMetrics {
+  readonly count: number;
+  readonly top: readonly KeyStats[];
+  /** Summed over the keys with work that are not in `top` (Prometheus' `key="other"`). */
+  readonly others: { readonly queued: number; readonly running: number };
 }
 
 /**

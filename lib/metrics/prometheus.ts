@@ -110,7 +110,9 @@ const QUANTILES: readonly [string, keyof LatencySummary][] = [
  *   shape of a summary without `_sum`/`_count`) rather than a prom-client Histogram that would
  *   need every observation twice;
  * - with a thread handler (`rxjs-worker-pool/threads`): gauges `threads`, `threads_busy`,
- *   `threads_utilization`, and the counter `thread_attempts_total{thread_id,outcome}`.
+ *   `threads_utilization`, and the counter `thread_attempts_total{thread_id,outcome}`;
+ * - gauges `key_tasks_queued{key}` and `key_tasks_running{key}` for the `keys.maxTracked`
+ *   busiest keys, the rest summed under `key="other"`: bounded however many keys there are.
  *
  * ## Example
  * ```ts
@@ -208,6 +210,32 @@ export function exposePrometheus(
       for (const priority of PRIORITY_NAMES) this.set({ priority }, queued[priority]);
     },
   });
+
+  // Per key, for the tracked (busiest) keys only, the rest under key="other": the number of
+  // series stays bounded however many keys come and go. Reset first: a key no longer tracked
+  // leaves no stale series.
+  const perKey = (name: string, help: string, field: 'queued' | 'running'): void => {
+    names.push(prefix + name);
+    new (promClient().Gauge)({
+      name: prefix + name,
+      help,
+      labelNames: ['key'],
+      registers,
+      collect() {
+        this.reset();
+        const keys = snapshot().keys;
+        if (keys === undefined) return;
+        for (const line of keys.top) this.set({ key: line.key }, line[field]);
+        this.set({ key: 'other' }, keys.others[field]);
+      },
+    });
+  };
+  perKey('key_tasks_queued', 'Tasks waiting, per tracked key (the rest: key="other").', 'queued');
+  perKey(
+    'key_tasks_running',
+    'Attempts running, per tracked key (the rest: key="other").',
+    'running',
+  );
 
   const latency = (name: string, help: string, read: (m: PoolMetrics) => LatencySummary): void => {
     names.push(prefix + name);

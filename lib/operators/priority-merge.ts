@@ -10,6 +10,9 @@ import {
   type SchedulerLike,
 } from 'rxjs';
 import { PriorityChannel, type QueueOptions } from '../channel/priority-channel';
+import { KeyedChannel, checkKeysOptions, type KeysOptions } from '../channel/keyed-channel';
+import type { Scheduler } from '../channel/scheduler';
+import { checkKey, checkWeight } from '../task/placement';
 import { QueueFullError } from '../errors/queue-full-error';
 import { isLimit } from '../merge/is-limit';
 import { LinkedObserver } from '../merge/linked-observer';
@@ -42,6 +45,18 @@ export interface PriorityMergeOptions<T> {
   concurrency?: number | Observable<number>;
   /** The priority of each value. Defaults to NORMAL for all (FIFO). */
   priority?: (value: T) => PriorityLike;
+  /**
+   * The fairness key of each value (a tenant, a host): within a priority, keys take turns, and
+   * `keys` limits each one. Defaults to none (one FIFO).
+   */
+  key?: (value: T) => string | undefined;
+  /**
+   * The slots each value's inner holds while it runs (an integer from 1, at most a fixed
+   * `concurrency`). Defaults to 1.
+   */
+  weight?: (value: T) => number;
+  /** Per-key limits, as the pool's `keys` option (with `key`). */
+  keys?: KeysOptions;
   /** The buffer of waiting values. Defaults to unbounded, no aging. */
   queue?: QueueOptions;
   /**
@@ -59,6 +74,8 @@ interface MergeEntry<T> {
   readonly priority: Priority;
   queuedAt: number;
   removed?: boolean;
+  readonly key: string | undefined;
+  readonly weight: number | undefined;
 }
 
 /**
@@ -93,26 +110,38 @@ export function priorityMerge<T, R>(
 ): OperatorFunction<T, R> {
   const limit$ = toLimit$(options.concurrency ?? Infinity, 'concurrency');
   const priorityOf = options.priority;
+  const keyOf = options.key;
+  const weightOf = options.weight;
+  const keyed = keyOf !== undefined || weightOf !== undefined || options.keys !== undefined;
+  if (options.keys !== undefined) checkKeysOptions(options.keys);
+  // A fixed limit is the ceiling a weight may not pass; a stream of limits has none.
+  const ceiling = typeof options.concurrency === 'number' ? options.concurrency : Infinity;
   return (source) =>
     new Observable<R>((subscriber) => {
       const scheduler = options.scheduler ?? asyncScheduler;
-      const channel = new PriorityChannel<MergeEntry<T>>(options.queue, scheduler);
+      const channel: Scheduler<MergeEntry<T>> & { readonly capacity: number } = keyed
+        ? new KeyedChannel<MergeEntry<T>>(options.queue, options.keys, scheduler)
+        : new PriorityChannel<MergeEntry<T>>(options.queue, scheduler);
       let index = 0;
       const entries = new Observable<MergeEntry<T>>((entrySubscriber) =>
         source.subscribe(
           new LinkedObserver<T>(entrySubscriber, {
             next(value) {
               let priority: Priority = Priority.NORMAL;
-              if (priorityOf !== undefined) {
-                // A throwing priority function errors the stream, like a throwing project.
-                try {
-                  priority = toPriority(priorityOf(value));
-                } catch (error) {
-                  entrySubscriber.error(error);
-                  return;
-                }
+              let key: string | undefined;
+              let weight: number | undefined;
+              // A throwing priority, key or weight function errors the stream, like a
+              // throwing project; so does a value they give that is not one.
+              try {
+                if (priorityOf !== undefined) priority = toPriority(priorityOf(value));
+                if (keyOf !== undefined) key = checkKey(keyOf(value), 'key');
+                if (weightOf !== undefined)
+                  weight = checkWeight(weightOf(value), 'weight', ceiling);
+              } catch (error) {
+                entrySubscriber.error(error);
+                return;
               }
-              entrySubscriber.next({ value, index: index++, priority, queuedAt: 0 });
+              entrySubscriber.next({ value, index: index++, priority, queuedAt: 0, key, weight });
             },
             error: (err: unknown) => entrySubscriber.error(err),
             complete: () => entrySubscriber.complete(),
@@ -129,7 +158,7 @@ export function priorityMerge<T, R>(
             inner = from(project(entry.value, entry.index));
           } catch (error) {
             out.error(error);
-            done();
+            done(entry);
             return;
           }
           // Linked to the downstream: an unsubscribe stops a synchronous inner mid-way. The
@@ -140,7 +169,7 @@ export function priorityMerge<T, R>(
               {
                 next: (value) => out.next(value),
                 error: (err: unknown) => out.error(err),
-                complete: done,
+                complete: () => done(entry),
               },
               true,
             ),

@@ -6,7 +6,7 @@ import { shouldRetry } from '../retry/retry-policy';
 import type { Logger } from 'pino';
 import { priorityName } from '../task/priority';
 import type { HotStream } from '../merge/hot-stream';
-import { EVENT_KIND, type PoolEvent } from './pool-events';
+import { EVENT_KIND, withKey, type PoolEvent } from './pool-events';
 import type { Handler } from '../task/task';
 import type { Instruments } from './instrumentation';
 import { Outcome, type Attempt } from './pool-task';
@@ -96,7 +96,15 @@ export function logAttemptEnd<I, O>(
 export function emitStarted<I, O>(events: HotStream<PoolEvent>, attempt: Attempt<I, O>): void {
   const { task } = attempt;
   events.next(
-    { type: 'started', taskId: task.id, priority: task.priority, attempt: attempt.attempt },
+    withKey(
+      {
+        type: 'started' as const,
+        taskId: task.id,
+        priority: task.priority,
+        attempt: attempt.attempt,
+      },
+      task.key,
+    ),
     EVENT_KIND.started,
   );
 }
@@ -110,14 +118,17 @@ export function emitRetrying<I, O>(
 ): void {
   const { task } = attempt;
   events.next(
-    {
-      type: 'retrying',
-      taskId: task.id,
-      priority: task.priority,
-      attempt: attempt.attempt,
-      delayMs,
-      error,
-    },
+    withKey(
+      {
+        type: 'retrying' as const,
+        taskId: task.id,
+        priority: task.priority,
+        attempt: attempt.attempt,
+        delayMs,
+        error,
+      },
+      task.key,
+    ),
     EVENT_KIND.retrying,
   );
 }

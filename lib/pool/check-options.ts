@@ -19,8 +19,17 @@ export const TASK_OPTION_KEYS: readonly string[] = [
   'timeoutMs',
   'retry',
   'signal',
+  'key',
+  'weight',
 ];
-export const PROCESS_OPTION_KEYS: readonly string[] = ['priority', 'timeoutMs', 'retry', 'signal'];
+export const PROCESS_OPTION_KEYS: readonly string[] = [
+  'priority',
+  'timeoutMs',
+  'retry',
+  'signal',
+  'key',
+  'weight',
+];
 const RETRY_OPTION_KEYS: readonly string[] = ['maxAttempts', 'backoff', 'retryIf'];
 
 /**
@@ -170,6 +179,12 @@ export function checkOptions<I, O>(options: WorkerPoolOptions<I, O>): void {
     } else if (autoscale === true || autoscale === false) {
       data.concurrency = range;
     }
+  }
+  const limits = options.keys?.limits;
+  if (limits && typeof limits === 'object') {
+    // Infinity (no limit for that key) is not JSON: the schema sees the key unset.
+    const finite = Object.entries(limits).filter(([, limit]) => limit !== Infinity);
+    data.keys = { ...options.keys, limits: Object.fromEntries(finite) };
   }
   if (options.retry && typeof options.retry === 'object') {
     const { retryIf: _retryIf, backoff, ...retry } = options.retry;

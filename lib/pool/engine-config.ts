@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { SchedulerLike } from 'rxjs';
-import type { Scheduler } from '../channel/scheduler';
+import type { KeyedScheduler } from '../channel/scheduler';
 import type { DispatchGate } from '../merge/priority-merge-internals';
 import type { MetricsRecorder } from '../metrics/metrics-recorder';
 import type { CircuitBreaker } from '../resilience/circuit-breaker';
@@ -9,7 +9,7 @@ import type { PoolTask } from './pool-task';
 /** What the engine needs, already checked by the public class. */
 export interface EngineConfig<I, O> {
   /** Makes the scheduler of waiting tasks, on the engine's clock (ms since `epoch`). */
-  waiting: (clock: () => number) => Scheduler<PoolTask<I, O>>;
+  waiting: (clock: () => number) => KeyedScheduler<PoolTask<I, O>>;
   /** Scheduler time that task times are relative to. */
   epoch: number;
   abortGraceMs: number;

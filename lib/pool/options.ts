@@ -7,6 +7,7 @@ import type { CircuitBreakerOptions } from '../resilience/circuit-breaker';
 import type { RateLimitOptions } from '../resilience/token-bucket';
 import type { AutoscaleOptions } from '../scaling/autoscale-options';
 import type { UsageSource } from '../scaling/usage-source';
+import type { KeysOptions } from '../channel/keyed-channel';
 
 /**
  * A concurrency range; with `autoscale`, a scaler moves the limit within it.
@@ -66,6 +67,11 @@ export interface WorkerPoolOptions<I = unknown, O = unknown> {
   retry?: Partial<RetryOptions>;
   /** Throttles dispatch: at most `limit` task starts per `intervalMs`. Defaults to none. */
   rateLimit?: RateLimitOptions;
+  /**
+   * Fair turns and limits per key, for tasks submitted with a `key`: within a priority, keys
+   * take turns round-robin, and a key at its limit is skipped. Defaults to no per-key limit.
+   */
+  keys?: KeysOptions;
   /** While open, dispatch pauses (tasks stay queued). Defaults to none. */
   circuitBreaker?: CircuitBreakerOptions;
   /**

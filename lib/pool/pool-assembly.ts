@@ -1,6 +1,6 @@
-import { Subject, asyncScheduler, type Observable } from 'rxjs';
+import { Subject, asyncScheduler, isObservable, type Observable } from 'rxjs';
 import type { Logger } from 'pino';
-import { PriorityChannel } from '../channel/priority-channel';
+import { KeyedChannel } from '../channel/keyed-channel';
 import { createLogger } from '../logging/logger';
 import { MetricsRecorder } from '../metrics/metrics-recorder';
 import { CircuitBreaker } from '../resilience/circuit-breaker';
@@ -71,8 +71,13 @@ export function assemblePool<I, O>(
     : undefined;
   const engine = new PoolEngine<I, O>({
     // Tasks carry their own queuedAt (set on acceptance and on requeue): one clock read fewer.
+    // Fair turns between keys and weights; a pool whose tasks have neither pays next to
+    // nothing for them (bench/RESULTS.md, K0).
     waiting: (clock) =>
-      new PriorityChannel(options.queue ?? {}, scheduler, { clock, stamp: false }),
+      new KeyedChannel(options.queue ?? {}, options.keys ?? {}, scheduler, {
+        clock,
+        stamp: false,
+      }),
     epoch,
     abortGraceMs: options.abortGraceMs ?? DEFAULTS.abortGraceMs,
     scheduler,
@@ -91,8 +96,11 @@ export function assemblePool<I, O>(
       epoch,
       group: undefined,
       logger,
+      key: undefined,
+      weight: undefined,
     },
     options.retry,
+    () => weightCeiling(options.concurrency, resolved.max, concurrency.limit),
   );
   const results$ = engine.results.asObservable();
 
@@ -175,4 +183,19 @@ export function assemblePool<I, O>(
     if (engine.events.wants(kind)) engine.events.next({ type }, kind);
   };
   return { engine, logger, intake, concurrency, sampling, shutdown, breaker, results$, closed$ };
+}
+
+/**
+ * The heaviest weight a task may have: the limit in force for a fixed number (it may change by
+ * setConcurrency, not beyond what it is), `concurrency.max` for a range, no ceiling for an
+ * Observable limit (any value may come).
+ */
+function weightCeiling(
+  concurrency: WorkerPoolOptions['concurrency'],
+  rangeMax: number,
+  limitInForce: number,
+): { max: number; name: string } {
+  if (isObservable(concurrency)) return { max: Infinity, name: 'concurrency' };
+  if (typeof concurrency === 'object') return { max: rangeMax, name: 'concurrency.max' };
+  return { max: limitInForce, name: 'concurrency' };
 }

@@ -1,5 +1,5 @@
 import { BehaviorSubject, Observable, isObservable, last, type Subscriber } from 'rxjs';
-import type { Scheduler } from '../channel/scheduler';
+import type { KeyedScheduler } from '../channel/scheduler';
 import { QueueFullError } from '../errors/queue-full-error';
 import { TaskCancelledError, type CancelReason } from '../errors/task-cancelled-error';
 import { TaskTimeoutError } from '../errors/task-timeout-error';
@@ -27,7 +27,7 @@ import type { EngineConfig } from './engine-config';
 import type { Instruments } from './instrumentation';
 import { RunningList } from './running-list';
 import { HotStream } from '../merge/hot-stream';
-import { EVENT_KIND, type PoolEvent } from './pool-events';
+import { EVENT_KIND, withKey, type PoolEvent } from './pool-events';
 import { Attempt, Outcome, PoolTask, TaskState } from './pool-task';
 
 /**
@@ -36,7 +36,7 @@ import { Attempt, Outcome, PoolTask, TaskState } from './pool-task';
  */
 export class PoolEngine<I, O> {
   /** The waiting tasks, behind the scheduling contract. */
-  readonly channel: Scheduler<PoolTask<I, O>>;
+  readonly channel: KeyedScheduler<PoolTask<I, O>>;
   readonly results = new HotStream<TaskResult<I, O>>();
   readonly events = new HotStream<PoolEvent>();
   /** The effective dispatch limit (0 while paused or while the breaker is open). */
@@ -167,7 +167,10 @@ export class PoolEngine<I, O> {
       this.#watchers.watch(signal, task);
     }
     if (this.events.wants(QUEUED))
-      this.events.next({ type: 'queued', taskId: task.id, priority: task.priority }, QUEUED);
+      this.events.next(
+        withKey({ type: 'queued' as const, taskId: task.id, priority: task.priority }, task.key),
+        QUEUED,
+      );
     // A task that starts at once starts at the instant it was accepted: one clock read fewer.
     const outer = this.#instant;
     this.#instant = task.queuedAt;
@@ -393,7 +396,7 @@ export class PoolEngine<I, O> {
     const outer = this.#instant;
     this.#instant = now;
     try {
-      this.#control.release();
+      this.#control.release(attempt.task);
     } finally {
       this.#instant = outer;
     }
@@ -459,6 +462,10 @@ export class PoolEngine<I, O> {
   ): void {
     task.state = TaskState.Done;
     this.live.delete(task);
+    // Before its slots are released: the key's line is still there to count it.
+    if (task.key !== undefined && (status === 'succeeded' || status === 'failed')) {
+      this.channel.countOutcome(task, status === 'succeeded');
+    }
     if (task.settings.signal !== undefined) this.#watchers.unwatch(task.settings.signal, task);
     endTask(
       task,

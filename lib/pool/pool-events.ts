@@ -36,6 +36,14 @@ export type PoolEventType =
 export interface TaskEventBase {
   taskId: string;
   priority: Priority;
+  /** The task's fairness key; absent when it has none. */
+  key?: string;
+}
+
+/** `event` with the task's key when it has one (no `key` field otherwise). */
+export function withKey<T extends TaskEventBase>(event: T, key: string | undefined): T {
+  if (key !== undefined) event.key = key;
+  return event;
 }
 
 /**

@@ -84,6 +84,8 @@ export class PoolSampling<I, O> {
     );
     const threads = lifecycle?.threadMetrics?.();
     if (threads !== undefined) snapshot.threads = threads;
+    const keys = engine.channel.keyMetrics();
+    if (keys !== undefined) snapshot.keys = keys;
     return snapshot;
   }
 

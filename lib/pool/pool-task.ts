@@ -56,6 +56,9 @@ export interface TaskSettings<I, O> {
   readonly group: StreamGroup<I, O> | undefined;
   /** Parent of the child loggers handlers get as `ctx.logger`. */
   readonly logger: Logger;
+  /** The fairness key and weight of the tasks that share these settings (see TaskOptions). */
+  readonly key: string | undefined;
+  readonly weight: number | undefined;
 }
 
 /** The tasks of one `process()` subscription. */
@@ -165,6 +168,15 @@ export class PoolTask<I, O> implements Task<I>, ChannelEntry {
     return this.settings.group;
   }
 
+  /** Its fairness key (kept in its settings: a task without one pays no field for it). */
+  get key(): string | undefined {
+    return this.settings.key;
+  }
+
+  get weight(): number | undefined {
+    return this.settings.weight;
+  }
+
   /** Generated ids become strings on first read: most tasks never have theirs read. */
   get id(): string {
     const ref = this.ref;
@@ -177,11 +189,14 @@ export class PoolTask<I, O> implements Task<I>, ChannelEntry {
 
   /** The public view: what a report or a log should persist. */
   toJSON(): Task<I> {
+    const { key, weight } = this.settings;
     return {
       id: this.id,
       input: this.input,
       priority: this.priority,
       submittedAt: this.submittedAt,
+      ...(key === undefined ? {} : { key }),
+      ...(weight === undefined ? {} : { weight }),
     };
   }
 

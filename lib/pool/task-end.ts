@@ -1,7 +1,7 @@
 import type { HotStream } from '../merge/hot-stream';
 import type { MetricsRecorder } from '../metrics/metrics-recorder';
 import type { TaskResult, TaskStatus } from '../task/task';
-import { EVENT_KIND, type PoolEvent } from './pool-events';
+import { EVENT_KIND, withKey, type PoolEvent, type TaskEventBase } from './pool-events';
 import type { Instruments } from './instrumentation';
 import { Rejection, type PoolTask } from './pool-task';
 
@@ -68,13 +68,16 @@ export function endTask<I, O>(
   }
   if (events.wants(kind)) {
     events.next(
-      {
-        type: status,
-        taskId: task.id,
-        priority: task.priority,
-        attempt: last === undefined ? 0 : last.attempt,
-        error,
-      } as PoolEvent,
+      withKey(
+        {
+          type: status,
+          taskId: task.id,
+          priority: task.priority,
+          attempt: last === undefined ? 0 : last.attempt,
+          error,
+        } as PoolEvent & TaskEventBase,
+        task.key,
+      ),
       kind,
     );
   }

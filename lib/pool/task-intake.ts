@@ -8,6 +8,7 @@ import type { RetryOptions } from '../retry/retry-options';
 import { DEFAULT_RETRY, resolveRetry } from '../retry/retry-policy';
 import { Priority, toPriority } from '../task/priority';
 import type { Handler, TaskContext, TaskResult } from '../task/task';
+import { checkKey, checkWeight } from '../task/placement';
 import { PROCESS_OPTION_KEYS, TASK_OPTION_KEYS, checkTaskOptionKeys } from './check-options';
 import type { PoolEngine } from './pool-engine';
 import { PoolTask, StreamGroup, type TaskSettings } from './pool-task';
@@ -30,6 +31,8 @@ export class TaskIntake<I, O> {
     /** The pool's settings, shared by every task that brings none of its own. */
     readonly defaults: TaskSettings<I, O>,
     private readonly poolRetry: Partial<RetryOptions> | undefined,
+    /** The most slots the limit can offer a task, and the option that says so. */
+    private readonly weightCeiling: () => { max: number; name: string },
   ) {}
 
   /** The live task with this id, caller-given or generated. */
@@ -49,7 +52,9 @@ export class TaskIntake<I, O> {
         (options === undefined ||
           (options.timeoutMs === undefined &&
             options.retry === undefined &&
-            options.signal === undefined))
+            options.signal === undefined &&
+            options.key === undefined &&
+            options.weight === undefined))
           ? this.defaults
           : this.#settings(options ?? {}, handler);
       const priority =
@@ -81,8 +86,18 @@ export class TaskIntake<I, O> {
   /** `process()`: every item of `source$` as a task of one stream group. */
   process(source$: Observable<I>, options: ProcessOptions<I>): Observable<TaskResult<I, O>> {
     checkTaskOptionKeys(options, PROCESS_OPTION_KEYS);
-    const { priority, ...taskOptions } = options;
-    const shared = this.#settings(taskOptions, this.defaults.handler);
+    const { priority, key, weight, ...taskOptions } = options;
+    // A function of the input is asked per item; a value is checked once, here.
+    const keyOf = typeof key === 'function' ? key : undefined;
+    const weightOf = typeof weight === 'function' ? weight : undefined;
+    const shared = this.#settings(
+      {
+        ...taskOptions,
+        key: typeof key === 'function' ? undefined : key,
+        weight: typeof weight === 'function' ? undefined : weight,
+      },
+      this.defaults.handler,
+    );
     const priorityOf = typeof priority === 'function' ? priority : undefined;
     const fixedPriority =
       typeof priority === 'function' ? Priority.NORMAL : toPriority(priority, 'priority');
@@ -111,7 +126,12 @@ export class TaskIntake<I, O> {
           let task: PoolTask<I, O>;
           try {
             const level = priorityOf ? toPriority(priorityOf(input), 'priority') : fixedPriority;
-            task = this.#newTask(input, undefined, level, settings);
+            // Per-item keys and weights: one small settings object per item that has them.
+            const placed =
+              keyOf === undefined && weightOf === undefined
+                ? settings
+                : this.#placed(settings, keyOf?.(input), weightOf?.(input));
+            task = this.#newTask(input, undefined, level, placed);
           } catch (error) {
             subscriber.error(error);
             return;
@@ -163,11 +183,25 @@ export class TaskIntake<I, O> {
     return new PoolTask<I, O>(serial, input, priority, this.engine.now(), settings);
   }
 
+  /** `settings` with an item's own key and weight (from process()'s functions), checked. */
+  #placed(settings: TaskSettings<I, O>, key: unknown, weight: unknown): TaskSettings<I, O> {
+    const ceiling = this.weightCeiling();
+    return {
+      ...settings,
+      key: key === undefined ? settings.key : checkKey(key, 'key'),
+      weight:
+        weight === undefined
+          ? settings.weight
+          : checkWeight(weight, 'weight', ceiling.max, ceiling.name),
+    };
+  }
+
   #settings(
     options: Omit<TaskOptions<I>, 'id' | 'priority'>,
     handler: Handler<I, O> | undefined,
   ): TaskSettings<I, O> {
-    const { timeoutMs, retry, signal } = options;
+    const { timeoutMs, retry, signal, key, weight } = options;
+    const ceiling = this.weightCeiling();
     if (timeoutMs !== undefined) {
       checkDuration(timeoutMs, 'timeoutMs', { exclusiveMin: true, infinite: true });
     }
@@ -182,6 +216,8 @@ export class TaskIntake<I, O> {
         ? resolveRetry(DEFAULT_RETRY, { ...this.poolRetry, ...retry })
         : this.defaults.retry,
       signal,
+      key: checkKey(key, 'key'),
+      weight: checkWeight(weight, 'weight', ceiling.max, ceiling.name),
     };
   }
 }

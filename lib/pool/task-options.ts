@@ -32,6 +32,16 @@ export interface TaskOptions<I> {
   retry?: Partial<RetryOptions>;
   /** Caller-side cancellation: aborting it cancels the task queued, or aborts it running. */
   signal?: AbortSignal;
+  /**
+   * Its fairness and limit group: a tenant, a user, a host. Within a priority, keys take
+   * turns, and `keys` limits each one. Defaults to none (the tasks without a key form one group).
+   */
+  key?: string;
+  /**
+   * The slots its attempts hold (an integer from 1): a task that costs four times as much
+   * holds 4 of the pool's and its key's slots. Defaults to 1.
+   */
+  weight?: number;
 }
 
 /**
@@ -48,6 +58,13 @@ export interface TaskOptions<I> {
  * pool.process(from(files), options).subscribe((result) => console.log(result.status));
  * ```
  */
-export interface ProcessOptions<I> extends Omit<TaskOptions<I>, 'id' | 'priority'> {
+export interface ProcessOptions<I> extends Omit<
+  TaskOptions<I>,
+  'id' | 'priority' | 'key' | 'weight'
+> {
   priority?: PriorityLike | ((input: I) => PriorityLike);
+  /** Each item's key, or a function of the item giving it. */
+  key?: string | ((input: I) => string | undefined);
+  /** Each item's weight, or a function of the item giving it. */
+  weight?: number | ((input: I) => number);
 }

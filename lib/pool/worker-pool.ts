@@ -16,6 +16,9 @@ import { addInstrumentation, type PoolInstrumentation } from './instrumentation'
 import { assemblePool, type PoolHost, type PoolParts } from './pool-assembly';
 import type { ProcessOptions, TaskOptions } from './task-options';
 import { DEFAULTS } from '../config/defaults';
+import { KEY_LIMIT } from '../channel/keyed-channel';
+import { checkNumber } from '../options/check-option';
+import { describeValue } from '../options/describe-value';
 
 const DEFAULT_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 
@@ -210,6 +213,28 @@ export class WorkerPool<I = unknown, O = unknown> {
     this.#parts.concurrency.set(n);
   }
 
+  /**
+   * Sets the limit of one key at run time: the most slots its running attempts hold (an
+   * integer from 1, or `Infinity`); `undefined` returns it to its `keys.limits` entry, else to
+   * `keys.concurrency`. Raising it starts its waiting tasks at once; lowering it lets its
+   * running ones finish. The limit holds while the key is idle.
+   *
+   * ## Example
+   * ```ts
+   * pool.setKeyLimit('tenant-big', 16); // a paying customer gets more
+   * pool.setKeyLimit('tenant-noisy', 1); // one that misbehaves gets less
+   * pool.setKeyLimit('tenant-big', undefined); // back to the configured limit
+   * ```
+   */
+  setKeyLimit(key: string, limit: number | undefined): void {
+    if (typeof key !== 'string') {
+      throw new TypeError(`Expected \`key\` to be a string, got ${describeValue(key)}`);
+    }
+    if (limit !== undefined) checkNumber(limit, 'limit', KEY_LIMIT);
+    this.#engine.channel.setKeyLimit(key, limit);
+    this.#engine.pump();
+  }
+
   /** Lets the autoscaler move the limit again after `setConcurrency()`. */
   resumeAutoscale(): void {
     this.#parts.concurrency.resumeAutoscale();
@@ -247,9 +272,9 @@ export class WorkerPool<I = unknown, O = unknown> {
     return this.#engine.size;
   }
 
-  /** Attempts running now (holding a slot). O(1). */
+  /** Attempts running now (each holding its weight in slots). O(1). */
   get pending(): number {
-    return this.#engine.active;
+    return this.#engine.running.size;
   }
 
   /**

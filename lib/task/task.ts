@@ -22,6 +22,10 @@ export interface Task<I> {
   readonly priority: Priority;
   /** When the pool accepted it, in the pool scheduler's milliseconds. */
   readonly submittedAt: number;
+  /** Its fairness key, when it was given one. */
+  readonly key?: string;
+  /** The slots its attempts hold, when it was given a weight (1 otherwise). */
+  readonly weight?: number;
 }
 
 /**

@@ -22,6 +22,7 @@ describe('config/defaults', () => {
       shutdownTimeoutMs: schema.shutdown.timeoutMs,
       cleanupTimeoutMs: schema.shutdown.cleanupTimeoutMs,
       loggingLevel: schema.logging.level,
+      keysMaxTracked: 100,
     });
   });
 

@@ -7,13 +7,13 @@ import { Priority } from '../../lib/task/priority';
 
 interface Job extends ChannelEntry {
   name: string;
-  /** Slots the job needs; the scheduler below refuses it while fewer are free. */
-  slots: number;
+  /** Slots the job holds; the scheduler below refuses it while fewer are free. */
+  weight: number;
 }
 
-const job = (name: string, slots = 1): Job => ({
+const job = (name: string, weight = 1): Job => ({
   name,
-  slots,
+  weight,
   priority: Priority.NORMAL,
   queuedAt: 0,
 });
@@ -28,7 +28,7 @@ class RecordingScheduler extends PriorityChannel<Job> implements Scheduler<Job> 
   override next(freeSlots: number): Job | undefined {
     this.asked.push(freeSlots);
     const head = this.find(() => true);
-    if (head === undefined || head.slots > freeSlots) return undefined;
+    if (head === undefined || head.weight > freeSlots) return undefined;
     return this.poll();
   }
 }
@@ -44,7 +44,7 @@ function runMerge(waiting: Scheduler<Job>, limit: number) {
       scheduler: asyncScheduler,
       start: (entry, _subscriber, finish) => {
         started.push(entry.name);
-        done.set(entry.name, finish);
+        done.set(entry.name, () => finish(entry));
       },
       overflow: () => expect.fail('nothing overflows an unbounded channel'),
     }),
@@ -80,9 +80,10 @@ describe('merge/priority-merge-internals', () => {
     merge.finish('light-1');
     expect(merge.started).to.deep.equal(['light-1', 'light-2']);
     merge.finish('light-2');
-    // (The merge counts one slot per running entry today; counting weights comes with keys
-    // and weights, so only the first start after the heavy one is asserted here.)
-    expect(merge.started.slice(0, 3)).to.deep.equal(['light-1', 'light-2', 'heavy']);
+    // It holds all four slots while it runs: the light ones wait for it.
+    expect(merge.started).to.deep.equal(['light-1', 'light-2', 'heavy']);
+    merge.finish('heavy');
+    expect(merge.started).to.deep.equal(['light-1', 'light-2', 'heavy', 'light-3', 'light-4']);
     merge.subscription.unsubscribe();
   });
 
@@ -96,7 +97,7 @@ describe('merge/priority-merge-internals', () => {
         channel: waiting,
         limit$: new BehaviorSubject(1),
         scheduler: asyncScheduler,
-        start: (_entry, _subscriber, finish) => void finishes.push(finish),
+        start: (entry, _subscriber, finish) => void finishes.push(() => finish(entry)),
         overflow: () => undefined,
       }),
     ).subscribe({ complete: () => (completed = true) });

@@ -181,4 +181,75 @@ describe('priorityMerge', () => {
     // delay keeps the import used in a real pipeline
     expect(typeof delay).to.equal('function');
   });
+
+  describe('keys and weights', () => {
+    /** Tenant and weight by letter: a, b, d are tenant A's; c is B's; h weighs 4. */
+    const tenant: Record<string, string> = {
+      a: 'A',
+      b: 'A',
+      c: 'B',
+      d: 'A',
+      h: 'A',
+      l: 'B',
+      m: 'B',
+    };
+    const weights: Record<string, number> = { h: 4 };
+
+    it('keys take turns within a priority (round-robin), arrival order within a key', () => {
+      newScheduler().run(({ cold, expectObservable }) => {
+        const project = (v: string) => cold('--(v|)', { v });
+        const result = cold('(abcd|)').pipe(
+          priorityMerge(project, { concurrency: 1, key: (v) => tenant[v] }),
+        );
+        // a (A) first, then B's c before A's b and d.
+        expectObservable(result).toBe('--a-c-b-(d|)');
+      });
+    });
+
+    it('a key at its limit is skipped, never blocking other keys', () => {
+      newScheduler().run(({ cold, expectObservable }) => {
+        const project = (v: string) => cold('----(v|)', { v });
+        const result = cold('(abdc|)').pipe(
+          priorityMerge(project, {
+            concurrency: 3,
+            key: (v) => tenant[v],
+            keys: { concurrency: 1 },
+          }),
+        );
+        // A runs one at a time; B's c starts at once beside a.
+        expectObservable(result).toBe('----(ac)b---(d|)');
+      });
+    });
+
+    it('a value holds its weight; a heavy one reserves the slots it waits for', () => {
+      newScheduler().run(({ cold, expectObservable }) => {
+        const project = (v: string) => cold('---(v|)', { v });
+        const result = cold('(lhm|)').pipe(
+          priorityMerge(project, { concurrency: 4, weight: (v) => weights[v] ?? 1 }),
+        );
+        // h needs all four slots: m, behind it, does not start beside l.
+        expectObservable(result).toBe('---l--h--(m|)');
+      });
+    });
+
+    it('a weight above a fixed concurrency, or a bad key, errors the stream', () => {
+      newScheduler().run(({ cold, expectObservable }) => {
+        const project = (v: string) => cold('-(v|)', { v });
+        expectObservable(
+          cold('h').pipe(
+            priorityMerge(project, { concurrency: 2, weight: (v) => weights[v] ?? 1 }),
+          ),
+        ).toBe(
+          '#',
+          undefined,
+          new RangeError(
+            '`weight` 4 is above `concurrency` 2: a task that heavy could never start',
+          ),
+        );
+        expectObservable(
+          cold('a').pipe(priorityMerge(project, { concurrency: 2, key: () => 7 as never })),
+        ).toBe('#', undefined, new TypeError('Expected `key` to be a string, got `7` (number)'));
+      });
+    });
+  });
 });
