@@ -84,54 +84,79 @@ export class Instruments<I, O> {
     return this.#list;
   }
 
+  // Each hook is called in its own try/catch, with no closure made per call: these run for
+  // every task of an instrumented pool.
+
   accepted(task: Task<I>): void {
-    for (const one of this.#list) this.#call('accepted', () => one.accepted?.(task));
+    for (const one of this.#list) {
+      if (one.accepted === undefined) continue;
+      try {
+        one.accepted(task);
+      } catch (error) {
+        this.#threw('accepted', error);
+      }
+    }
   }
 
   /** Runs `run` inside every `attempt` wrapper; a wrapper's throw fails the attempt. */
   runAttempt<R>(task: Task<I>, attempt: number, run: () => R): R {
-    let wrapped = run;
-    for (let i = this.#list.length - 1; i >= 0; i--) {
-      const hook = this.#list[i].attempt;
-      if (hook === undefined) continue;
-      const inner = wrapped;
-      const one = this.#list[i];
-      wrapped = () => {
-        let calls = 0;
-        const result = hook.call<PoolInstrumentation<I, O>, [Task<I>, number, () => R], R>(
-          one,
-          task,
-          attempt,
-          () => {
-            calls++;
-            return inner();
-          },
-        );
-        if (calls !== 1) {
-          throw new TypeError(
-            `Expected an instrumentation's attempt() to call run() once, synchronously; it called it ${calls} times`,
-          );
-        }
-        return result;
-      };
+    return this.#wrapFrom(0, task, attempt, run);
+  }
+
+  /** `run` inside the `attempt` wrappers from index `i` on, the first outermost. */
+  #wrapFrom<R>(i: number, task: Task<I>, attempt: number, run: () => R): R {
+    const list = this.#list;
+    while (i < list.length && list[i].attempt === undefined) i++;
+    if (i === list.length) return run();
+    const one = list[i];
+    let calls = 0;
+    const result = (one.attempt as NonNullable<PoolInstrumentation<I, O>['attempt']>).call<
+      PoolInstrumentation<I, O>,
+      [Task<I>, number, () => R],
+      R
+    >(one, task, attempt, () => {
+      calls++;
+      return this.#wrapFrom(i + 1, task, attempt, run);
+    });
+    if (calls !== 1) {
+      throw new TypeError(
+        `Expected an instrumentation's attempt() to call run() once, synchronously; it called it ${calls} times`,
+      );
     }
-    return wrapped();
+    return result;
   }
 
   attemptEnded(task: Task<I>, attempt: number, outcome: AttemptOutcome, error?: Error): void {
     for (const one of this.#list) {
-      this.#call('attemptEnded', () => one.attemptEnded?.(task, attempt, outcome, error));
+      if (one.attemptEnded === undefined) continue;
+      try {
+        one.attemptEnded(task, attempt, outcome, error);
+      } catch (thrown) {
+        this.#threw('attemptEnded', thrown);
+      }
     }
   }
 
   retrying(task: Task<I>, attempt: number, delayMs: number, error: Error): void {
     for (const one of this.#list) {
-      this.#call('retrying', () => one.retrying?.(task, attempt, delayMs, error));
+      if (one.retrying === undefined) continue;
+      try {
+        one.retrying(task, attempt, delayMs, error);
+      } catch (thrown) {
+        this.#threw('retrying', thrown);
+      }
     }
   }
 
   ended(result: TaskResult<I, O>): void {
-    for (const one of this.#list) this.#call('ended', () => one.ended?.(result));
+    for (const one of this.#list) {
+      if (one.ended === undefined) continue;
+      try {
+        one.ended(result);
+      } catch (error) {
+        this.#threw('ended', error);
+      }
+    }
   }
 
   traceparent(task: Task<I>, attempt: number): string | undefined {
@@ -141,21 +166,14 @@ export class Instruments<I, O> {
         const header = one.traceparent(task, attempt);
         if (header !== undefined) return header;
       } catch (error) {
-        this.logger.error(
-          { err: error, hook: 'traceparent' },
-          'an instrumentation hook threw; the pool goes on',
-        );
+        this.#threw('traceparent', error);
       }
     }
     return undefined;
   }
 
-  #call(hook: string, call: () => void): void {
-    try {
-      call();
-    } catch (error) {
-      this.logger.error({ err: error, hook }, 'an instrumentation hook threw; the pool goes on');
-    }
+  #threw(hook: string, error: unknown): void {
+    this.logger.error({ err: error, hook }, 'an instrumentation hook threw; the pool goes on');
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Context, Span, Tracer } from '@opentelemetry/api';
+import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import {
   formatTraceparent,
   priorityName,
@@ -28,6 +28,8 @@ interface TaskSpans {
   span: Span;
   context: Context;
   attempt: Span | undefined;
+  /** False when the SDK samples the task out: no attempt spans, no events, just the context. */
+  recording: boolean;
 }
 
 /**
@@ -56,8 +58,10 @@ export function withTracing<I, O>(
 ): WorkerPool<I, O> {
   const api = loadApi();
   const tracer = options.tracer ?? api.trace.getTracer('rxjs-worker-pool', version());
-  // Keyed by the task object: every hook of one task receives the same one.
-  const spans = new WeakMap<Task<I>, TaskSpans>();
+  // Keyed by the task object: every hook of one task receives the same one. A Map, not a
+  // WeakMap: every accepted task ends (and is deleted) exactly once, and a WeakMap's
+  // ephemerons cost every garbage collection.
+  const spans = new Map<Task<I>, TaskSpans>();
   const failed = (span: Span, error: Error | undefined): void => {
     span.setStatus({ code: api.SpanStatusCode.ERROR, message: error?.message });
     if (error !== undefined) span.recordException(error);
@@ -65,22 +69,29 @@ export function withTracing<I, O>(
   const instrumentation: PoolInstrumentation<I, O> = {
     accepted(task) {
       const parent = api.context.active();
-      const span = tracer.startSpan(
-        'task',
-        {
-          attributes: {
-            'worker_pool.task.id': task.id,
-            'worker_pool.task.priority': priorityName(task.priority),
-          },
-        },
-        parent,
-      );
-      span.addEvent('queued');
-      spans.set(task, { span, context: api.trace.setSpan(parent, span), attempt: undefined });
+      const attributes: Attributes = {
+        'worker_pool.task.id': task.id,
+        'worker_pool.task.priority': priorityName(task.priority),
+      };
+      const { key, weight } = task;
+      if (key !== undefined) attributes['worker_pool.task.key'] = key;
+      if (weight !== undefined) attributes['worker_pool.task.weight'] = weight;
+      const span = tracer.startSpan('task', { attributes }, parent);
+      const recording = span.isRecording();
+      if (recording) span.addEvent('queued');
+      spans.set(task, {
+        span,
+        context: api.trace.setSpan(parent, span),
+        attempt: undefined,
+        recording,
+      });
     },
     attempt(task, attempt, run) {
       const entry = spans.get(task);
       if (entry === undefined) return run();
+      // Sampled out: the handler still runs in the task's (non-recording) context, so what it
+      // traces follows the same decision, but no span is made per attempt.
+      if (!entry.recording) return api.context.with(entry.context, run);
       entry.span.addEvent('started', { 'worker_pool.attempt': attempt });
       const span = tracer.startSpan(
         'attempt',
@@ -99,10 +110,15 @@ export function withTracing<I, O>(
       entry.attempt = undefined;
     },
     retrying(task, _attempt, delayMs) {
-      spans.get(task)?.span.addEvent('retrying', { 'worker_pool.retry.delay_ms': delayMs });
+      const entry = spans.get(task);
+      if (entry?.recording) {
+        entry.span.addEvent('retrying', { 'worker_pool.retry.delay_ms': delayMs });
+      }
     },
     traceparent(task) {
-      const span = spans.get(task)?.attempt;
+      const entry = spans.get(task);
+      // The attempt's span, or the task's when sampled out (its flags say "not sampled").
+      const span = entry?.attempt ?? entry?.span;
       return span === undefined ? undefined : formatTraceparent(span.spanContext());
     },
     ended(result) {
@@ -110,6 +126,10 @@ export function withTracing<I, O>(
       if (entry === undefined) return;
       spans.delete(result.task);
       const { span } = entry;
+      if (!entry.recording) {
+        span.end();
+        return;
+      }
       span.setAttributes({
         'worker_pool.task.status': result.status,
         'worker_pool.task.attempts': result.attempts,
