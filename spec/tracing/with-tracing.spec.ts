@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
+  AlwaysOffSampler,
   BasicTracerProvider,
   InMemorySpanExporter,
   SimpleSpanProcessor,
@@ -167,6 +168,41 @@ describe('tracing/with-tracing (OpenTelemetry SDK)', () => {
     await untraced.submit('b');
     expect(seen[1]).to.equal(undefined);
     await untraced.shutdown();
+  });
+
+  it('the task span carries the key and weight; a sampled-out task makes no attempt span', async () => {
+    const pool = withTracing(
+      new WorkerPool<string, string | undefined>({
+        logger: silent,
+        concurrency: 2,
+        handler: (_input, ctx) => ctx.traceparent,
+      }),
+      { tracer },
+    );
+    await pool.submit('a', { key: 'tenant-1', weight: 2 });
+    const [task] = named('task');
+    expect(task.attributes).to.include({
+      'worker_pool.task.key': 'tenant-1',
+      'worker_pool.task.weight': 2,
+    });
+    await pool.shutdown();
+    exporter.reset();
+
+    const sampledOut = new BasicTracerProvider({
+      sampler: new AlwaysOffSampler(),
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+    }).getTracer('off');
+    const quiet = withTracing(
+      new WorkerPool<string, string | undefined>({
+        logger: silent,
+        handler: (_input, ctx) => ctx.traceparent,
+      }),
+      { tracer: sampledOut },
+    );
+    // The trace still travels (flags 00: not sampled), but nothing is recorded.
+    expect(await quiet.submit('b')).to.match(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+    expect(exporter.getFinishedSpans()).to.deep.equal([]);
+    await quiet.shutdown();
   });
 
   describe('across a worker thread', () => {
