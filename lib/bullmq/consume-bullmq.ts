@@ -52,6 +52,16 @@ export interface ConsumeBullMQOptions {
   unsubscribeTimeoutMs?: number;
   /** Logs Redis and BullMQ errors. Defaults to a warn-level logger on stderr. */
   logger?: Logger;
+  /**
+   * The fairness key of a job's task (a tenant, a host): the pool's `keys` limits hold within
+   * this consumer process. Defaults to none.
+   */
+  keyOf?: (job: Job) => string | undefined;
+  /**
+   * The weight of a job's task (slots it holds). The jobs this process fetches count their
+   * weights against the pool's limit. Defaults to 1.
+   */
+  weightOf?: (job: Job) => number;
 }
 
 /**
@@ -74,6 +84,8 @@ interface Held<I, O> {
   /** The pool's promise for the task (set right after the entry): every delivery awaits it. */
   outcome: Promise<O> | undefined;
   result: TaskResult<I, O> | undefined;
+  /** The task's weight: a heavy job counts against the fetch bound. */
+  weight: number;
 }
 
 /**
@@ -94,6 +106,9 @@ interface Held<I, O> {
  * - **At least once.** A process that dies (SIGKILL) leaves its jobs locked; the stalled check
  *   (every `lockDurationMs / 2`) of any consumer returns them to waiting within
  *   2 × `lockDurationMs`. A job may so run twice: handlers must be idempotent.
+ * - **Keys and weights.** `keyOf(job)` and `weightOf(job)` give each task its fairness key and
+ *   weight; key limits hold within this process, and the jobs it holds count their weights
+ *   against its fetch bound.
  * - **Tracing.** A job that carries a trace context (BullMQ's own `telemetry`, or the CLI's
  *   `enqueue --trace`) is submitted inside it: with `withTracing` on the pool, the task span
  *   continues the producer's trace.
@@ -131,6 +146,10 @@ export function consumeBullMQ<I, O>(
       // Not ended yet: the event is about an earlier delivery; the task's own is still to come.
       if (entry === undefined || entry.result === undefined) return;
       held.delete(id);
+      if (entry.weight > 1) {
+        extraWeight -= entry.weight - 1;
+        fetchBound();
+      }
       const result = entry.result;
       // The task succeeded but BullMQ could not complete the job (a value JSON cannot hold,
       // a lost lock): the job is failed in Redis, and the result says what Redis says.
@@ -145,6 +164,61 @@ export function consumeBullMQ<I, O>(
       } else subscriber.next(result);
     };
 
+    /** Jobs held, weighing more than 1 slot each, beyond that one slot: the fetch bound counts them. */
+    let extraWeight = 0;
+    let limitInForce = 1;
+    const fetchBound = (): void => {
+      if (!worker.closing) worker.concurrency = Math.max(1, heldLimit(limitInForce) - extraWeight);
+    };
+    const submitJob = (job: Job<I, O>, id: string, entry: Held<I, O>): Promise<O> => {
+      let key: string | undefined;
+      let weight: number | undefined;
+      try {
+        key = settings.keyOf?.(job);
+        weight = settings.weightOf?.(job);
+      } catch (error) {
+        return refused(job, id, entry, error);
+      }
+      if (typeof weight === 'number' && weight > 1) {
+        entry.weight = weight;
+        extraWeight += weight - 1;
+        fetchBound();
+      }
+      const outcome = pool.submit(job.data, {
+        id,
+        priority: fromBullMQPriority(job.opts.priority),
+        ...(key === undefined ? {} : { key }),
+        ...(weight === undefined ? {} : { weight }),
+      });
+      // Neither live nor ended: the pool refused it (a bad key or weight, a full queue).
+      if (entry.result === undefined && pool.taskState(id) === undefined) {
+        return outcome.catch((error: unknown) => refused(job, id, entry, error));
+      }
+      return outcome;
+    };
+    /**
+     * A job the pool never accepted still gets its one result: failed, with the refusal as its
+     * error, emitted once BullMQ has failed the job.
+     */
+    const refused = (job: Job<I, O>, id: string, entry: Held<I, O>, error: unknown): Promise<O> => {
+      const reason = error instanceof Error ? error : new Error(String(error));
+      entry.result = {
+        task: {
+          id,
+          input: job.data,
+          priority: fromBullMQPriority(job.opts.priority),
+          submittedAt: Date.now(),
+        },
+        status: 'failed',
+        error: reason,
+        errors: [reason],
+        attempts: 0,
+        waitMs: 0,
+        runMs: 0,
+      } as TaskResult<I, O>;
+      return Promise.reject(reason);
+    };
+
     // Two parameters, not three: BullMQ makes an AbortController per job for a processor that
     // takes a signal, and the pool would watch each one. Only `worker.cancelJob` fires it, and
     // this Worker is private to the consumer: tasks are cancelled through the pool.
@@ -153,12 +227,11 @@ export function consumeBullMQ<I, O>(
       let entry = held.get(id);
       if (entry === undefined) {
         // Held before the submit: a handler that returns at once ends its task inside it.
-        const fresh: Held<I, O> = { outcome: undefined, result: undefined };
+        const fresh: Held<I, O> = { outcome: undefined, result: undefined, weight: 1 };
         held.set(id, fresh);
         // In the producer's trace, when the job carries one: a traced pool's task continues it.
-        fresh.outcome = inProducerTrace(job, () =>
-          pool.submit(job.data, { id, priority: fromBullMQPriority(job.opts.priority) }),
-        );
+        // A keyOf or weightOf that throws, or gives what submit refuses, fails the job.
+        fresh.outcome = inProducerTrace(job, () => submitJob(job, id, fresh));
         entry = fresh;
       }
       // Otherwise the job came back while its task still runs, or after its outcome could not
@@ -205,7 +278,8 @@ export function consumeBullMQ<I, O>(
     });
     // Fetch as much as the pool can run, plus the prefetch, following the limit.
     const limits = pool.concurrency$.subscribe((limit) => {
-      if (!worker.closing) worker.concurrency = heldLimit(limit);
+      limitInForce = limit;
+      fetchBound();
     });
 
     const close = (): Promise<void> => {
@@ -281,6 +355,8 @@ interface ConsumerSettings {
   prefix: string | undefined;
   unsubscribeTimeoutMs: number | undefined;
   logger: Logger | undefined;
+  keyOf: ((job: Job) => string | undefined) | undefined;
+  weightOf: ((job: Job) => number) | undefined;
 }
 
 /**
@@ -298,6 +374,8 @@ const CONSUMER_OPTIONS_SCHEMA = {
     prefix: { type: 'string', minLength: 1 },
     unsubscribeTimeoutMs: { type: 'number', minimum: 0, maximum: MAX_TIMER_MS },
     logger: {},
+    keyOf: {},
+    weightOf: {},
   },
 } as const;
 
@@ -340,6 +418,12 @@ function checkConsumerOptions(options: ConsumeBullMQOptions): ConsumerSettings {
       message: `must be a pino logger, got ${describeValue(options.logger)}`,
     });
   }
+  for (const name of ['keyOf', 'weightOf'] as const) {
+    const fn = options[name];
+    if (fn !== undefined && typeof fn !== 'function') {
+      problems.push({ path: name, message: `must be a function, got ${describeValue(fn)}` });
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems, 'consumeBullMQ');
   return {
     queueName,
@@ -349,6 +433,8 @@ function checkConsumerOptions(options: ConsumeBullMQOptions): ConsumerSettings {
     prefix: options.prefix,
     unsubscribeTimeoutMs: options.unsubscribeTimeoutMs,
     logger: options.logger,
+    keyOf: options.keyOf,
+    weightOf: options.weightOf,
   };
 }
 

@@ -168,6 +168,63 @@ describe('consumeBullMQ against a real Redis', function () {
     await pool.shutdown();
   });
 
+  it('keyOf and weightOf give each task its key and weight: key limits hold in the process', async () => {
+    const { name, queue } = newQueue();
+    const running = new Map<string, number>();
+    let most = 0;
+    const pool = track(
+      new WorkerPool<{ tenant: string; n: number }, number>({
+        logger: silent,
+        concurrency: 4,
+        keys: { concurrency: 1 },
+        handler: async ({ tenant, n }) => {
+          running.set(tenant, (running.get(tenant) ?? 0) + 1);
+          most = Math.max(most, running.get(tenant) ?? 0);
+          await Promise.resolve();
+          running.set(tenant, (running.get(tenant) ?? 0) - 1);
+          return n;
+        },
+      }),
+    );
+    await queue.addBulk(
+      [1, 2, 3, 4, 5, 6].map((n) => ({
+        name: 'job',
+        data: { tenant: n % 3 === 0 ? 'b' : 'a', n },
+        opts: { jobId: `k${n}` },
+      })),
+    );
+    const results = await lastValueFrom(
+      consumeBullMQ(pool, {
+        queueName: name,
+        connection: connection(),
+        keyOf: (job) => (job.data as { tenant: string }).tenant,
+        weightOf: (job) => ((job.data as { n: number }).n === 6 ? 2 : 1),
+      }).pipe(take(6), toArray()),
+    );
+    expect(results.every((r) => r.status === 'succeeded')).to.equal(true);
+    expect(most).to.equal(1); // one task per tenant at a time
+    const six = results.find((r) => r.task.id === 'k6');
+    expect(six?.task).to.deep.include({ key: 'b', weight: 2 });
+    await pool.shutdown();
+  });
+
+  it('a keyOf that throws, or a weight the pool refuses, fails the job with that error', async () => {
+    const { name, queue } = newQueue();
+    const pool = track(
+      new WorkerPool<string, string>({ logger: silent, concurrency: 2, handler: (x) => x }),
+    );
+    await queue.add('job', 'heavy', { jobId: 'w' });
+    const [result] = await lastValueFrom(
+      consumeBullMQ(pool, { queueName: name, connection: connection(), weightOf: () => 3 }).pipe(
+        take(1),
+        toArray(),
+      ),
+    );
+    expect(result.status).to.equal('failed');
+    expect((await queue.getJob('w'))?.failedReason).to.match(/`weight` 3 is above `concurrency` 2/);
+    await pool.shutdown();
+  });
+
   it('fails the job with the error after the pool retries; BullMQ attempts redeliver it', async () => {
     const { name, queue } = newQueue();
     let calls = 0;
