@@ -61,7 +61,7 @@ export interface ConsumeBullMQOptions {
    * The weight of a job's task (slots it holds). The jobs this process fetches count their
    * weights against the pool's limit. Defaults to 1.
    */
-  weightOf?: (job: Job) => number;
+  weightOf?: (job: Job) => number | undefined;
 }
 
 /**
@@ -356,7 +356,7 @@ interface ConsumerSettings {
   unsubscribeTimeoutMs: number | undefined;
   logger: Logger | undefined;
   keyOf: ((job: Job) => string | undefined) | undefined;
-  weightOf: ((job: Job) => number) | undefined;
+  weightOf: ((job: Job) => number | undefined) | undefined;
 }
 
 /**

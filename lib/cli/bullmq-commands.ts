@@ -2,6 +2,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Span } from '@opentelemetry/api';
+import type { Job } from 'bullmq';
 import { consumeBullMQ, toBullMQPriority } from '../bullmq';
 import { onSignals } from '../index';
 import { buildPool, type CommandIo, type PoolFlags } from './run-command';
@@ -52,6 +53,9 @@ export async function workerCommand(flags: WorkerFlags, io: CommandIo): Promise<
       ...(flags.lockDuration === undefined ? {} : { lockDurationMs: flags.lockDuration }),
       // A Redis outage: one plain line per kind of error, not a JSON stack every second.
       logger: redisNoticeLogger((line) => progress.note(line)),
+      // The "key" and "weight" of the line `enqueue` read.
+      keyOf: (job) => placementOf(job)?.key,
+      weightOf: (job) => placementOf(job)?.weight,
     }).subscribe({
       next: (result) => {
         if (result.status === 'succeeded') done++;
@@ -159,8 +163,12 @@ export async function enqueueCommand(flags: EnqueueFlags, io: CommandIo): Promis
         io.stderr.write(`line ${lineNumber}: ${parsed.reason}\n`);
         continue;
       }
-      const { id, input: data, priority } = parsed.task;
+      const { id, input: data, priority, key, weight } = parsed.task;
       const opts = { jobId: id, priority: toBullMQPriority(priority) };
+      // BullMQ keeps job options it does not know: the worker reads these back.
+      if (key !== undefined || weight !== undefined) {
+        Object.assign(opts, { [PLACEMENT_OPTION]: { key, weight } });
+      }
       if (tracing !== undefined) {
         const { span, telemetry } = producerSpan(tracing, flags.queue, id);
         spans.push(span);
@@ -179,6 +187,15 @@ export async function enqueueCommand(flags: EnqueueFlags, io: CommandIo): Promis
       `enqueued ${added} jobs on ${flags.queue}, ${existing} already there (same id)${bad > 0 ? `, ${bad} bad lines` : ''}\n`,
     );
   return 0;
+}
+
+/** The job option where `enqueue` keeps a line's `"key"` and `"weight"` for `worker`. */
+const PLACEMENT_OPTION = 'rxjsWorkerPool';
+
+function placementOf(job: Job): { key?: string; weight?: number } | undefined {
+  return (job.opts as Record<string, { key?: string; weight?: number } | undefined>)[
+    PLACEMENT_OPTION
+  ];
 }
 
 /** bullmq is an optional peer: without it, `enqueue` says what to install (exit 2). */

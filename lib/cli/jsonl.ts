@@ -8,6 +8,9 @@ export interface InputTask {
   priority: Priority;
   /** True when the line gave no id and `id` was made from its line number. */
   generated?: true;
+  /** Its fairness key and weight, when the line gives them (`"key"`, `"weight"`). */
+  key?: string;
+  weight?: number;
 }
 
 /** What a line is: a task, nothing (blank), or a reason it is bad. */
@@ -72,7 +75,13 @@ export function parseLine(text: string, line: number): ParsedLine {
       },
     };
   }
-  const record = value as { input: unknown; id?: unknown; priority?: unknown };
+  const record = value as {
+    input: unknown;
+    id?: unknown;
+    priority?: unknown;
+    key?: unknown;
+    weight?: unknown;
+  };
   let id = generatedId(line);
   let generated = true;
   if (record.id !== undefined) {
@@ -94,10 +103,22 @@ export function parseLine(text: string, line: number): ParsedLine {
       reason: `"priority" must be critical, high, normal or low (or 0-3), got ${JSON.stringify(record.priority)}`,
     };
   }
-  return {
-    kind: 'task',
-    task: generated
-      ? { id, input: record.input, priority, generated }
-      : { id, input: record.input, priority },
-  };
+  const { key, weight } = record;
+  if (key !== undefined && typeof key !== 'string') {
+    return { kind: 'bad', reason: `"key" must be a string, got ${JSON.stringify(key)}` };
+  }
+  if (
+    weight !== undefined &&
+    !(typeof weight === 'number' && Number.isInteger(weight) && weight >= 1)
+  ) {
+    return {
+      kind: 'bad',
+      reason: `"weight" must be an integer from 1, got ${JSON.stringify(weight)}`,
+    };
+  }
+  const task: InputTask = { id, input: record.input, priority };
+  if (generated) task.generated = true;
+  if (key !== undefined) task.key = key;
+  if (weight !== undefined) task.weight = weight;
+  return { kind: 'task', task };
 }

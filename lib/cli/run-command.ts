@@ -195,6 +195,8 @@ export function resultLine(result: TaskResult<unknown, unknown>): string {
     waitMs: round(result.waitMs),
     runMs: round(result.runMs),
     priority: priorityName(result.task.priority),
+    ...(result.task.key === undefined ? {} : { key: result.task.key }),
+    ...(result.task.weight === undefined ? {} : { weight: result.task.weight }),
   };
   return JSON.stringify(base);
 }
@@ -202,8 +204,8 @@ export function resultLine(result: TaskResult<unknown, unknown>): string {
 const round = (ms: number): number => Math.round(ms * 100) / 100;
 
 /** An input line for `--remaining`: feedable back as `--input`, with its id. */
-const remainingLine = (task: InputTask): string =>
-  JSON.stringify({ id: task.id, input: task.input, priority: priorityName(task.priority) });
+const remainingLine = ({ id, input, priority, key, weight }: InputTask): string =>
+  JSON.stringify({ id, input, priority: priorityName(priority), key, weight });
 
 /**
  * `run`: streams the input's tasks through the pool, writes results as they arrive, shows
@@ -421,10 +423,21 @@ export async function runCommand(
     }
     submitted.set(task.id, task);
     counts.accepted++;
-    pool.submit(task.input, { id: task.id, priority: task.priority }).catch((error: unknown) => {
+    const { id, priority, key, weight } = task;
+    const outcome = pool.submit(task.input, { id, priority, key, weight });
+    // Neither live nor ended (an ended task has left `submitted`): refused before acceptance,
+    // say a weight above the pool's ceiling. A bad line, then, not a lost task.
+    const refused = pool.taskState(id) === undefined && submitted.has(id);
+    if (refused) {
+      submitted.delete(id);
+      counts.accepted--;
+      counts.badLines++;
+    }
+    outcome.catch((error: unknown) => {
       // Results carry outcomes; only a refusal before acceptance needs a word here.
-      if (error instanceof DuplicateTaskIdError)
-        io.stderr.write(`line ${lineNumber}: ${error.message}\n`);
+      if (refused || error instanceof DuplicateTaskIdError) {
+        io.stderr.write(`line ${lineNumber}: ${(error as Error).message}\n`);
+      }
     });
   }
   state.total = state.read;

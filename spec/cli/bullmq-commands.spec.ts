@@ -128,6 +128,52 @@ describe('rxjs-worker-pool enqueue + worker (real Redis)', function () {
     );
   });
 
+  it('enqueue carries a line\'s "key" and "weight" to the job, and worker gives them back to the task', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rwp-cli-'));
+    const queueName = `cli-keys-${process.pid}`;
+    const input = path.join(dir, 'jobs.jsonl');
+    writeFileSync(
+      input,
+      '{"id":"k1","input":1,"key":"tenant-a","weight":2}\n{"id":"k2","input":2}\n{"id":"k3","input":3,"weight":0}\n',
+    );
+    const enqueued = await cli([
+      'enqueue',
+      '--queue',
+      queueName,
+      '--redis',
+      redis().url,
+      '--input',
+      input,
+    ]);
+    expect(enqueued.stderr).to.contain('enqueued 2 jobs');
+    expect(enqueued.stderr).to.contain('line 3: "weight" must be an integer from 1, got 0');
+    const connection = { host: redis().host, port: redis().port };
+    const queue = new Queue(queueName, { connection });
+    const events = new QueueEvents(queueName, { connection, lastEventId: '0-0' });
+    const { child, done } = start([
+      'worker',
+      '--queue',
+      queueName,
+      '--redis',
+      redis().url,
+      '--handler',
+      path.join(__dirname, 'fixtures', 'placement.js'),
+      '--concurrency',
+      '2',
+    ]);
+    await new Promise<void>((resolve) => {
+      let completed = 0;
+      events.on('completed', () => ++completed === 2 && resolve());
+    });
+    await events.close();
+    child.kill('SIGTERM');
+    expect((await done).code).to.equal(0);
+    expect((await queue.getJob('k1'))?.returnvalue).to.deep.equal({ key: 'tenant-a', weight: 2 });
+    expect((await queue.getJob('k2'))?.returnvalue).to.deep.equal({ key: null, weight: null });
+    await queue.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('a bad --redis URL exits 2', async () => {
     const run = await cli([
       'worker',

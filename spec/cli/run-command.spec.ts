@@ -20,6 +20,27 @@ describe('rxjs-worker-pool CLI', function () {
   const { scratch, file } = useScratchDir();
 
   describe('run', () => {
+    it('takes "key" and "weight" from a line: they shape the schedule and come back in the result', async () => {
+      const input = [
+        '{"id":"a","input":1,"key":"tenant-a","weight":2}',
+        '{"id":"b","input":2,"key":"tenant-b"}',
+        '{"id":"c","input":3,"weight":9}',
+        '{"id":"d","input":4,"key":7}',
+      ].join('\n');
+      const run = await cli(['run', '--handler', ECHO, '--input', '-', '--concurrency', '4'], {
+        stdin: input,
+      });
+      const byId = new Map(jsonLines(run.stdout).map((r) => [r.id, r]));
+      expect(byId.get('a')).to.deep.include({ status: 'succeeded', key: 'tenant-a', weight: 2 });
+      expect(byId.get('b')).to.deep.include({ key: 'tenant-b' });
+      expect(byId.get('b')).not.to.have.property('weight');
+      // Refused before it runs: a bad line, said with its number, never a lost task.
+      expect(byId.has('c')).to.equal(false);
+      expect(run.stderr).to.contain('line 3: `weight` 9 is above `concurrency` 4');
+      expect(run.stderr).to.contain('line 4: "key" must be a string, got 7');
+      expect(run.stderr).to.match(/2 succeeded, 0 failed, 0 not run, 2 bad lines/);
+    });
+
     it('reads tasks, bare values and blank lines from stdin; results on stdout only', async () => {
       const input = [
         '{"id":"a","input":{"x":1},"priority":"high"}',
