@@ -96,8 +96,6 @@ export function assemblePool<I, O>(
       epoch,
       group: undefined,
       logger,
-      key: undefined,
-      weight: undefined,
     },
     options.retry,
     () => weightCeiling(options.concurrency, resolved.max, concurrency.limit),

@@ -3,6 +3,7 @@ import type { Subscriber, Subscription } from 'rxjs';
 import type { Logger } from 'pino';
 import type { ChannelEntry } from '../channel/priority-channel';
 import type { ResolvedRetry } from '../retry/retry-policy';
+import type { Placement } from '../task/placement';
 import { priorityName, type Priority } from '../task/priority';
 import type { Handler, Task, TaskContext, TaskResult } from '../task/task';
 import { handlerLifecycle } from './handler-lifecycle';
@@ -56,9 +57,6 @@ export interface TaskSettings<I, O> {
   readonly group: StreamGroup<I, O> | undefined;
   /** Parent of the child loggers handlers get as `ctx.logger`. */
   readonly logger: Logger;
-  /** The fairness key and weight of the tasks that share these settings (see TaskOptions). */
-  readonly key: string | undefined;
-  readonly weight: number | undefined;
 }
 
 /** The tasks of one `process()` subscription. */
@@ -113,6 +111,8 @@ export class PoolTask<I, O> implements Task<I>, ChannelEntry {
     priority: Priority,
     private readonly submittedRel: number,
     readonly settings: TaskSettings<I, O>,
+    /** Its key and weight, if it has either (one field: most tasks have neither). */
+    private readonly placement: Placement = undefined,
   ) {
     this.#flags =
       TaskState.Queued | (priority << PRIORITY_SHIFT) | (typeof ref === 'string' ? CALLER_ID : 0);
@@ -168,13 +168,16 @@ export class PoolTask<I, O> implements Task<I>, ChannelEntry {
     return this.settings.group;
   }
 
-  /** Its fairness key (kept in its settings: a task without one pays no field for it). */
+  /** Its fairness key, if it was given one. */
   get key(): string | undefined {
-    return this.settings.key;
+    const placement = this.placement;
+    return typeof placement === 'object' ? placement.key : placement;
   }
 
+  /** Its weight, if it was given one (it holds 1 slot otherwise). */
   get weight(): number | undefined {
-    return this.settings.weight;
+    const placement = this.placement;
+    return typeof placement === 'object' ? placement.weight : undefined;
   }
 
   /** Generated ids become strings on first read: most tasks never have theirs read. */
@@ -189,7 +192,7 @@ export class PoolTask<I, O> implements Task<I>, ChannelEntry {
 
   /** The public view: what a report or a log should persist. */
   toJSON(): Task<I> {
-    const { key, weight } = this.settings;
+    const { key, weight } = this;
     return {
       id: this.id,
       input: this.input,

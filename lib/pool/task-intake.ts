@@ -8,7 +8,7 @@ import type { RetryOptions } from '../retry/retry-options';
 import { DEFAULT_RETRY, resolveRetry } from '../retry/retry-policy';
 import { Priority, toPriority } from '../task/priority';
 import type { Handler, TaskContext, TaskResult } from '../task/task';
-import { checkKey, checkWeight } from '../task/placement';
+import { checkKey, checkWeight, toPlacement, type Placement } from '../task/placement';
 import { PROCESS_OPTION_KEYS, TASK_OPTION_KEYS, checkTaskOptionKeys } from './check-options';
 import type { PoolEngine } from './pool-engine';
 import { PoolTask, StreamGroup, type TaskSettings } from './pool-task';
@@ -52,16 +52,18 @@ export class TaskIntake<I, O> {
         (options === undefined ||
           (options.timeoutMs === undefined &&
             options.retry === undefined &&
-            options.signal === undefined &&
-            options.key === undefined &&
-            options.weight === undefined))
+            options.signal === undefined))
           ? this.defaults
           : this.#settings(options ?? {}, handler);
       const priority =
         options?.priority === undefined
           ? Priority.NORMAL
           : toPriority(options.priority, 'priority');
-      task = this.#newTask(input, options?.id, priority, settings);
+      const placement =
+        options === undefined || (options.key === undefined && options.weight === undefined)
+          ? undefined
+          : toPlacement(checkKey(options.key, 'key'), this.#weight(options.weight));
+      task = this.#newTask(input, options?.id, priority, settings, placement);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -90,14 +92,9 @@ export class TaskIntake<I, O> {
     // A function of the input is asked per item; a value is checked once, here.
     const keyOf = typeof key === 'function' ? key : undefined;
     const weightOf = typeof weight === 'function' ? weight : undefined;
-    const shared = this.#settings(
-      {
-        ...taskOptions,
-        key: typeof key === 'function' ? undefined : key,
-        weight: typeof weight === 'function' ? undefined : weight,
-      },
-      this.defaults.handler,
-    );
+    const fixedKey = keyOf === undefined ? checkKey(key, 'key') : undefined;
+    const fixedWeight = weightOf === undefined ? this.#weight(weight) : undefined;
+    const shared = this.#settings(taskOptions, this.defaults.handler);
     const priorityOf = typeof priority === 'function' ? priority : undefined;
     const fixedPriority =
       typeof priority === 'function' ? Priority.NORMAL : toPriority(priority, 'priority');
@@ -126,12 +123,11 @@ export class TaskIntake<I, O> {
           let task: PoolTask<I, O>;
           try {
             const level = priorityOf ? toPriority(priorityOf(input), 'priority') : fixedPriority;
-            // Per-item keys and weights: one small settings object per item that has them.
-            const placed =
-              keyOf === undefined && weightOf === undefined
-                ? settings
-                : this.#placed(settings, keyOf?.(input), weightOf?.(input));
-            task = this.#newTask(input, undefined, level, placed);
+            const placement = toPlacement(
+              keyOf === undefined ? fixedKey : checkKey(keyOf(input), 'key'),
+              weightOf === undefined ? fixedWeight : this.#weight(weightOf(input)),
+            );
+            task = this.#newTask(input, undefined, level, settings, placement);
           } catch (error) {
             subscriber.error(error);
             return;
@@ -166,13 +162,14 @@ export class TaskIntake<I, O> {
     id: string | undefined,
     priority: Priority,
     settings: TaskSettings<I, O>,
+    placement?: Placement,
   ): PoolTask<I, O> {
     if (id !== undefined) {
       if (typeof id !== 'string' || id === '') {
         throw new TypeError(`Expected \`id\` to be a non-empty string, got ${describeValue(id)}`);
       }
       if (this.findLive(id) !== undefined) throw new DuplicateTaskIdError(id);
-      return new PoolTask<I, O>(id, input, priority, this.engine.now(), settings);
+      return new PoolTask<I, O>(id, input, priority, this.engine.now(), settings, placement);
     }
     let serial = ++this.#nextId;
     // A generated id never takes one a caller is using (checked only while caller ids are
@@ -180,28 +177,21 @@ export class TaskIntake<I, O> {
     if (this.engine.live.hasCallerIds) {
       while (this.engine.live.hasCallerId(String(serial))) serial = ++this.#nextId;
     }
-    return new PoolTask<I, O>(serial, input, priority, this.engine.now(), settings);
+    return new PoolTask<I, O>(serial, input, priority, this.engine.now(), settings, placement);
   }
 
-  /** `settings` with an item's own key and weight (from process()'s functions), checked. */
-  #placed(settings: TaskSettings<I, O>, key: unknown, weight: unknown): TaskSettings<I, O> {
+  /** A weight, checked against the pool's ceiling (asked only when there is one to check). */
+  #weight(weight: unknown): number | undefined {
+    if (weight === undefined) return undefined;
     const ceiling = this.weightCeiling();
-    return {
-      ...settings,
-      key: key === undefined ? settings.key : checkKey(key, 'key'),
-      weight:
-        weight === undefined
-          ? settings.weight
-          : checkWeight(weight, 'weight', ceiling.max, ceiling.name),
-    };
+    return checkWeight(weight, 'weight', ceiling.max, ceiling.name);
   }
 
   #settings(
     options: Omit<TaskOptions<I>, 'id' | 'priority'>,
     handler: Handler<I, O> | undefined,
   ): TaskSettings<I, O> {
-    const { timeoutMs, retry, signal, key, weight } = options;
-    const ceiling = this.weightCeiling();
+    const { timeoutMs, retry, signal } = options;
     if (timeoutMs !== undefined) {
       checkDuration(timeoutMs, 'timeoutMs', { exclusiveMin: true, infinite: true });
     }
@@ -216,8 +206,6 @@ export class TaskIntake<I, O> {
         ? resolveRetry(DEFAULT_RETRY, { ...this.poolRetry, ...retry })
         : this.defaults.retry,
       signal,
-      key: checkKey(key, 'key'),
-      weight: checkWeight(weight, 'weight', ceiling.max, ceiling.name),
     };
   }
 }

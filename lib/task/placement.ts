@@ -34,3 +34,22 @@ export function checkWeight(
   }
   return weight;
 }
+
+/**
+ * A task's key and weight in one field: nothing (most tasks), the key itself (a keyed task of
+ * weight 1: no object per task), or both.
+ */
+export type Placement =
+  string | { readonly key: string | undefined; readonly weight: number } | undefined;
+
+/** Weighted tasks without a key share one placement per weight. */
+const keylessWeights = new Map<number, { readonly key: undefined; readonly weight: number }>();
+
+/** The placement of a checked key and weight. */
+export function toPlacement(key: string | undefined, weight: number | undefined): Placement {
+  if (weight === undefined) return key;
+  if (key !== undefined) return { key, weight };
+  let shared = keylessWeights.get(weight);
+  if (shared === undefined) keylessWeights.set(weight, (shared = { key: undefined, weight }));
+  return shared;
+}
