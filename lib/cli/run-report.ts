@@ -45,6 +45,54 @@ export interface RunSummary {
   settings?: Record<string, string>;
 }
 
+/** A key among the run's busiest: its tasks that ended, and how many of them failed. */
+export interface KeyTally {
+  key: string;
+  ended: number;
+  failed: number;
+  /** How much `ended` may overcount (the bounded counter's error; 0 while all keys fit). */
+  error: number;
+}
+
+/** Keys counted at most: a run over a million keys keeps this many counters, not a million. */
+const KEY_COUNTERS = 100;
+/** Keys the report shows. */
+const KEYS_SHOWN = 20;
+
+/**
+ * The busiest keys of a run in bounded memory: the Space-Saving heavy-hitters counter (a full
+ * table replaces its smallest counter, which the newcomer inherits as its possible error), so
+ * any key with more than 1/KEY_COUNTERS of the ended tasks is always in the table.
+ */
+export class BusiestKeys {
+  readonly #counters = new Map<string, KeyTally>();
+
+  add(key: string, failed: boolean): void {
+    let tally = this.#counters.get(key);
+    if (tally === undefined) {
+      if (this.#counters.size < KEY_COUNTERS) {
+        tally = { key, ended: 0, failed: 0, error: 0 };
+      } else {
+        let smallest: KeyTally | undefined;
+        for (const candidate of this.#counters.values()) {
+          if (smallest === undefined || candidate.ended < smallest.ended) smallest = candidate;
+        }
+        const floor = smallest as KeyTally;
+        this.#counters.delete(floor.key);
+        tally = { key, ended: floor.ended, failed: 0, error: floor.ended };
+      }
+      this.#counters.set(key, tally);
+    }
+    tally.ended++;
+    if (failed) tally.failed++;
+  }
+
+  /** The busiest, most ended first. */
+  top(count = KEYS_SHOWN): KeyTally[] {
+    return [...this.#counters.values()].sort((a, b) => b.ended - a.ended).slice(0, count);
+  }
+}
+
 /** A moment to mark on every chart: a signal, a halt. */
 export interface ReportMarker {
   t: number;
@@ -67,6 +115,7 @@ export class RunReport {
   #ended: { at: number; waitMs: number; runMs: number }[] = [];
   #seen = 0;
   #lastCpuAt: number | undefined;
+  readonly #keys = new BusiestKeys();
 
   constructor(startedAt: number) {
     this.#startedAt = startedAt;
@@ -75,6 +124,8 @@ export class RunReport {
   /** A task ended (succeeded or failed): its latencies count in the current window. */
   record(result: TaskResult<unknown, unknown>, now: number): void {
     this.#seen++;
+    const key = result.task.key;
+    if (key !== undefined) this.#keys.add(key, result.status !== 'succeeded');
     const entry = { at: now, waitMs: result.waitMs, runMs: result.runMs };
     if (this.#ended.length < RESERVOIR) this.#ended.push(entry);
     else {
@@ -129,7 +180,7 @@ export class RunReport {
   }
 
   write(file: string, summary: RunSummary): void {
-    writeFileSync(file, renderReport(this.samples, summary, this.markers));
+    writeFileSync(file, renderReport(this.samples, summary, this.markers, this.#keys.top()));
   }
 
   #seconds(now: number): number {
@@ -225,6 +276,7 @@ export function renderReport(
   samples: readonly ReportSample[],
   summary: RunSummary,
   markers: readonly ReportMarker[] = [],
+  keys: readonly KeyTally[] = [],
 ): string {
   const { js, css } = uplot();
   const rows: [string, string][] = [
@@ -259,6 +311,8 @@ h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; }
 table { border-collapse: collapse; display: inline-table; vertical-align: top; margin-right: 24px; }
 td, th { border: 1px solid #ccc; padding: 4px 10px; text-align: left; }
 .chart { margin: 8px 0 16px; }
+#keys td.bar { width: 480px; } #keys .ok { background: #2a7ab0; } #keys .bad { background: #d04040; }
+#keys .ok, #keys .bad { display: inline-block; height: 12px; }
 </style>
 </head>
 <body>
@@ -266,6 +320,7 @@ td, th { border: 1px solid #ccc; padding: 4px 10px; text-align: left; }
 <table id="summary">${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>
 <table id="settings"><tr><th colspan="2">Pool settings</th></tr>${settings.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>
 ${CHARTS.map((c) => `<h2>${esc(c.title)}</h2><div class="chart" id="${c.id}"></div>`).join('\n')}
+${keysSection(keys)}
 <script>${js}</script>
 <script>
 const { samples, markers, charts } = ${data};
@@ -306,5 +361,25 @@ window.reportCharts = charts.map((c) => {
 </script>
 </body>
 </html>
+`;
+}
+
+/**
+ * The busiest keys as a bar chart in HTML: tasks ended per key (succeeded in blue, failed in
+ * red), the scale the busiest key's count. Nothing when the run's lines had no key.
+ */
+function keysSection(keys: readonly KeyTally[]): string {
+  if (keys.length === 0) return '';
+  const most = Math.max(...keys.map((k) => k.ended));
+  const bar = (count: number, kind: string): string =>
+    `<span class="${kind}" style="width:${((count / most) * 100).toFixed(1)}%"></span>`;
+  const rows = keys.map(
+    (k) =>
+      `<tr><th>${esc(k.key)}</th><td>${k.error > 0 ? `≤ ${k.ended}` : k.ended}</td><td>${k.failed}</td>` +
+      `<td class="bar">${bar(k.ended - k.failed, 'ok')}${bar(k.failed, 'bad')}</td></tr>`,
+  );
+  return `<h2>Busiest keys (tasks ended per key)</h2>
+<table id="keys"><tr><th>key</th><th>tasks ended</th><th>failed</th><th>succeeded <span class="ok" style="width:12px"></span> / failed <span class="bad" style="width:12px"></span></th></tr>
+${rows.join('\n')}</table>
 `;
 }

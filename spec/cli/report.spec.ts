@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
+import { BusiestKeys } from '../../lib/cli/run-report';
 
 const root = path.join(__dirname, '..', '..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -86,6 +87,7 @@ describe('run --report, rendered in a real headless Chromium', function () {
         id: `r${i}`,
         input: { waitMs: 2 + (i % 5) },
         priority: ['low', 'normal', 'high'][i % 3],
+        key: `tenant-${i % 4 === 0 ? 'big' : i % 2}`,
       }),
     );
     const input = path.join(dir, 'tasks.jsonl');
@@ -162,6 +164,20 @@ describe('run --report, rendered in a real headless Chromium', function () {
       rows.map((row) => row.querySelector('th')?.textContent),
     );
     expect(settings).to.include.members(['concurrency', 'timeoutMs', 'retry.maxAttempts']);
+    // The busiest keys, busiest first, each with its bar.
+    const keys = await page.$$eval('#keys tr', (rows) =>
+      rows.slice(1).map((row) => ({
+        key: row.querySelector('th')?.textContent,
+        ended: row.querySelectorAll('td')[0]?.textContent,
+        bar: (row.querySelector('.ok') as HTMLElement | null)?.getBoundingClientRect().width ?? 0,
+      })),
+    );
+    expect(keys.map((k) => [k.key, k.ended])).to.deep.equal([
+      ['tenant-1', '200'],
+      ['tenant-big', '100'],
+      ['tenant-0', '100'],
+    ]);
+    expect(keys[0].bar).to.be.greaterThan(keys[1].bar * 1.5);
     expect(errors).to.deep.equal([]);
     await page.close();
   });
@@ -204,5 +220,23 @@ describe('run --report, rendered in a real headless Chromium', function () {
     );
     for (const ink of markerInk) expect(ink).to.be.greaterThan(20);
     await page.close();
+  });
+});
+
+describe('run report: the busiest keys in bounded memory', () => {
+  it('counts exactly while the keys fit, and keeps a heavy hitter among a million others', () => {
+    const exact = new BusiestKeys();
+    for (let i = 0; i < 50; i++) exact.add(`k${i % 5}`, i % 10 === 0);
+    expect(exact.top(2)).to.deep.equal([
+      { key: 'k0', ended: 10, failed: 5, error: 0 },
+      { key: 'k1', ended: 10, failed: 0, error: 0 },
+    ]);
+    const many = new BusiestKeys();
+    for (let i = 0; i < 1_000_000; i++) many.add(i % 5 === 0 ? 'noisy' : `key-${i}`, false);
+    const [top] = many.top(1);
+    expect(top.key).to.equal('noisy');
+    // Space-Saving overcounts by at most its error, and never undercounts.
+    expect(top.ended - top.error).to.be.at.most(200_000);
+    expect(top.ended).to.be.at.least(200_000);
   });
 });
