@@ -607,6 +607,23 @@ describe('threadHandler (rxjs-worker-pool/threads)', function () {
       await pool.shutdown();
     });
 
+    it('a weight counts against threads.max: a weight-2 task runs on one thread and reserves both', async () => {
+      const pool = new WorkerPool<unknown, { threadId: number }>({
+        logger: silent,
+        handler: threadHandler({ filename: CPU, name: 'whoami', threads: { min: 0, max: 2 } }),
+      });
+      const light = pool.submit('light');
+      const heavy = pool.submit('heavy', { weight: 2 });
+      // The light one holds one of the two slots: the heavy one waits for both.
+      expect(pool.pending).to.equal(1);
+      await light;
+      await heavy;
+      expect(pool.metrics().succeeded).to.equal(2);
+      const refused = await pool.submit('too heavy', { weight: 3 }).catch((error: Error) => error);
+      expect(refused).to.be.instanceOf(RangeError).with.property('message').that.contains('2');
+      await pool.shutdown();
+    });
+
     it('a thread handler belongs to one pool', async () => {
       const shared = handler();
       const pool = new WorkerPool({ logger: silent, handler: shared });
