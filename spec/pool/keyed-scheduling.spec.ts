@@ -23,6 +23,8 @@ function heldPool(options: WorkerPoolOptions<Job, string>) {
   const pool = new WorkerPool<Job, string>({
     logger: silent,
     retry: { maxAttempts: 1 },
+    // The held handlers never settle on abort: shutdown({ timeoutMs: 0 }) lets go of them at once.
+    abortGraceMs: 0,
     ...options,
     handler: (job) =>
       new Promise<string>((resolve) => {
