@@ -15,6 +15,25 @@ const SIGNALS = [
   'SIGBREAK',
 ] as const;
 
+/** A token bucket's options: the pool's rate limit, and each key's. */
+function rateLimitSchema<D extends string, L extends string>(description: D, limit: L) {
+  return {
+    description,
+    type: 'object',
+    additionalProperties: false,
+    required: ['limit', 'intervalMs'],
+    properties: {
+      limit: { description: limit, type: 'integer', minimum: 1 },
+      intervalMs: {
+        description: 'Length of the interval, in ms.',
+        type: 'number',
+        maximum: MAX_TIMER_MS,
+        exclusiveMinimum: 0,
+      },
+    },
+  } as const;
+}
+
 const handleSignalsSchema = {
   description:
     'true: SIGINT and SIGTERM start a graceful shutdown, then the process exits; a list names the signals to handle.',
@@ -226,26 +245,10 @@ export const POOL_CONFIG_SCHEMA = {
         },
       },
     },
-    rateLimit: {
-      description:
-        'Throttles dispatch: at most limit task starts per intervalMs (token bucket). Omit for none.',
-      type: 'object',
-      additionalProperties: false,
-      required: ['limit', 'intervalMs'],
-      properties: {
-        limit: {
-          description: 'Task starts allowed per interval.',
-          type: 'integer',
-          minimum: 1,
-        },
-        intervalMs: {
-          description: 'Length of the interval, in ms.',
-          type: 'number',
-          maximum: MAX_TIMER_MS,
-          exclusiveMinimum: 0,
-        },
-      },
-    },
+    rateLimit: rateLimitSchema(
+      'Throttles dispatch: at most limit task starts per intervalMs (token bucket). Omit for none.',
+      'Task starts allowed per interval.',
+    ),
     keys: {
       description:
         'Fair turns and limits per key (a tenant, a user, a host), for tasks submitted with a key: within a priority, keys take turns; a key at its limit is skipped.',
@@ -267,26 +270,10 @@ export const POOL_CONFIG_SCHEMA = {
             minimum: 1,
           },
         },
-        rateLimit: {
-          description:
-            "Per key: at most limit task starts per intervalMs, besides the pool's own rateLimit. Omit for none.",
-          type: 'object',
-          additionalProperties: false,
-          required: ['limit', 'intervalMs'],
-          properties: {
-            limit: {
-              description: 'Task starts allowed per interval, per key.',
-              type: 'integer',
-              minimum: 1,
-            },
-            intervalMs: {
-              description: 'Length of the interval, in ms.',
-              type: 'number',
-              maximum: MAX_TIMER_MS,
-              exclusiveMinimum: 0,
-            },
-          },
-        },
+        rateLimit: rateLimitSchema(
+          "Per key: at most limit task starts per intervalMs, besides the pool's own rateLimit. Omit for none.",
+          'Task starts allowed per interval, per key.',
+        ),
         maxTracked: {
           description:
             'Keys with their own metrics().keys.top line and Prometheus series (the busiest); the rest are summed under key="other".',
