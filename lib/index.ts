@@ -49,7 +49,8 @@ export {
   type OverflowPolicy,
 } from './channel/priority-channel';
 export type { Scheduler, KeyedScheduler, ChannelEntry, OfferResult } from './channel/scheduler';
-export { KeyedChannel, type KeysOptions } from './channel/keyed-channel';
+export { KeyedChannel } from './channel/keyed-channel';
+export type { KeysOptions } from './channel/keys-options';
 export { priorityChannel, type PriorityChannelOptions } from './operators/priority-channel';
 export { priorityMerge, type PriorityMergeOptions } from './operators/priority-merge';
 export { runInPool } from './pool/run-in-pool';

@@ -1,73 +1,15 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { Heap } from 'heap-js';
-import { checkNumber, optionPath, type NumberRule } from '../options/check-option';
-import { DEFAULTS } from '../config/defaults';
-import { describeValue } from '../options/describe-value';
-import type { KeyStats, KeysMetrics } from '../metrics/pool-metrics';
+import type { KeysMetrics } from '../metrics/pool-metrics';
 import { TokenBucket, type RateLimitOptions } from '../resilience/token-bucket';
 import { PRIORITY_LEVELS, Priority } from '../task/priority';
 import { CapacityWaiters } from './capacity-waiters';
+import { Group, busiestKeys } from './key-group';
+import { DEFAULT_MAX_TRACKED, checkKeysOptions, type KeysOptions } from './keys-options';
 import { checkQueueOptions, type OverflowPolicy, type QueueOptions } from './priority-channel';
-import { HeldSlots } from './held-slots';
 import { RingDeque } from './ring-deque';
 import type { ChannelEntry, KeyedScheduler, OfferResult } from './scheduler';
-
-/**
- * Limits per key: how many slots the running attempts of one key may hold, and how often its
- * tasks may start. Keys are a tenant, a user, a host: whatever should share the pool fairly.
- *
- * ## Example
- * ```ts
- * import { WorkerPool, type KeysOptions } from 'rxjs-worker-pool';
- * const keys: KeysOptions = {
- *   concurrency: 4, // each tenant runs at most 4 slots' worth at once
- *   limits: { 'tenant-big': 16 }, // except this one
- *   rateLimit: { limit: 10, intervalMs: 1000 }, // and starts at most 10 tasks a second
- * };
- * const pool = new WorkerPool({ handler, concurrency: 32, keys });
- * await pool.submit(job, { key: job.tenantId });
- * ```
- */
-export interface KeysOptions {
-  /** The most slots the running attempts of one key hold. Defaults to `Infinity`. */
-  concurrency?: number;
-  /** Per-key overrides of `concurrency`. */
-  limits?: Readonly<Record<string, number>>;
-  /** Starts allowed per key per interval, besides the pool's own rate limit. */
-  rateLimit?: RateLimitOptions;
-  /** Keys with their own entry in `metrics().keys.top` and their own Prometheus series. Defaults to 100. */
-  maxTracked?: number;
-}
-
-/** A key limit: an integer from 1, or `Infinity`. */
-export const KEY_LIMIT: NumberRule = { min: 1, integer: true, infinite: true, expected: 'from 1' };
-
-const DEFAULT_MAX_TRACKED = DEFAULTS.keysMaxTracked;
-
-/** Checks `keys` options, naming `path` and the value in the message. */
-export function checkKeysOptions(options: KeysOptions, path = 'keys'): void {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError(`Expected \`${path}\` to be an object, got ${describeValue(options)}`);
-  }
-  const { concurrency, limits, rateLimit, maxTracked } = options;
-  if (concurrency !== undefined)
-    checkNumber(concurrency, optionPath(path, 'concurrency'), KEY_LIMIT);
-  if (limits !== undefined) {
-    if (limits === null || typeof limits !== 'object' || Array.isArray(limits)) {
-      throw new TypeError(
-        `Expected \`${path}.limits\` to be an object of key limits, got ${describeValue(limits)}`,
-      );
-    }
-    for (const [key, limit] of Object.entries(limits)) {
-      checkNumber(limit, `${path}.limits[${JSON.stringify(key)}]`, KEY_LIMIT);
-    }
-  }
-  if (rateLimit !== undefined)
-    new TokenBucket(rateLimit, asyncScheduler, optionPath(path, 'rateLimit'));
-  if (maxTracked !== undefined) {
-    checkNumber(maxTracked, optionPath(path, 'maxTracked'), { min: 0, integer: true });
-  }
-}
+import { TurnRings } from './turn-rings';
 
 const ACCEPTED: OfferResult<never> = { accepted: true };
 const REFUSED: OfferResult<never> = { accepted: false };
@@ -75,45 +17,6 @@ const REFUSED: OfferResult<never> = { accepted: false };
 const COMPACT_AT = 32;
 const isLive = (entry: ChannelEntry): boolean => !entry.removed;
 const weightOf = (entry: ChannelEntry): number => entry.weight ?? 1;
-
-/**
- * The waiting tasks of one key (or of the tasks without a key, which form one group of their
- * own) and the slots its running attempts hold. It is a member of the turn ring of each level
- * where it has tasks, unless it is held back (its limit, its rate): the rings hold only groups
- * that may start something, so a dispatch never scans past held-back keys.
- */
-class Group<E extends ChannelEntry> {
-  readonly levels: (RingDeque<E> | undefined)[] = [undefined, undefined, undefined, undefined];
-  readonly live = [0, 0, 0, 0];
-  queued = 0;
-  /** What its running entries hold of its limit. */
-  readonly slots = new HeldSlots();
-  succeeded = 0;
-  failed = 0;
-  /** Ring neighbours per level; bit `level` of `linked` is set while it is in that ring. */
-  readonly prev: (Group<E> | undefined)[] = [undefined, undefined, undefined, undefined];
-  readonly next: (Group<E> | undefined)[] = [undefined, undefined, undefined, undefined];
-  linked = 0;
-  /** When its rate window lets it start again, while it waits for that; -1 otherwise. */
-  waitingUntil = -1;
-  /** When an idle key whose rate window still counts recent starts may be forgotten; -1 if not due. */
-  forgetAt = -1;
-
-  constructor(
-    readonly key: string | undefined,
-    public limit: number,
-    readonly bucket: TokenBucket | undefined,
-  ) {}
-
-  /** Its entries running now. */
-  get running(): number {
-    return this.slots.count;
-  }
-
-  get idle(): boolean {
-    return this.queued === 0 && this.slots.count === 0;
-  }
-}
 
 /**
  * A scheduler with fair turns between keys and weighted entries, behind the same
@@ -147,15 +50,8 @@ export class KeyedChannel<E extends ChannelEntry> implements KeyedScheduler<E> {
   readonly maxTracked: number;
   readonly #keyless: Group<E>;
   readonly #keys = new Map<string, Group<E>>();
-  /** The first group of each level's turn ring. */
-  readonly #heads: (Group<E> | undefined)[] = [undefined, undefined, undefined, undefined];
-  /** The head of the level's ring has just had its turn: the next question moves past it. */
-  readonly #served = [false, false, false, false];
-  /**
-   * The group that had the level's last turn: if it left the ring (it had nothing more) and
-   * comes back at once, it still goes after the others.
-   */
-  readonly #lastServed: (Group<E> | undefined)[] = [undefined, undefined, undefined, undefined];
+  /** The groups that may start something, per level, in turn order. */
+  readonly #rings = new TurnRings<E>();
   /** Live entries per level, over every group. */
   readonly #live = [0, 0, 0, 0];
   #size = 0;
@@ -257,9 +153,7 @@ export class KeyedChannel<E extends ChannelEntry> implements KeyedScheduler<E> {
     // Its turn is used. The ring moves on at the next question, not now: a key that arrives
     // meanwhile takes its turn before this one's next.
     if (this.#keyed) {
-      this.#lastServed[level] = group;
-      if (group.live[level] === 0) this.#unlink(group, level);
-      else this.#served[level] = true;
+      this.#rings.served(group, level, group.live[level] > 0);
     }
     return entry;
   }
@@ -313,33 +207,7 @@ export class KeyedChannel<E extends ChannelEntry> implements KeyedScheduler<E> {
 
   /** Keys with queued or running work, and the `maxTracked` busiest. */
   keyMetrics(): KeysMetrics | undefined {
-    if (!this.#keyed) return undefined;
-    const busy: Group<E>[] = [];
-    let queued = 0;
-    let running = 0;
-    for (const group of this.#keys.values()) {
-      if (group.idle) continue;
-      busy.push(group);
-      queued += group.queued;
-      running += group.running;
-    }
-    const load = (group: Group<E>): number => group.queued + group.running;
-    // The busiest maxTracked in O(k log maxTracked), busiest first.
-    // heap-js orders by its comparator: b - a puts the largest first.
-    const top: KeyStats[] = Heap.nlargest(this.maxTracked, busy, (a, b) => load(b) - load(a))
-      .sort((a, b) => load(b) - load(a))
-      .map((group) => ({
-        key: group.key as string,
-        queued: group.queued,
-        running: group.running,
-        succeeded: group.succeeded,
-        failed: group.failed,
-      }));
-    for (const line of top) {
-      queued -= line.queued;
-      running -= line.running;
-    }
-    return { count: busy.length, top, others: { queued, running } };
+    return this.#keyed ? busiestKeys(this.#keys.values(), this.maxTracked) : undefined;
   }
 
   remove(entry: E): boolean {
@@ -352,7 +220,7 @@ export class KeyedChannel<E extends ChannelEntry> implements KeyedScheduler<E> {
     const deque = group.levels[level] as RingDeque<E>;
     const dead = deque.size - group.live[level];
     if (dead > COMPACT_AT && dead > group.live[level]) deque.filter(isLive);
-    if (group.live[level] === 0) this.#unlink(group, level);
+    if (group.live[level] === 0) this.#rings.unlink(group, level);
     this.#forgetIfIdle(group);
     return true;
   }
@@ -373,7 +241,7 @@ export class KeyedChannel<E extends ChannelEntry> implements KeyedScheduler<E> {
       const group = this.#groupOf(entry) as Group<E>;
       entry.removed = true;
       this.#taken(group, entry.priority);
-      if (group.live[entry.priority] === 0) this.#unlink(group, entry.priority);
+      if (group.live[entry.priority] === 0) this.#rings.unlink(group, entry.priority);
     }
     for (const entry of removed) this.#forgetIfIdle(this.#groupOf(entry));
     return removed;
@@ -388,7 +256,7 @@ export class KeyedChannel<E extends ChannelEntry> implements KeyedScheduler<E> {
     // served twice.
     group.levels[from]?.filter((other) => other !== entry);
     this.#taken(group, from);
-    if (group.live[from] === 0) this.#unlink(group, from);
+    if (group.live[from] === 0) this.#rings.unlink(group, from);
     entry.priority = priority;
     this.#add(entry, false, true);
   }
@@ -413,7 +281,7 @@ export class KeyedChannel<E extends ChannelEntry> implements KeyedScheduler<E> {
           all.push(entry);
         }
         group.live[level] = 0;
-        this.#unlink(group, level);
+        this.#rings.unlink(group, level);
       }
       this.#live[level] = 0;
     }
@@ -454,7 +322,7 @@ export class KeyedChannel<E extends ChannelEntry> implements KeyedScheduler<E> {
       if (group.key !== undefined) {
         // Its next entry does not fit the key's free slots: it waits for its own to end.
         if (!group.slots.fits(weight, group.limit)) {
-          this.#unlinkAll(group);
+          this.#rings.unlinkAll(group);
           continue;
         }
         if (group.bucket !== undefined && group.bucket.available() === 0) {
@@ -476,12 +344,7 @@ export class KeyedChannel<E extends ChannelEntry> implements KeyedScheduler<E> {
    */
   #candidate(level: number): Group<E> | undefined {
     if (!this.#keyed) return this.#keyless.live[level] > 0 ? this.#keyless : undefined;
-    const head = this.#heads[level];
-    if (head !== undefined && this.#served[level]) {
-      this.#served[level] = false;
-      return (this.#heads[level] = head.next[level]);
-    }
-    return head;
+    return this.#rings.next(level);
   }
 
   #topLevel(): number {
@@ -535,7 +398,7 @@ export class KeyedChannel<E extends ChannelEntry> implements KeyedScheduler<E> {
     group.queued++;
     this.#live[level]++;
     this.#size++;
-    if (this.#keyed && this.#mayStart(group)) this.#link(group, level);
+    if (this.#keyed && this.#mayStart(group)) this.#rings.link(group, level);
   }
 
   /** Counts an entry out of its group's level (taken, removed or moved). */
@@ -585,57 +448,13 @@ export class KeyedChannel<E extends ChannelEntry> implements KeyedScheduler<E> {
   #linkWhereWaiting(group: Group<E>): void {
     if (!this.#mayStart(group)) return;
     for (let level = 0; level < PRIORITY_LEVELS; level++) {
-      if (group.live[level] > 0) this.#link(group, level);
+      if (group.live[level] > 0) this.#rings.link(group, level);
     }
-  }
-
-  /** Joins a level's ring at the back: it takes its turn after the groups already there. */
-  #link(group: Group<E>, level: number): void {
-    const bit = 1 << level;
-    if ((group.linked & bit) !== 0) return;
-    group.linked |= bit;
-    const head = this.#heads[level];
-    if (head === undefined) {
-      this.#heads[level] = group;
-      group.prev[level] = group.next[level] = group;
-      // Back right after its turn: it counts as just served (the next group to come goes first).
-      this.#served[level] = this.#lastServed[level] === group;
-      return;
-    }
-    const tail = head.prev[level] as Group<E>;
-    tail.next[level] = group;
-    group.prev[level] = tail;
-    group.next[level] = head;
-    head.prev[level] = group;
-  }
-
-  #unlink(group: Group<E>, level: number): void {
-    const bit = 1 << level;
-    if ((group.linked & bit) === 0) return;
-    group.linked &= ~bit;
-    const next = group.next[level] as Group<E>;
-    if (next === group) {
-      this.#heads[level] = undefined;
-      this.#served[level] = false;
-    } else {
-      const prev = group.prev[level] as Group<E>;
-      prev.next[level] = next;
-      next.prev[level] = prev;
-      if (this.#heads[level] === group) {
-        this.#heads[level] = next;
-        this.#served[level] = false;
-      }
-    }
-    group.prev[level] = group.next[level] = undefined;
-  }
-
-  #unlinkAll(group: Group<E>): void {
-    for (let level = 0; level < PRIORITY_LEVELS; level++) this.#unlink(group, level);
   }
 
   /** Its rate window is full: out of the rings until the window lets one more start. */
   #waitForRate(group: Group<E>): void {
-    this.#unlinkAll(group);
+    this.#rings.unlinkAll(group);
     const at = this.#clock() + (group.bucket as TokenBucket).msUntilNext();
     group.waitingUntil = at;
     this.#timers.push({ at, group });
@@ -676,14 +495,13 @@ export class KeyedChannel<E extends ChannelEntry> implements KeyedScheduler<E> {
       }
       return;
     }
-    this.#unlinkAll(group);
+    this.#rings.unlinkAll(group);
     this.#keys.delete(group.key);
   }
 
   /** The newest entry of a level, from the group whose turn there is furthest away. */
   #evictNewest(level: number): E {
-    const head = this.#heads[level];
-    let group = head?.prev[level];
+    let group = this.#rings.last(level);
     if (group === undefined) {
       // Every group with entries there is held back: any of them.
       for (const candidate of this.#groups()) {
@@ -699,7 +517,7 @@ export class KeyedChannel<E extends ChannelEntry> implements KeyedScheduler<E> {
     while (entry.removed) entry = deque.pop() as E;
     entry.removed = true;
     this.#taken(owner, level);
-    if (owner.live[level] === 0) this.#unlink(owner, level);
+    if (owner.live[level] === 0) this.#rings.unlink(owner, level);
     this.#forgetIfIdle(owner);
     return entry;
   }

@@ -10,7 +10,8 @@ import {
   type SchedulerLike,
 } from 'rxjs';
 import { PriorityChannel, type QueueOptions } from '../channel/priority-channel';
-import { KeyedChannel, checkKeysOptions, type KeysOptions } from '../channel/keyed-channel';
+import { KeyedChannel } from '../channel/keyed-channel';
+import { checkKeysOptions, type KeysOptions } from '../channel/keys-options';
 import type { Scheduler } from '../channel/scheduler';
 import { checkKey, checkWeight } from '../task/placement';
 import { QueueFullError } from '../errors/queue-full-error';

@@ -7,7 +7,7 @@ import type { CircuitBreakerOptions } from '../resilience/circuit-breaker';
 import type { RateLimitOptions } from '../resilience/token-bucket';
 import type { AutoscaleOptions } from '../scaling/autoscale-options';
 import type { UsageSource } from '../scaling/usage-source';
-import type { KeysOptions } from '../channel/keyed-channel';
+import type { KeysOptions } from '../channel/keys-options';
 
 /**
  * A concurrency range; with `autoscale`, a scaler moves the limit within it.

@@ -16,7 +16,7 @@ import { addInstrumentation, type PoolInstrumentation } from './instrumentation'
 import { assemblePool, type PoolHost, type PoolParts } from './pool-assembly';
 import type { ProcessOptions, TaskOptions } from './task-options';
 import { DEFAULTS } from '../config/defaults';
-import { KEY_LIMIT } from '../channel/keyed-channel';
+import { KEY_LIMIT } from '../channel/keys-options';
 import { checkNumber } from '../options/check-option';
 import { describeValue } from '../options/describe-value';
 
