@@ -20,7 +20,7 @@ export interface JournalContents {
   tornBytes: number;
 }
 
-/** `{"id":"…","status":"…"`: the start of every result line the run writes (see resultLine). */
+/** `{"id":"…","status":"…"`: the start of every result line the run writes (see result-lines.ts). */
 const LINE_START = /^\{"id":("(?:[^"\\]|\\.)*"),"status":"(\w+)"/;
 
 /**

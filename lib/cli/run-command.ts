@@ -16,10 +16,8 @@ import {
   WorkerPool,
   loadConfig,
   onSignals,
-  priorityName,
   type Handler,
   type PoolConfig,
-  type TaskResult,
 } from '../index';
 import {
   freeGeneratedId,
@@ -29,6 +27,7 @@ import {
   type InputTask,
 } from './jsonl';
 import { haltReached, type HaltPolicy } from './halt-policy';
+import { remainingLine, resultLine } from './result-lines';
 import { JournalWriter, readJournal } from './journal';
 import { jsonResults } from './json-results';
 import { reportStrayErrors } from './stray-errors';
@@ -182,30 +181,6 @@ function reportedSettings(
     ...(flags.haltOn ? { 'halt-on': flags.haltOn.text } : {}),
   };
 }
-
-/** One output line: the task's result as JSON. */
-export function resultLine(result: TaskResult<unknown, unknown>): string {
-  const base = {
-    id: result.task.id,
-    status: result.status,
-    ...(result.status === 'succeeded'
-      ? { value: result.value }
-      : { error: { name: result.error?.name, message: result.error?.message } }),
-    attempts: result.attempts,
-    waitMs: round(result.waitMs),
-    runMs: round(result.runMs),
-    priority: priorityName(result.task.priority),
-    ...(result.task.key === undefined ? {} : { key: result.task.key }),
-    ...(result.task.weight === undefined ? {} : { weight: result.task.weight }),
-  };
-  return JSON.stringify(base);
-}
-
-const round = (ms: number): number => Math.round(ms * 100) / 100;
-
-/** An input line for `--remaining`: feedable back as `--input`, with its id. */
-const remainingLine = ({ id, input, priority, key, weight }: InputTask): string =>
-  JSON.stringify({ id, input, priority: priorityName(priority), key, weight });
 
 /**
  * `run`: streams the input's tasks through the pool, writes results as they arrive, shows
