@@ -1,9 +1,9 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
-import { Heap } from 'heap-js';
 import type { KeysMetrics } from '../metrics/pool-metrics';
 import { TokenBucket, type RateLimitOptions } from '../resilience/token-bucket';
 import { PRIORITY_LEVELS, Priority } from '../task/priority';
 import { CapacityWaiters } from './capacity-waiters';
+import { DueList } from './due-list';
 import { Group, busiestKeys } from './key-group';
 import { DEFAULT_MAX_TRACKED, checkKeysOptions, type KeysOptions } from './keys-options';
 import { checkQueueOptions, type OverflowPolicy, type QueueOptions } from './priority-channel';
@@ -64,11 +64,9 @@ export class KeyedChannel<E extends ChannelEntry> implements KeyedScheduler<E> {
   readonly #rateLimit: RateLimitOptions | undefined;
   readonly #scheduler: SchedulerLike;
   /** Groups waiting for a time: their rate window to reopen, or to be forgotten once idle. */
-  readonly #timers = new Heap<{ at: number; group: Group<E> }>((a, b) => a.at - b.at);
+  readonly #timers = new DueList<Group<E>>();
   /** Set once an entry with a key came: from then on, `keyMetrics()` reports. */
   #keyed = false;
-  /** True while #timers holds anything. */
-  #timing = false;
   /** Where the entry #select returned waits: what next() takes it from. */
   #selectedGroup: Group<E> | undefined = undefined;
   #selectedLevel = 0;
@@ -161,7 +159,7 @@ export class KeyedChannel<E extends ChannelEntry> implements KeyedScheduler<E> {
   release(entry: E): void {
     // The keyless group counts nothing while its entries run.
     if (entry.key === undefined) return;
-    if (this.#timing) this.#runTimers();
+    if (this.#timers.pending) this.#runTimers();
     const group = this.#groupOf(entry);
     if (group === undefined) return;
     group.slots.remove(weightOf(entry));
@@ -170,8 +168,9 @@ export class KeyedChannel<E extends ChannelEntry> implements KeyedScheduler<E> {
   }
 
   wakeInMs(): number | undefined {
-    if (this.#timers.size() === 0 || this.#size === 0) return undefined;
-    return Math.max(0, (this.#timers.peek() as { at: number }).at - this.#clock());
+    const at = this.#timers.firstAt();
+    if (at === undefined || this.#size === 0) return undefined;
+    return Math.max(0, at - this.#clock());
   }
 
   /** Counts a task's end for its key's `metrics().keys` line. */
@@ -311,7 +310,7 @@ export class KeyedChannel<E extends ChannelEntry> implements KeyedScheduler<E> {
    */
   #select(freeSlots: number, limit: number): E | undefined {
     // A field, not the heap's size(): this runs for every dispatch.
-    if (this.#timing) this.#runTimers();
+    if (this.#timers.pending) this.#runTimers();
     if (this.#size === 0 || freeSlots <= 0) return undefined;
     for (;;) {
       const level = this.agingMs === undefined ? this.#topLevel() : this.#agedLevel(this.agingMs);
@@ -457,15 +456,12 @@ export class KeyedChannel<E extends ChannelEntry> implements KeyedScheduler<E> {
     this.#rings.unlinkAll(group);
     const at = this.#clock() + (group.bucket as TokenBucket).msUntilNext();
     group.waitingUntil = at;
-    this.#timers.push({ at, group });
-    this.#timing = true;
+    this.#timers.add(at, group);
   }
 
   /** Groups whose time has come: rate windows reopened, idle keys to forget. */
   #runTimers(): void {
-    const now = this.#clock();
-    while (this.#timers.size() > 0 && (this.#timers.peek() as { at: number }).at <= now) {
-      const { at, group } = this.#timers.pop() as { at: number; group: Group<E> };
+    this.#timers.takeDue(this.#clock(), (group, at) => {
       if (group.waitingUntil === at) {
         group.waitingUntil = -1;
         this.#linkWhereWaiting(group);
@@ -474,8 +470,7 @@ export class KeyedChannel<E extends ChannelEntry> implements KeyedScheduler<E> {
         group.forgetAt = -1;
         this.#forgetIfIdle(group);
       }
-    }
-    this.#timing = this.#timers.size() > 0;
+    });
   }
 
   /**
@@ -490,8 +485,7 @@ export class KeyedChannel<E extends ChannelEntry> implements KeyedScheduler<E> {
     if (bucket !== undefined && bucket.available() < bucket.limit) {
       if (group.forgetAt < 0) {
         group.forgetAt = this.#clock() + bucket.intervalMs;
-        this.#timers.push({ at: group.forgetAt, group });
-        this.#timing = true;
+        this.#timers.add(group.forgetAt, group);
       }
       return;
     }
