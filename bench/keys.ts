@@ -29,13 +29,8 @@ import {
   runInterleaved,
   type Rate,
 } from './harness';
-import { CONCURRENCY, noop, poolOptions, randomPriorities, submitAll } from './workloads';
+import { CONCURRENCY, noop, poolOptions, randomPriorities, submitAll, PQueue } from './workloads';
 import type { Priority } from '../lib/task/priority';
-
-// p-queue 9 is ESM-only; Node >= 20.19 loads it with require(esm).
-type PQueueClass = typeof import('p-queue').default;
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
-const PQueue: PQueueClass = (require('p-queue') as { default: PQueueClass }).default;
 
 const args = parseArgs();
 const QUICK = args.quick;

@@ -9,6 +9,7 @@
 import {
   CONCURRENCY,
   noop,
+  PQueue,
   poolOptions,
   randomPriorities,
   submitAll,
@@ -49,11 +50,6 @@ import {
   isolatedCase,
   runChildCase,
 } from './harness';
-
-// p-queue 9 is ESM-only; Node >= 20.19 loads it with require(esm).
-type PQueueClass = typeof import('p-queue').default;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const PQueue: PQueueClass = (require('p-queue') as { default: PQueueClass }).default;
 
 const args = parseArgs();
 const QUICK = args.quick;

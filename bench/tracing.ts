@@ -32,12 +32,7 @@ import {
   runInterleaved,
   type Rate,
 } from './harness';
-import { CONCURRENCY, noop, poolOptions, randomPriorities, submitAll } from './workloads';
-
-// p-queue 9 is ESM-only; Node >= 20.19 loads it with require(esm).
-type PQueueClass = typeof import('p-queue').default;
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
-const PQueue: PQueueClass = (require('p-queue') as { default: PQueueClass }).default;
+import { CONCURRENCY, noop, poolOptions, randomPriorities, submitAll, PQueue } from './workloads';
 
 const args = parseArgs();
 const SIZE = args.quick ? 50_000 : 200_000;

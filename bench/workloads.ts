@@ -9,6 +9,11 @@ import type { Priority } from '../lib/task/priority';
 
 export const CONCURRENCY = 64;
 
+// p-queue 9 is ESM-only; Node >= 20.19 loads it with require(esm).
+type PQueueClass = typeof import('p-queue').default;
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
+export const PQueue: PQueueClass = (require('p-queue') as { default: PQueueClass }).default;
+
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
