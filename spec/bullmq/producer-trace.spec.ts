@@ -1,13 +1,6 @@
 import { expect } from 'chai';
 import { context, propagation, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-  type ReadableSpan,
-} from '@opentelemetry/sdk-trace-base';
 import { Queue, type Job } from 'bullmq';
 import { BullMQOtel } from 'bullmq-otel';
 import { firstValueFrom } from 'rxjs';
@@ -16,30 +9,16 @@ import { consumeBullMQ } from '../../lib/bullmq';
 import { inProducerTrace } from '../../lib/bullmq/producer-trace';
 import { withTracing } from '../../lib/tracing';
 import { silent } from '../support/pool-fixtures';
+import { exporter, named, provider, tracer, useOtelContexts } from '../support/otel-sdk';
 import { useRedisServer } from '../support/redis-server';
 
-const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-const tracer = provider.getTracer('spec');
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const SPAN = '00f067aa0ba902b7';
 const jobWith = (telemetry: unknown): Job => ({ opts: { telemetry } }) as unknown as Job;
 const activeSpanId = (): string | undefined => trace.getSpanContext(context.active())?.spanId;
-const named = (name: string): ReadableSpan[] =>
-  exporter.getFinishedSpans().filter((span) => span.name === name);
 
-describe('bullmq/producer-trace', () => {
-  const contextManager = new AsyncLocalStorageContextManager();
-  before(() => {
-    contextManager.enable();
-    context.setGlobalContextManager(contextManager);
-  });
-  after(() => {
-    context.disable();
-    propagation.disable();
-    contextManager.disable();
-  });
-  afterEach(() => exporter.reset());
+describe('bullmq/producer-trace', function () {
+  useOtelContexts(this);
 
   it("submits inside the job's trace, read as JSON carrier, object or bare traceparent", () => {
     const header = `00-${TRACE}-${SPAN}-01`;

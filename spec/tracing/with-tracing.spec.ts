@@ -1,10 +1,8 @@
 import { expect } from 'chai';
 import { SpanStatusCode, context, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   AlwaysOffSampler,
   BasicTracerProvider,
-  InMemorySpanExporter,
   SimpleSpanProcessor,
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
@@ -13,29 +11,14 @@ import { from, lastValueFrom, toArray } from 'rxjs';
 import { WorkerPool, formatTraceparent } from '../../lib';
 import { threadHandler } from '../../lib/threads';
 import { withTracing } from '../../lib/tracing';
+import { exporter, named, tracer, useOtelContexts } from '../support/otel-sdk';
 import { silent } from '../support/pool-fixtures';
 
-// The real OpenTelemetry SDK: spans go to an in-memory exporter, contexts through
-// AsyncLocalStorage, as an application would set them up.
-const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-const tracer = provider.getTracer('spec');
-
 const parentOf = (span: ReadableSpan): string | undefined => span.parentSpanContext?.spanId;
-const named = (name: string): ReadableSpan[] =>
-  exporter.getFinishedSpans().filter((span) => span.name === name);
 
-describe('tracing/with-tracing (OpenTelemetry SDK)', () => {
-  const contextManager = new AsyncLocalStorageContextManager();
-  before(() => {
-    contextManager.enable();
-    context.setGlobalContextManager(contextManager);
-  });
-  after(() => {
-    context.disable();
-    contextManager.disable();
-  });
-  afterEach(() => exporter.reset());
+// The real OpenTelemetry SDK (spec/support/otel-sdk.ts), as an application sets it up.
+describe('tracing/with-tracing (OpenTelemetry SDK)', function () {
+  useOtelContexts(this);
 
   it('a task span under the caller span, an attempt span under it, and handler spans under that', async () => {
     const pool = withTracing(
