@@ -1,9 +1,7 @@
-import { BehaviorSubject, Observable, isObservable, last, type Subscriber } from 'rxjs';
+import { BehaviorSubject, Observable, type Subscriber } from 'rxjs';
 import type { KeyedScheduler } from '../channel/scheduler';
 import { QueueFullError } from '../errors/queue-full-error';
 import { TaskCancelledError, type CancelReason } from '../errors/task-cancelled-error';
-import { TaskTimeoutError } from '../errors/task-timeout-error';
-import { WorkerPoolError } from '../errors/worker-pool-error';
 import { toError } from '../errors/to-error';
 import { priorityMergeInternals, type MergeControl } from '../merge/priority-merge-internals';
 import type { TaskResult, TaskStatus } from '../task/task';
@@ -11,15 +9,13 @@ import type { Priority } from '../task/priority';
 import { AbortWatchers } from './abort-watchers';
 import {
   attemptEnded,
-  callHandler,
   emitRetrying,
   emitStarted,
-  isPromiseLike,
   logAttemptEnd,
   retryDelay,
   withoutStacks,
 } from './attempt-steps';
-import { DeadlineLists } from './deadline-list';
+import { AttemptRunner } from './attempt-runner';
 import { Waiters } from './waiters';
 import { LiveTaskIndex } from './live-task-index';
 import { endTask } from './task-end';
@@ -63,7 +59,8 @@ export class PoolEngine<I, O> {
    * trips Node's MaxListeners warning and makes each removal O(listeners).
    */
   readonly #watchers: AbortWatchers<PoolTask<I, O>>;
-  readonly #deadlines: DeadlineLists<Attempt<I, O>>;
+  /** Calls the handler of each attempt, under its timeout and abort. */
+  readonly #runner: AttemptRunner<I, O>;
   #control!: MergeControl<PoolTask<I, O>>;
   readonly #waiters = new Waiters();
   /** The registered instrumentations; undefined while there are none (the common case). */
@@ -81,23 +78,9 @@ export class PoolEngine<I, O> {
   #instant = -1;
   /** The pool's clock, relative to its epoch: small integers that V8 keeps unboxed. */
   readonly now: () => number;
-  /**
-   * A promise handler's callbacks, made once per engine and bound to each attempt: two bound
-   * functions cost ~57 bytes a task less than two closures and their shared context.
-   */
-  readonly #onFulfilled: (this: Attempt<I, O>, value: unknown) => void;
-  readonly #onRejected: (this: Attempt<I, O>, error: unknown) => void;
 
   constructor(config: EngineConfig<I, O>) {
     this.#config = config;
-    // Inside these two, `this` is the attempt they are bound to; they call the shared method.
-    const engine = this;
-    this.#onFulfilled = function (value) {
-      engine.#settle(this, true, value);
-    };
-    this.#onRejected = function (error) {
-      engine.#settle(this, false, error);
-    };
     const { scheduler, epoch } = config;
     this.now = () => scheduler.now() - epoch;
     this.#watchers = new AbortWatchers((tasks, reason) =>
@@ -105,15 +88,17 @@ export class PoolEngine<I, O> {
         for (const task of tasks) this.cancel(task, 'caller', reason);
       }),
     );
-    this.#deadlines = new DeadlineLists<Attempt<I, O>>(
-      scheduler,
-      (attempt, timeoutMs) => {
-        config.metrics.timeouts++;
-        const error = new TaskTimeoutError(timeoutMs, attempt.task.id, attempt.attempt);
-        this.#abortAttempt(attempt, Outcome.Failed, error);
+    this.#runner = new AttemptRunner<I, O>({
+      host: {
+        now: this.now,
+        release: (attempt) => this.#release(attempt),
+        abandoned: (delta) => (this.abandonedRunning += delta),
       },
-      this.now,
-    );
+      metrics: config.metrics,
+      scheduler,
+      abortGraceMs: config.abortGraceMs,
+      logger: config.logger,
+    });
     this.channel = config.waiting(this.now);
     const intake$ = new Observable<PoolTask<I, O>>((intake) => {
       this.#intake = intake;
@@ -204,7 +189,7 @@ export class PoolEngine<I, O> {
         this.#control.unhold();
         break;
       case TaskState.Running:
-        this.#abortAttempt(
+        this.#runner.abort(
           task.attempt as Attempt<I, O>,
           Outcome.Cancelled,
           this.#cancelError(task, reason, cause),
@@ -277,12 +262,16 @@ export class PoolEngine<I, O> {
 
   /** Stops every timer the engine owns (after the drain). */
   dispose(): void {
-    this.#deadlines.dispose();
+    this.#runner.dispose();
   }
 
   #start(task: PoolTask<I, O>): void {
-    const { metrics } = this.#config;
     const now = this.#instant >= 0 ? this.#instant : this.now();
+    this.#runner.run(this.#beginAttempt(task, now), now, this.instruments);
+  }
+
+  /** An attempt of `task` starts at `now`: running, counted and announced. */
+  #beginAttempt(task: PoolTask<I, O>, now: number): Attempt<I, O> {
     const previous = task.attempt;
     task.state = TaskState.Running;
     // The channel just gave this task up: the queue shrank.
@@ -296,107 +285,35 @@ export class PoolEngine<I, O> {
     attempt.waitMs += now - task.queuedAt;
     task.attempt = attempt;
     this.running.add(attempt);
-    metrics.started++;
-    if (this.events.wants(STARTED)) {
-      emitStarted(this.events, attempt);
-    }
-    const { handler, timeoutMs } = task.settings;
-    if (timeoutMs !== undefined) this.#deadlines.of(timeoutMs).add(attempt, now);
-    try {
-      if (handler === undefined) {
-        throw new WorkerPoolError(
-          'The pool has no handler: pass `handler` to the constructor, or use run()',
-        );
-      }
-      const output = callHandler(this.instruments, handler, attempt);
-      // Inside the try: a thenable whose `then` getter or call throws fails the attempt (once:
-      // settling is idempotent) instead of escaping as an uncaught exception.
-      if (isPromiseLike(output)) {
-        output.then(this.#onFulfilled.bind(attempt), this.#onRejected.bind(attempt));
-      } else if (isObservable(output)) {
-        // Unsubscribing is how an Observable handler is stopped: abort() does it.
-        attempt.subscription = output.pipe(last(undefined, undefined)).subscribe({
-          next: (value) => this.#settle(attempt, true, value),
-          error: (error: unknown) => this.#settle(attempt, false, error),
-        });
-      } else {
-        this.#settle(attempt, true, output);
-      }
-    } catch (error) {
-      this.#settle(attempt, false, error);
-    }
+    this.#config.metrics.started++;
+    if (this.events.wants(STARTED)) emitStarted(this.events, attempt);
+    return attempt;
   }
 
-  /** The handler settled: decide the outcome if nothing else did first, then free the slot. */
-  #settle(attempt: Attempt<I, O>, ok: boolean, result: unknown): void {
-    if (attempt.settled) return;
-    attempt.settled = true;
-    if (attempt.outcome === Outcome.Pending) {
-      attempt.outcome = ok ? Outcome.Succeeded : Outcome.Failed;
-      attempt.result = result;
-    }
-    if (attempt.released) {
-      // It had been given up on after abortGraceMs; it has stopped at last.
-      this.abandonedRunning--;
-      return;
-    }
-    this.#release(attempt);
-  }
-
-  /** Timeout, cancel or shutdown: the outcome is decided now; the slot is freed on settle or after the grace. */
-  #abortAttempt(attempt: Attempt<I, O>, outcome: Outcome, reason: Error): void {
-    if (attempt.outcome !== Outcome.Pending || attempt.released) return;
-    attempt.outcome = outcome;
-    attempt.result = reason;
-    // Decided: its deadline can no longer count as a timeout during the abort grace.
-    const timeoutMs = attempt.task.settings.timeoutMs;
-    if (timeoutMs !== undefined) this.#deadlines.leave(attempt, timeoutMs);
-    const observableHandler = attempt.subscription !== undefined;
-    attempt.abort(reason);
-    // A handler that settles synchronously on abort has already freed its slot (and may have
-    // started a backoff, which owns `attempt.timer` now): no grace timer for it.
-    if (attempt.settled) return;
-    if (observableHandler) {
-      // Unsubscribed: it cannot emit any more, so it has stopped.
-      this.#settle(attempt, false, reason);
-      return;
-    }
-    const { abortGraceMs, scheduler } = this.#config;
-    if (abortGraceMs === 0) this.#giveUp(attempt);
-    // Infinity: wait for the handler however long it takes (no timer: Node would fire it at once).
-    else if (abortGraceMs !== Infinity) {
-      attempt.timer = scheduler.schedule(() => this.#giveUp(attempt), abortGraceMs);
-    }
-  }
-
-  #giveUp(attempt: Attempt<I, O>): void {
-    if (attempt.settled || attempt.released) return;
-    attempt.abandoned = true;
-    this.abandonedRunning++;
-    this.#config.logger.warn(
-      { taskId: attempt.task.id, attempt: attempt.attempt, graceMs: this.#config.abortGraceMs },
-      'handler ignored its abort signal; slot freed, handler abandoned',
-    );
-    this.#release(attempt);
-  }
-
+  /** The runner is done with an attempt: its result or retry, then its slot is free. */
   #release(attempt: Attempt<I, O>): void {
-    attempt.released = true;
-    const timeoutMs = attempt.task.settings.timeoutMs;
-    if (timeoutMs !== undefined) this.#deadlines.leave(attempt, timeoutMs);
-    attempt.timer?.unsubscribe();
-    attempt.timer = undefined;
-    this.running.delete(attempt);
     const now = this.now();
+    this.#endAttempt(attempt, now);
+    this.#releaseSlot(attempt.task, now);
+  }
+
+  /** An attempt whose outcome is decided leaves the running ones: its result, or a retry. */
+  #endAttempt(attempt: Attempt<I, O>, now: number): void {
+    this.running.delete(attempt);
     attempt.runMs += now - attempt.startedAt;
     if (this.instruments !== undefined) attemptEnded(this.instruments, attempt);
     this.#next(attempt);
-    // Freeing the slot last lets a retry re-queued above compete before the merge pumps. The
-    // next task starts synchronously inside release(), at this same instant: it reuses `now`.
+  }
+
+  /**
+   * Frees an entry's slots. Last, so a retry re-queued by #next competes before the merge pumps;
+   * the next task starts synchronously inside, at this same instant: it reuses `now`.
+   */
+  #releaseSlot(entry: PoolTask<I, O>, now: number): void {
     const outer = this.#instant;
     this.#instant = now;
     try {
-      this.#control.release(attempt.task);
+      this.#control.release(entry);
     } finally {
       this.#instant = outer;
     }
