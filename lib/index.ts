@@ -25,6 +25,14 @@ export type {
 } from './task/task';
 export type { TaskOptions, ProcessOptions } from './pool/task-options';
 export { formatTraceparent, parseTraceparent, type TraceParent } from './task/traceparent';
+export {
+  batchHandler,
+  BatchItemFailure,
+  type BatchOptions,
+  type BatchContext,
+  type BatchFunction,
+  type BatchReply,
+} from './task/batch-handler';
 export { HANDLER_LIFECYCLE, type HandlerLifecycle } from './pool/handler-lifecycle';
 
 /* Errors */
@@ -38,6 +46,7 @@ export {
   NonRetryableError,
   CircuitOpenError,
   ConfigError,
+  BatchError,
   type CancelReason,
   type ConfigProblem,
 } from './errors';
@@ -125,6 +134,7 @@ export {
   type ThreadsMetrics,
   type KeyStats,
   type KeysMetrics,
+  type BatchMetrics,
   type ThreadMetrics,
   type LatencySummary,
   type LatencyPair,

@@ -17,6 +17,7 @@ const REFUSED: OfferResult<never> = { accepted: false };
 const COMPACT_AT = 32;
 const isLive = (entry: ChannelEntry): boolean => !entry.removed;
 const weightOf = (entry: ChannelEntry): number => entry.weight ?? 1;
+const oneSlot = (): number => 1;
 
 /**
  * A scheduler with fair turns between keys and weighted entries, behind the same
@@ -58,6 +59,8 @@ export class KeyedChannel<E extends ChannelEntry> implements KeyedScheduler<E> {
   readonly #waiters = new CapacityWaiters();
   readonly #clock: () => number;
   readonly #stamp: boolean;
+  /** What an entry holds of its key's limit: its weight, or 1 when weights measure batch shares. */
+  readonly #keySlots: (entry: ChannelEntry) => number;
   readonly #defaultLimit: number;
   readonly #limits: Map<string, number>;
   readonly #overrides = new Map<string, number>();
@@ -75,14 +78,15 @@ export class KeyedChannel<E extends ChannelEntry> implements KeyedScheduler<E> {
    * @param queue capacity, overflow policy, aging (as {@link PriorityChannel}).
    * @param keys per-key limits.
    * @param scheduler the clock of aging, rate windows and `queuedAt` stamps.
-   * @param internals for the pool: a `clock` in its own units, and `stamp: false` when entries
-   *   carry their own `queuedAt`.
+   * @param internals for the pool: a `clock` in its own units, `stamp: false` when entries
+   *   carry their own `queuedAt`, and `keyItems: true` when a key's limit counts its entries
+   *   rather than their weights (a batch handler's weights measure batch shares, not slots).
    */
   constructor(
     queue: QueueOptions = {},
     keys: KeysOptions = {},
     scheduler: SchedulerLike = asyncScheduler,
-    internals: { clock?: () => number; stamp?: boolean } = {},
+    internals: { clock?: () => number; stamp?: boolean; keyItems?: boolean } = {},
   ) {
     checkQueueOptions(queue);
     checkKeysOptions(keys);
@@ -96,6 +100,7 @@ export class KeyedChannel<E extends ChannelEntry> implements KeyedScheduler<E> {
     this.#scheduler = scheduler;
     this.#clock = internals.clock ?? (() => scheduler.now());
     this.#stamp = internals.stamp ?? true;
+    this.#keySlots = internals.keyItems === true ? oneSlot : weightOf;
     this.#keyless = new Group<E>(undefined, Infinity, undefined);
   }
 
@@ -145,7 +150,7 @@ export class KeyedChannel<E extends ChannelEntry> implements KeyedScheduler<E> {
     (group.levels[level] as RingDeque<E>).shift();
     this.#taken(group, level);
     if (group.key !== undefined) {
-      group.slots.add(weightOf(entry));
+      group.slots.add(this.#keySlots(entry));
       group.bucket?.tryTake();
     }
     // Its turn is used. The ring moves on at the next question, not now: a key that arrives
@@ -162,7 +167,7 @@ export class KeyedChannel<E extends ChannelEntry> implements KeyedScheduler<E> {
     if (this.#timers.pending) this.#runTimers();
     const group = this.#groupOf(entry);
     if (group === undefined) return;
-    group.slots.remove(weightOf(entry));
+    group.slots.remove(this.#keySlots(entry));
     this.#linkWhereWaiting(group);
     this.#forgetIfIdle(group);
   }
@@ -320,7 +325,7 @@ export class KeyedChannel<E extends ChannelEntry> implements KeyedScheduler<E> {
       const weight = entry.weight ?? 1;
       if (group.key !== undefined) {
         // Its next entry does not fit the key's free slots: it waits for its own to end.
-        if (!group.slots.fits(weight, group.limit)) {
+        if (!group.slots.fits(this.#keySlots(entry), group.limit)) {
           this.#rings.unlinkAll(group);
           continue;
         }

@@ -7,3 +7,4 @@ export { TaskCancelledError, type CancelReason } from './task-cancelled-error';
 export { NonRetryableError } from './non-retryable-error';
 export { CircuitOpenError } from './circuit-open-error';
 export { ConfigError, type ConfigProblem } from './config-error';
+export { BatchError } from './batch-error';

@@ -36,10 +36,16 @@ export interface MergeControl<E> {
   release(entry: E): void;
 }
 
+/** What the merge asks of the waiting entries: the part of {@link Scheduler} it uses. */
+export type MergeScheduler<E extends ChannelEntry> = Pick<
+  Scheduler<E>,
+  'size' | 'offer' | 'requeue' | 'next' | 'peek' | 'release' | 'wakeInMs'
+>;
+
 /** What the shared merge loop needs from the operator or the pool that runs it. */
 export interface MergeConfig<E extends ChannelEntry, R> {
   /** The waiting entries: the merge asks it which one may start in the free slots. */
-  channel: Scheduler<E>;
+  channel: MergeScheduler<E>;
   limit$: Observable<number>;
   /** Starts an entry; `done(entry)` must be called exactly once, when its slots are free again. */
   start(entry: E, subscriber: Subscriber<R>, done: (entry: E) => void): void;

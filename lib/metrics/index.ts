@@ -7,6 +7,7 @@ export type {
   ThreadsMetrics,
   KeyStats,
   KeysMetrics,
+  BatchMetrics,
   ThreadMetrics,
 } from './pool-metrics';
 

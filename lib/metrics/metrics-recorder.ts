@@ -9,7 +9,7 @@ function hdr(): Hdr {
 }
 import { PRIORITY_NAMES, type Priority, type PriorityName } from '../task/priority';
 import type { ProcessUsage } from '../scaling/usage-source';
-import type { LatencyPair, LatencySummary, PoolMetrics } from './pool-metrics';
+import type { BatchMetrics, LatencyPair, LatencySummary, PoolMetrics } from './pool-metrics';
 
 /** One hour in microseconds: the range recorded without resizing. */
 const HIGHEST_TRACKABLE_US = 3_600_000_000;
@@ -213,6 +213,11 @@ export class MetricsRecorder {
   readonly #waitBy: LatencyTrack[] = PRIORITY_NAMES.map(() => new LatencyTrack());
   readonly #runBy: LatencyTrack[] = PRIORITY_NAMES.map(() => new LatencyTrack());
 
+  /** Items per batch call; made for a pool whose handler is a batch handler. */
+  #batchSizes: Histogram | undefined;
+  #batchCount = 0;
+  #batchItems = 0;
+
   #closed = false;
   #intervalStart: number | undefined;
   #completedAtIntervalStart = 0;
@@ -244,6 +249,40 @@ export class MetricsRecorder {
     const level = priority >= 0 && priority <= 3 ? priority : 1;
     this.#waitBy[level].histogram.recordValue(toMicros(waitMs));
     this.#runBy[level].histogram.recordValue(toMicros(runMs));
+  }
+
+  /** From now on the snapshots report `batches` (a pool with a batch handler). */
+  trackBatches(): void {
+    // The pure-JS build: one record per call, not per task, and nothing to destroy.
+    this.#batchSizes ??= hdr().build({
+      lowestDiscernibleValue: 1,
+      highestTrackableValue: 1024,
+      numberOfSignificantValueDigits: 3,
+      autoResize: true,
+      useWebAssembly: false,
+    });
+  }
+
+  /** Counts one batch call of `size` items. */
+  recordBatch(size: number): void {
+    this.#batchCount++;
+    this.#batchItems += size;
+    this.#batchSizes?.recordValue(size);
+  }
+
+  #batches(): BatchMetrics | undefined {
+    const sizes = this.#batchSizes;
+    if (sizes === undefined) return undefined;
+    const empty = sizes.totalCount === 0;
+    return {
+      count: this.#batchCount,
+      items: this.#batchItems,
+      size: {
+        p50: empty ? 0 : sizes.getValueAtPercentile(50),
+        p99: empty ? 0 : sizes.getValueAtPercentile(99),
+        max: empty ? 0 : sizes.maxValue,
+      },
+    };
   }
 
   /** Latency percentiles so far, overall and per priority. */
@@ -291,7 +330,8 @@ export class MetricsRecorder {
     const high = q[2] ?? 0;
     const critical = q[3] ?? 0;
     const { overall, byPriority } = this.latency();
-    return {
+    const batches = this.#batches();
+    const snapshot: PoolMetrics = {
       submitted: this.submitted,
       started: this.started,
       succeeded: this.succeeded,
@@ -312,6 +352,8 @@ export class MetricsRecorder {
       system: { ...live.system },
       timestamp: now,
     };
+    if (batches !== undefined) snapshot.batches = batches;
+    return snapshot;
   }
 
   /**

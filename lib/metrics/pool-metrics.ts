@@ -99,6 +99,8 @@ export interface PoolMetrics {
   threads?: ThreadsMetrics;
   /** Present once a task had a `key`: the keys with work now, and the busiest. */
   keys?: KeysMetrics;
+  /** Present when the handler is a `batchHandler`: its calls and their sizes. */
+  batches?: BatchMetrics;
 }
 
 /**
@@ -178,4 +180,22 @@ export interface ThreadsMetrics {
   /** busy / count at the snapshot, 0..1 (0 with no thread). */
   utilization: number;
   perThread: ThreadMetrics[];
+}
+
+/**
+ * The calls of a pool whose handler is a `batchHandler`.
+ *
+ * ## Example
+ * ```ts
+ * const batches = pool.metrics().batches;
+ * if (batches) console.log(`${batches.items} items in ${batches.count} calls, p50 ${batches.size.p50}`);
+ * ```
+ */
+export interface BatchMetrics {
+  /** Batch calls started. */
+  count: number;
+  /** Items across those calls (a retried item counts again). */
+  items: number;
+  /** Items per call. */
+  size: { p50: number; p99: number; max: number };
 }

@@ -4,6 +4,7 @@ import type { KeyedScheduler } from '../channel/scheduler';
 import type { DispatchGate } from '../merge/priority-merge-internals';
 import type { MetricsRecorder } from '../metrics/metrics-recorder';
 import type { CircuitBreaker } from '../resilience/circuit-breaker';
+import type { PoolBatchConfig } from './pool-batches';
 import type { PoolTask } from './pool-task';
 
 /** What the engine needs, already checked by the public class. */
@@ -18,4 +19,6 @@ export interface EngineConfig<I, O> {
   metrics: MetricsRecorder;
   gate: DispatchGate | undefined;
   breaker: CircuitBreaker | undefined;
+  /** The pool's handler and its batch settings, when it is a batch handler. */
+  batch?: PoolBatchConfig<I, O>;
 }

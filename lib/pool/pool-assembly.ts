@@ -18,6 +18,7 @@ import { PoolSampling } from './pool-sampling';
 import { ShutdownOrchestrator } from './shutdown-orchestrator';
 import { TaskIntake, finiteMs } from './task-intake';
 import { DEFAULTS } from '../config/defaults';
+import { batchSettings } from '../task/batch-handler';
 
 /** The parts of a pool, wired together; `WorkerPool` delegates to them. */
 export interface PoolParts<I, O> {
@@ -69,6 +70,8 @@ export function assemblePool<I, O>(
   const breaker = options.circuitBreaker
     ? new CircuitBreaker(options.circuitBreaker, scheduler)
     : undefined;
+  // A batch handler's tasks are taken in batches; their weights are shares of a batch.
+  const batch = batchSettings<I, O>(options.handler);
   const engine = new PoolEngine<I, O>({
     // Tasks carry their own queuedAt (set on acceptance and on requeue): one clock read fewer.
     // Fair turns between keys and weights; a pool whose tasks have neither pays next to
@@ -77,6 +80,7 @@ export function assemblePool<I, O>(
       new KeyedChannel(options.queue ?? {}, options.keys ?? {}, scheduler, {
         clock,
         stamp: false,
+        keyItems: batch !== undefined,
       }),
     epoch,
     abortGraceMs: options.abortGraceMs ?? DEFAULTS.abortGraceMs,
@@ -85,6 +89,7 @@ export function assemblePool<I, O>(
     metrics,
     gate: dispatchGate(bucket, breaker, (limited) => onRateLimit(limited)),
     breaker,
+    batch: batch && options.handler && { handler: options.handler, settings: batch },
   });
   const intake = new TaskIntake<I, O>(
     engine,
@@ -98,7 +103,10 @@ export function assemblePool<I, O>(
       logger,
     },
     options.retry,
-    () => weightCeiling(options.concurrency, resolved.max, concurrency.limit),
+    () =>
+      batch === undefined
+        ? weightCeiling(options.concurrency, resolved.max, concurrency.limit)
+        : { max: batch.maxSize, name: 'maxSize of the batch handler' },
   );
   const results$ = engine.results.asObservable();
 

@@ -25,6 +25,9 @@ import { RunningList } from './running-list';
 import { HotStream } from '../merge/hot-stream';
 import { EVENT_KIND, withKey, type PoolEvent } from './pool-events';
 import { Attempt, Outcome, PoolTask, TaskState } from './pool-task';
+import type { PoolEntry } from './batch-former';
+import type { BatchHost } from './batch-runner';
+import { PoolBatches, TaskBatch } from './pool-batches';
 
 /**
  * The private engine under `WorkerPool`: the intake subject, the priority channel and the
@@ -61,7 +64,9 @@ export class PoolEngine<I, O> {
   readonly #watchers: AbortWatchers<PoolTask<I, O>>;
   /** Calls the handler of each attempt, under its timeout and abort. */
   readonly #runner: AttemptRunner<I, O>;
-  #control!: MergeControl<PoolTask<I, O>>;
+  #control!: MergeControl<PoolEntry<I, O>>;
+  /** A batch handler's batches; undefined for any other handler. */
+  readonly #batches: PoolBatches<I, O> | undefined;
   readonly #waiters = new Waiters();
   /** The registered instrumentations; undefined while there are none (the common case). */
   instruments: Instruments<I, O> | undefined;
@@ -69,7 +74,7 @@ export class PoolEngine<I, O> {
   readonly live = new LiveTaskIndex<PoolTask<I, O>>((match) => {
     for (const attempt of this.running.toArray()) if (match(attempt.task)) return attempt.task;
     for (const task of this.backoff) if (match(task)) return task;
-    return this.channel.find(match);
+    return this.#batches?.waitingItems().find(match) ?? this.channel.find(match);
   });
   /**
    * While an acceptance or a release runs the merge synchronously: its time, for the attempts
@@ -100,17 +105,26 @@ export class PoolEngine<I, O> {
       logger: config.logger,
     });
     this.channel = config.waiting(this.now);
+    this.#batches =
+      config.batch &&
+      new PoolBatches(config.batch, this.channel, this.#batchHost(), {
+        metrics: config.metrics,
+        scheduler,
+        abortGraceMs: config.abortGraceMs,
+        logger: config.logger,
+      });
     const intake$ = new Observable<PoolTask<I, O>>((intake) => {
       this.#intake = intake;
     });
     const pipeline = new Observable<never>((subscriber) =>
-      priorityMergeInternals(intake$, subscriber, {
-        channel: this.channel,
+      priorityMergeInternals<PoolEntry<I, O>, never>(intake$, subscriber, {
+        channel: this.#batches?.former ?? this.channel,
         limit$: this.dispatchLimit$,
         scheduler: config.scheduler,
         gate: config.gate,
-        start: (task) => this.#start(task),
-        overflow: (task, evicted) => this.#overflow(task, evicted),
+        start: (entry) =>
+          entry instanceof TaskBatch ? this.#batches?.start(entry) : this.#start(entry),
+        overflow: (task, evicted) => this.#overflow(task as PoolTask<I, O>, evicted),
         control: (control) => (this.#control = control),
       }),
     );
@@ -128,6 +142,7 @@ export class PoolEngine<I, O> {
   queuedByPriority(): [number, number, number, number] {
     const sizes = this.channel.sizes();
     for (const task of this.backoff) sizes[task.priority]++;
+    this.#batches?.addSizes(sizes);
     return sizes;
   }
 
@@ -169,6 +184,8 @@ export class PoolEngine<I, O> {
   /** Completes the intake: queued tasks still run, then `drained` resolves. */
   close(): void {
     this.#intake?.complete();
+    // Nothing more comes to fill a forming batch.
+    this.#batches?.former.close();
   }
 
   pump(): void {
@@ -188,13 +205,17 @@ export class PoolEngine<I, O> {
         this.#finish(task, 'cancelled', undefined, this.#cancelError(task, reason, cause));
         this.#control.unhold();
         break;
-      case TaskState.Running:
-        this.#runner.abort(
-          task.attempt as Attempt<I, O>,
-          Outcome.Cancelled,
-          this.#cancelError(task, reason, cause),
-        );
+      case TaskState.Forming:
+        this.#finish(task, 'cancelled', undefined, this.#cancelError(task, reason, cause));
+        this.#batches?.leaveForming(task);
         break;
+      case TaskState.Running: {
+        const attempt = task.attempt as Attempt<I, O>;
+        const error = this.#cancelError(task, reason, cause);
+        if (attempt.batch !== undefined) this.#batches?.cancelItem(attempt, error);
+        else this.#runner.abort(attempt, Outcome.Cancelled, error);
+        break;
+      }
       default:
         break;
     }
@@ -213,6 +234,8 @@ export class PoolEngine<I, O> {
       const cancelled = [...this.backoff].filter(predicate);
       // A loop, not push(...removed): spread arguments overflow the stack past ~120k tasks.
       for (const task of this.channel.removeWhere(predicate)) cancelled.push(task);
+      for (const task of this.#batches?.waitingItems() ?? [])
+        if (predicate(task)) cancelled.push(task);
       for (const task of cancelled) this.cancel(task, reason);
       const aborted: PoolTask<I, O>[] = [];
       for (const attempt of includeRunning ? this.running.toArray() : []) {
@@ -228,7 +251,7 @@ export class PoolEngine<I, O> {
 
   /** Waiting tasks: queued or waiting out a backoff. */
   get size(): number {
-    return this.channel.size + this.backoff.size;
+    return this.channel.size + this.backoff.size + (this.#batches?.waiting ?? 0);
   }
 
   /** Resolves once fewer than `limit` tasks wait (queued or in backoff); at once if so. */
@@ -263,6 +286,7 @@ export class PoolEngine<I, O> {
   /** Stops every timer the engine owns (after the drain). */
   dispose(): void {
     this.#runner.dispose();
+    this.#batches?.dispose();
   }
 
   #start(task: PoolTask<I, O>): void {
@@ -274,7 +298,7 @@ export class PoolEngine<I, O> {
   #beginAttempt(task: PoolTask<I, O>, now: number): Attempt<I, O> {
     const previous = task.attempt;
     task.state = TaskState.Running;
-    // The channel just gave this task up: the queue shrank.
+    // The channel (or a forming batch) just gave this task up: the queue shrank.
     if (this.#waiters.waitingForSize) this.#waiters.sizeIs(this.size);
     const attempt = new Attempt<I, O>(
       task,
@@ -309,7 +333,7 @@ export class PoolEngine<I, O> {
    * Frees an entry's slots. Last, so a retry re-queued by #next competes before the merge pumps;
    * the next task starts synchronously inside, at this same instant: it reuses `now`.
    */
-  #releaseSlot(entry: PoolTask<I, O>, now: number): void {
+  #releaseSlot(entry: PoolEntry<I, O>, now: number): void {
     const outer = this.#instant;
     this.#instant = now;
     try {
@@ -317,6 +341,17 @@ export class PoolEngine<I, O> {
     } finally {
       this.#instant = outer;
     }
+  }
+
+  /** What the batch runner may do to the engine. */
+  #batchHost(): BatchHost<I, O> {
+    return {
+      now: () => this.now(),
+      beginAttempt: (task, now) => this.#beginAttempt(task, now),
+      endAttempt: (attempt, now) => this.#endAttempt(attempt, now),
+      releaseSlot: (batch) => this.#releaseSlot(batch, this.now()),
+      abandoned: (delta) => (this.abandonedRunning += delta),
+    };
   }
 
   /** After an attempt: the result, or a retry after a backoff. */

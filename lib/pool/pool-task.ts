@@ -17,15 +17,17 @@ export enum TaskState {
   Running,
   Backoff,
   Done,
+  /** Taken into a batch that waits for more items: still waiting, no longer in the channel. */
+  Forming,
 }
 
-const STATE_MASK = 3;
+const STATE_MASK = 7;
 /** Flag bit: the task was taken out of the channel out of order. */
-const REMOVED = 4;
+const REMOVED = 8;
 /** Flag bit: the id is the caller's (generated ones are minted from a counter). */
-const CALLER_ID = 8;
-/** The task's {@link Priority} (0..3) sits in bits 4 and 5. */
-const PRIORITY_SHIFT = 4;
+const CALLER_ID = 16;
+/** The task's {@link Priority} (0..3) sits in bits 5 and 6. */
+const PRIORITY_SHIFT = 5;
 const PRIORITY_MASK = 3 << PRIORITY_SHIFT;
 
 const OUTCOME_MASK = 3;
@@ -392,6 +394,18 @@ export class Attempt<I, O> implements TaskContext<I>, DeadlineNode, RunningNode 
     return this.#extras?.instruments?.traceparent(this.task, this.attempt);
   }
 
+  /**
+   * The batch whose call this attempt is part of (a batch handler's tasks): a `TaskBatch`,
+   * typed loosely here so that the task does not depend on the batch that holds it.
+   */
+  get batch(): object | undefined {
+    return this.#extras?.batch;
+  }
+
+  set batch(batch: object | undefined) {
+    this.extra().batch = batch;
+  }
+
   /** The instrumentations this attempt runs under (only an instrumented pool sets them). */
   set instruments(instruments: Instruments<I, O>) {
     this.extra().instruments = instruments;
@@ -433,6 +447,7 @@ export class Attempt<I, O> implements TaskContext<I>, DeadlineNode, RunningNode 
  * aborted or is retried.
  */
 class AttemptExtras<I, O> {
+  batch: object | undefined = undefined;
   instruments: Instruments<I, O> | undefined = undefined;
   controller: AbortController | undefined = undefined;
   subscription: Subscription | undefined = undefined;

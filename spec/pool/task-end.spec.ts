@@ -4,7 +4,8 @@ import { Subject, VirtualTimeScheduler, defer, throwError, timer, tap, mergeMap 
 import { WorkerPool } from '../../lib/pool/worker-pool';
 import { FixedBackoff } from '../../lib/backoff/fixed-backoff';
 import { PoolClosedError } from '../../lib/errors/pool-closed-error';
-import type { TaskResult } from '../../lib/task/task';
+import type { Handler, TaskResult } from '../../lib/task/task';
+import { batchHandler, BatchItemFailure } from '../../lib/task/batch-handler';
 import type { Priority } from '../../lib/task/priority';
 import { silent } from '../support/pool-fixtures';
 import { setFlagsFromString } from 'node:v8';
@@ -19,6 +20,7 @@ interface TaskPlan {
   kind: 'observable' | 'thenable' | 'hostile'; // hostile: a thenable whose then() throws
   ownTimeoutMs: number | undefined; // a per-task timeout: one deadline list per distinct value
   cancelAt: number | undefined; // the caller aborts its signal then (submit() tasks)
+  weight: number; // its share of a batch, with a batch handler (submit() tasks)
 }
 
 const taskPlan = fc.record({
@@ -30,6 +32,7 @@ const taskPlan = fc.record({
   kind: fc.constantFrom<TaskPlan['kind']>('observable', 'observable', 'thenable', 'hostile'),
   ownTimeoutMs: fc.option(fc.integer({ min: 3, max: 20 }), { nil: undefined }),
   cancelAt: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
+  weight: fc.integer({ min: 1, max: 3 }),
 });
 
 const workload = fc.record({
@@ -47,6 +50,14 @@ const workload = fc.record({
   unsubscribeAt: fc.option(fc.integer({ min: 0, max: 80 }), { nil: undefined }),
   shutdownAt: fc.integer({ min: 0, max: 120 }),
   shutdownTimeout: fc.option(fc.integer({ min: 0, max: 40 }), { nil: undefined }),
+  // Half the runs use a batch handler: the same plans, taken in batches.
+  batch: fc.option(
+    fc.record({
+      maxSize: fc.integer({ min: 3, max: 6 }),
+      maxWaitMs: fc.integer({ min: 0, max: 6 }),
+    }),
+    { nil: undefined },
+  ),
 });
 
 // A forced collection without starting node with --expose-gc: the flag is set at run time and
@@ -64,7 +75,99 @@ describe('WorkerPool: every accepted task ends in exactly one result (task-end)'
         let running = 0;
         let overLimit = 0;
         const plans = new Map<number, TaskPlan>();
-        const pool = new WorkerPool<number, number>({
+        function single(n: number, { attempt, signal }: Parameters<Handler<number, number>>[1]) {
+          // The limit in force as the pool sees it (a concurrency$ subscriber made here would
+          // hear of a raise only after the pool has acted on it).
+          if (running >= pool.metrics().concurrency) overLimit++;
+          running++;
+          const plan = plans.get(n) as TaskPlan;
+          if (plan.kind === 'hostile') {
+            running--;
+            return {
+              then() {
+                throw new Error('then() threw');
+              },
+            } as unknown as Promise<number>;
+          }
+          if (plan.kind === 'thenable') {
+            // A well-behaved thenable: it settles on its own or as soon as it is aborted.
+            return {
+              then(ok: (v: number) => void, fail: (e: unknown) => void) {
+                let done = false;
+                const end = (settle: () => void): void => {
+                  if (done) return;
+                  done = true;
+                  running--;
+                  settle();
+                };
+                scheduler.schedule(
+                  () =>
+                    end(() =>
+                      attempt <= plan.failures ? fail(new Error(`fail ${attempt}`)) : ok(n),
+                    ),
+                  plan.durations[attempt - 1],
+                );
+                signal.addEventListener('abort', () => end(() => fail(signal.reason)));
+              },
+            } as unknown as Promise<number>;
+          }
+          const work = timer(plan.durations[attempt - 1], scheduler).pipe(
+            mergeMap(() =>
+              attempt <= plan.failures ? throwError(() => new Error(`fail ${attempt}`)) : [n],
+            ),
+          );
+          // tap runs before the pool sees the end, so `running` is exact when the next one starts.
+          return defer(() => work).pipe(
+            tap({
+              error: () => running--,
+              complete: () => running--,
+              unsubscribe: () => running--,
+            }),
+          );
+        }
+        // One call per batch, holding one slot: as long as its longest item; an item fails alone
+        // (BatchItemFailure) while its plan says so, and a hostile item fails the whole call.
+        const batched = batchHandler<number, number>(
+          (inputs, { attempts }) => {
+            // A batch took its slot when it began to form, up to maxWaitMs ago: a limit lowered
+            // since then lets it keep the slot, as a running attempt keeps its own.
+            const since = scheduler.now() - (w.batch?.maxWaitMs ?? 0);
+            const allowed = Math.max(
+              pool.metrics().concurrency,
+              ...limits.filter((change) => change.at >= since).map((change) => change.limit),
+              [...limits].reverse().find((change) => change.at < since)?.limit ?? 0,
+            );
+            if (running >= allowed) overLimit++;
+            running++;
+            const itemPlans = inputs.map((n) => plans.get(n) as TaskPlan);
+            const duration = Math.max(
+              ...itemPlans.map((plan, i) => plan.durations[attempts[i] - 1]),
+            );
+            const hostile = itemPlans.some((plan) => plan.kind === 'hostile');
+            const work = timer(duration, scheduler).pipe(
+              mergeMap(() =>
+                hostile
+                  ? throwError(() => new Error('the whole call failed'))
+                  : [
+                      inputs.map((n, i) =>
+                        attempts[i] <= itemPlans[i].failures
+                          ? new BatchItemFailure(new Error(`fail ${attempts[i]}`))
+                          : n,
+                      ),
+                    ],
+              ),
+            );
+            return defer(() => work).pipe(
+              tap({
+                error: () => running--,
+                complete: () => running--,
+                unsubscribe: () => running--,
+              }),
+            );
+          },
+          w.batch ?? { maxSize: 1 },
+        );
+        const pool: WorkerPool<number, number> = new WorkerPool<number, number>({
           logger: silent,
           scheduler,
           concurrency: { min: 1, max: 5, initial: 2 },
@@ -75,57 +178,10 @@ describe('WorkerPool: every accepted task ends in exactly one result (task-end)'
             maxAttempts: w.maxAttempts,
             backoff: new FixedBackoff({ initialMs: 3, jitter: 'none' }),
           },
-          handler: (n, { attempt, signal }) => {
-            // The limit in force as the pool sees it (a concurrency$ subscriber made here would
-            // hear of a raise only after the pool has acted on it).
-            if (running >= pool.metrics().concurrency) overLimit++;
-            running++;
-            const plan = plans.get(n) as TaskPlan;
-            if (plan.kind === 'hostile') {
-              running--;
-              return {
-                then() {
-                  throw new Error('then() threw');
-                },
-              } as unknown as Promise<number>;
-            }
-            if (plan.kind === 'thenable') {
-              // A well-behaved thenable: it settles on its own or as soon as it is aborted.
-              return {
-                then(ok: (v: number) => void, fail: (e: unknown) => void) {
-                  let done = false;
-                  const end = (settle: () => void): void => {
-                    if (done) return;
-                    done = true;
-                    running--;
-                    settle();
-                  };
-                  scheduler.schedule(
-                    () =>
-                      end(() =>
-                        attempt <= plan.failures ? fail(new Error(`fail ${attempt}`)) : ok(n),
-                      ),
-                    plan.durations[attempt - 1],
-                  );
-                  signal.addEventListener('abort', () => end(() => fail(signal.reason)));
-                },
-              } as unknown as Promise<number>;
-            }
-            const work = timer(plan.durations[attempt - 1], scheduler).pipe(
-              mergeMap(() =>
-                attempt <= plan.failures ? throwError(() => new Error(`fail ${attempt}`)) : [n],
-              ),
-            );
-            // tap runs before the pool sees the end, so `running` is exact when the next one starts.
-            return defer(() => work).pipe(
-              tap({
-                error: () => running--,
-                complete: () => running--,
-                unsubscribe: () => running--,
-              }),
-            );
-          },
+          handler: w.batch === undefined ? single : batched,
         });
+        const limits: { at: number; limit: number }[] = [];
+        pool.concurrency$.subscribe((limit) => limits.push({ at: scheduler.now(), limit }));
         const results: TaskResult<number, number>[] = [];
         pool.results$.subscribe((r) => results.push(r));
 
@@ -151,7 +207,13 @@ describe('WorkerPool: every accepted task ends in exactly one result (task-end)'
               signal = controller.signal;
               scheduler.schedule(() => controller.abort(), plan.cancelAt);
             }
-            const options = { priority: plan.priority, timeoutMs: plan.ownTimeoutMs, signal };
+            const weight = w.batch === undefined ? undefined : plan.weight;
+            const options = {
+              priority: plan.priority,
+              timeoutMs: plan.ownTimeoutMs,
+              signal,
+              weight,
+            };
             pool.submit(n, options).catch((e: unknown) => {
               if (e instanceof PoolClosedError) refusedAfterClose++;
             });
