@@ -3,8 +3,12 @@ import type { Logger } from 'pino';
 import { Subject, type Observable } from 'rxjs';
 import type Piscina from 'piscina';
 import {
+  BatchItemFailure,
   ConfigError,
   HANDLER_LIFECYCLE,
+  batchHandler,
+  type BatchContext,
+  type BatchReply,
   NonRetryableError,
   PoolClosedError,
   silentLogger,
@@ -71,6 +75,7 @@ export type ThreadEvent =
 /** The module each thread loads; it loads the user's file (see thread-worker.js). */
 const THREAD_ENTRY = path.join(__dirname, 'thread-worker.js');
 const THROWN = '__rxjsWorkerPoolThrown';
+const ITEM_FAILED = '__rxjsWorkerPoolItemFailed';
 const READY = 'rxjsWorkerPoolReady';
 
 /** One attempt on its way to, or running on, a thread. */
@@ -132,7 +137,10 @@ export function threadHandler<I = unknown, O = unknown>(
 ): ThreadHandler<I, O> {
   const settings = checkThreadOptions(options);
   const threads = new ThreadSet(settings);
-  const handler = (input: I, ctx: TaskContext<I>): Promise<O> => threads.run(input, ctx);
+  const handler =
+    settings.batch === undefined
+      ? (input: I, ctx: TaskContext<I>): Promise<O> => threads.run(input, ctx)
+      : batchHandler<I, O>((inputs, ctx) => threads.runBatch<I, O>(inputs, ctx), settings.batch);
   return Object.assign(handler, {
     [HANDLER_LIFECYCLE]: threads.lifecycle,
     threadEvents$: threads.events$,
@@ -156,8 +164,8 @@ class ThreadSet {
   /** Threads to terminate as soon as they are ready (an attempt on them was aborted). */
   readonly #terminateWhenReady = new Set<number>();
   readonly #counts = new Map<number, { completed: number; failed: number }>();
-  /** The attempts in flight, by the context the pool gave their handler call. */
-  readonly #attempts = new Map<TaskContext<unknown>, Dispatch>();
+  /** The attempts (and batch calls) in flight, by the context the pool gave their call. */
+  readonly #attempts = new Map<object, Dispatch>();
 
   readonly lifecycle: HandlerLifecycle;
   readonly #events = new Subject<ThreadEvent>();
@@ -192,46 +200,69 @@ class ThreadSet {
     const transferList = transferListOf(input);
     // A moved input is gone from this thread: a second attempt would have nothing to send.
     if (transferList !== undefined) ctx.preventRetry?.();
-    const dispatch: Dispatch = { threadId: undefined, abortReason: undefined };
+    // The traceparent only when the pool is traced: an absent key costs the clone nothing.
+    const traceparent = ctx.traceparent;
+    const message =
+      traceparent === undefined
+        ? { input, attempt: ctx.attempt, taskId: ctx.task.id }
+        : { input, attempt: ctx.attempt, taskId: ctx.task.id, traceparent };
     // The pool tells the lifecycle's abort() of an abort (see below): reading ctx.signal would
     // make an AbortController per attempt, and piscina's own per-task signal path costs ~15 %
-    // of the dispatch rate; terminating the attempt's thread is all either would do.
-    this.#attempts.set(ctx as TaskContext<unknown>, dispatch);
-    // A context made by hand (the handler called outside a pool) has no pool to tell us.
-    if (typeof ctx.preventRetry !== 'function') {
-      ctx.signal.addEventListener(
-        'abort',
-        () => this.abort(ctx as TaskContext<unknown>, ctx.signal.reason),
-        {
-          once: true,
-        },
+    // of the dispatch rate; terminating the attempt's thread is all either would do. A context
+    // made by hand (the handler called outside a pool) has no pool to tell us.
+    const signal = typeof ctx.preventRetry === 'function' ? undefined : ctx.signal;
+    return this.#post(piscina, message, transferList, ctx, signal) as Promise<O>;
+  }
+
+  /**
+   * One message for a whole batch: the worker function gets the inputs' array. Its signal
+   * (one per call, not per item) terminates the thread when the pool aborts the call.
+   */
+  runBatch<I, O>(inputs: I[], ctx: BatchContext<I>): Promise<BatchReply<O>> {
+    if (this.#closed) {
+      return Promise.reject(
+        new PoolClosedError(ctx.tasks[0]?.id, 'its worker threads are stopped'),
       );
     }
+    const piscina = this.#start();
+    const message = {
+      batch: true,
+      inputs,
+      attempts: ctx.attempts,
+      taskIds: ctx.tasks.map((task) => task.id),
+    };
+    return this.#post(piscina, message, undefined, ctx, ctx.signal).then((reply) =>
+      Array.isArray(reply) ? reply.map(itemOutcome) : (reply as BatchReply<O>),
+    ) as Promise<BatchReply<O>>;
+  }
+
+  /** Posts one message to a free thread; settles with its value or its error as the pool sees it. */
+  #post(
+    piscina: Piscina,
+    message: object,
+    transferList: ReturnType<typeof transferListOf>,
+    key: object,
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
+    const dispatch: Dispatch = { threadId: undefined, abortReason: undefined };
+    this.#attempts.set(key, dispatch);
+    signal?.addEventListener('abort', () => this.abort(key, signal.reason), { once: true });
     this.#dispatching = dispatch;
-    let running: Promise<O>;
+    let running: Promise<unknown>;
     try {
-      // The traceparent only when the pool is traced: an absent key costs the clone nothing.
-      const traceparent = ctx.traceparent;
-      const message =
-        traceparent === undefined
-          ? { input, attempt: ctx.attempt, taskId: ctx.task.id }
-          : { input, attempt: ctx.attempt, taskId: ctx.task.id, traceparent };
-      running = piscina.run(
-        message,
-        transferList === undefined ? undefined : { transferList },
-      ) as Promise<O>;
+      running = piscina.run(message, transferList === undefined ? undefined : { transferList });
     } finally {
       this.#dispatching = undefined;
     }
     if (dispatch.threadId === undefined) this.#waiting.push(dispatch);
     return running.then(
       (value) => {
-        this.#attempts.delete(ctx as TaskContext<unknown>);
+        this.#attempts.delete(key);
         this.#settle(dispatch, 'completed');
         return value;
       },
       (error: unknown) => {
-        this.#attempts.delete(ctx as TaskContext<unknown>);
+        this.#attempts.delete(key);
         const threadId = this.#settle(dispatch, 'failed');
         if (dispatch.abortReason !== undefined) throw dispatch.abortReason;
         const failure = this.#toError(error, threadId);
@@ -247,7 +278,7 @@ class ThreadSet {
    * The pool aborted an attempt: its thread is terminated (a fresh one replaces it); one still
    * waiting for a thread is terminated as soon as piscina hands it one (see the balancer).
    */
-  abort(ctx: TaskContext<unknown>, reason: Error): void {
+  abort(ctx: object, reason: Error): void {
     const dispatch = this.#attempts.get(ctx);
     if (dispatch === undefined || dispatch.abortReason !== undefined) return;
     dispatch.abortReason = reason;
@@ -428,4 +459,10 @@ class ThreadSet {
       threadId,
     });
   }
+}
+
+/** A batch reply's entry from a thread: an output, or an item's failure sent as data. */
+function itemOutcome(entry: unknown): unknown {
+  if (entry === null || typeof entry !== 'object' || !(ITEM_FAILED in entry)) return entry;
+  return new BatchItemFailure(fromThrown((entry as Record<string, ThrownData>)[ITEM_FAILED]));
 }

@@ -8,6 +8,7 @@ import {
   MAX_TIMER_MS,
   compileOptionsSchema,
   describeValue,
+  type BatchOptions,
   type ConfigProblem,
   type OptionsCheck,
   type SchemaNode,
@@ -58,6 +59,12 @@ export interface ThreadHandlerOptions {
    * structured-cloneable). Defaults to `undefined`.
    */
   workerData?: unknown;
+  /**
+   * Batches: one message per batch, and the worker function receives the array of inputs
+   * (and `{ attempts, taskIds }`) and returns one output, or a `BatchItemFailure`, per input.
+   * As `batchHandler`'s options. Defaults to none: one message per task.
+   */
+  batch?: BatchOptions;
 }
 
 const positiveMb = { type: 'number', exclusiveMinimum: 0 } as const;
@@ -96,6 +103,15 @@ const THREAD_OPTIONS_SCHEMA = {
     argv: { type: 'array', items: { type: 'string' } },
     execArgv: { type: 'array', items: { type: 'string' } },
     workerData: {},
+    batch: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['maxSize'],
+      properties: {
+        maxSize: { type: 'integer', minimum: 1 },
+        maxWaitMs: { type: 'number', minimum: 0, maximum: MAX_TIMER_MS },
+      },
+    },
   },
 } as const;
 
@@ -123,6 +139,7 @@ export interface ThreadSettings {
   argv: string[] | undefined;
   execArgv: string[] | undefined;
   workerData: unknown;
+  batch: BatchOptions | undefined;
 }
 
 export function checkThreadOptions(options: ThreadHandlerOptions): ThreadSettings {
@@ -184,6 +201,7 @@ export function checkThreadOptions(options: ThreadHandlerOptions): ThreadSetting
     idleTimeoutMs: options.idleTimeoutMs ?? defaults.idleTimeoutMs.default,
     resourceLimits: options.resourceLimits,
     tsNode,
+    batch: options.batch,
   };
 }
 

@@ -5,7 +5,9 @@
  * from dist/ and from lib/ under ts-node. It loads the user's worker file (registering ts-node
  * first for a .ts file), calls its function with (input, { attempt, taskId, traceparent }) (in
  * the attempt's trace context when the thread has OpenTelemetry), moves a value marked by
- * transfer() instead of copying it, and sends thrown errors back with their name.
+ * transfer() instead of copying it, and sends thrown errors back with their name. A batch
+ * message (threadHandler's `batch` option) calls it with the array of inputs and
+ * ({ attempts, taskIds, traceparent }), and sends each BatchItemFailure back as data.
  */
 const threads = require('node:worker_threads');
 const { syncBuiltinESMExports } = require('node:module');
@@ -16,6 +18,10 @@ const { pathToFileURL } = require('node:url');
 const TRANSFER = Symbol.for('rxjs-worker-pool.transfer');
 /** Marks a thrown error on its way to the parent (a string key: symbols do not cross threads). */
 const THROWN = '__rxjsWorkerPoolThrown';
+/** Brands BatchItemFailure (lib/task/batch-handler.ts), whichever copy of the package made it. */
+const ITEM_FAILURE = Symbol.for('rxjs-worker-pool.batch-item-failure');
+/** Marks an item's failure in a batch's reply (a string key: symbols do not cross threads). */
+const ITEM_FAILED = '__rxjsWorkerPoolItemFailed';
 const { filename, name, tsNode, workerData } = threads.workerData;
 // The user's workerData is what their file sees, from require() and import alike.
 threads.workerData = workerData;
@@ -84,6 +90,7 @@ function pick(exported) {
 module.exports = async function runAttempt(message) {
   const state = await loaded;
   if (state.error !== undefined) throw thrown(state.error, true);
+  if (message.batch === true) return runBatch(state.fn, message);
   let value;
   try {
     const { traceparent } = message;
@@ -110,6 +117,32 @@ module.exports = async function runAttempt(message) {
   if (refusal !== undefined) throw thrown(unclonable('returned', refusal), false);
   return value;
 };
+
+/** One batch call: the inputs in, one reply entry per input out (a failure as data). */
+async function runBatch(fn, message) {
+  const { inputs, attempts, taskIds, traceparent } = message;
+  const ctx =
+    traceparent === undefined ? { attempts, taskIds } : { attempts, taskIds, traceparent };
+  let reply;
+  try {
+    const call = () => fn(inputs, ctx);
+    reply = await (traceparent === undefined ? call() : inTraceContext(traceparent, call));
+  } catch (error) {
+    const refusal = error instanceof Error ? undefined : cloneRefusal(error);
+    throw thrown(refusal === undefined ? error : unclonable('threw', refusal), false);
+  }
+  // Anything but an array goes back as it is: the pool names it in its BatchError.
+  if (!Array.isArray(reply)) return cloneRefusal(reply) === undefined ? reply : null;
+  return reply.map((entry) => {
+    if (entry !== null && typeof entry === 'object' && entry[ITEM_FAILURE] === true) {
+      return { [ITEM_FAILED]: thrown(entry.error, false) };
+    }
+    const refusal = cloneRefusal(entry);
+    return refusal === undefined
+      ? entry
+      : { [ITEM_FAILED]: thrown(unclonable('returned', refusal), false) };
+  });
+}
 
 /** @opentelemetry/api if this thread can load it (an optional peer), else null; looked up once. */
 let otel;

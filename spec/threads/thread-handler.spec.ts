@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Subject, firstValueFrom, filter, lastValueFrom, startWith, toArray } from 'rxjs';
 import { WorkerPool } from '../../lib/pool/worker-pool';
+import { BatchError } from '../../lib/errors/batch-error';
 import { ConfigError } from '../../lib/errors/config-error';
 import { NonRetryableError } from '../../lib/errors/non-retryable-error';
 import { TaskTimeoutError } from '../../lib/errors/task-timeout-error';
@@ -678,6 +679,78 @@ describe('threadHandler (rxjs-worker-pool/threads)', function () {
       );
       expect(bad({ filename: CPU, workerData: { f: () => 1 } })).to.match(
         /workerData: must be structured-cloneable/,
+      );
+    });
+  });
+
+  describe('batches: one message per batch', () => {
+    const BATCH = fixture('batch.worker.ts');
+    const batchPool = (
+      name: string,
+      extra: Partial<ConstructorParameters<typeof WorkerPool<number, unknown>>[0]> = {},
+    ) =>
+      new WorkerPool<number, unknown>({
+        logger: silent,
+        handler: threadHandler<number, unknown>({
+          filename: BATCH,
+          name,
+          threads: { max: 1 },
+          batch: { maxSize: 3 },
+        }),
+        retry: { maxAttempts: 1 },
+        ...extra,
+      });
+
+    it('the worker function gets the array; each item gets its own value, or its own failure', async () => {
+      const pool = batchPool('double');
+      pool.pause();
+      const results = [1, -2, 3, 4].map((n, i) =>
+        pool.submit(n, { id: `t${i}` }).catch((e: unknown) => e),
+      );
+      pool.resume();
+      const [one, minusTwo, three, four] = await Promise.all(results);
+      expect(one).to.deep.include({ n: 2, attempt: 1, size: 3 });
+      expect(three).to.deep.include({ n: 6, size: 3 });
+      expect(four).to.deep.include({ n: 8, size: 1 });
+      expect(minusTwo).to.be.instanceOf(RangeError);
+      expect((minusTwo as Error).message).to.equal('negative: -2 (task t1)');
+      expect(pool.metrics().batches).to.deep.include({ count: 2, items: 4 });
+      expect(pool.metrics().threads?.perThread[0]?.completed).to.equal(2);
+      await pool.shutdown();
+    });
+
+    it('a throw or a reply of the wrong length fails every item of the call with a BatchError', async () => {
+      for (const [name, cause] of [
+        ['fail', /the batch call of 2 items failed: the bulk call failed/],
+        ['short', /returned 1 results for 2 inputs/],
+      ] as const) {
+        const pool = batchPool(name);
+        pool.pause();
+        const results = [1, 2].map((n) => pool.submit(n).catch((e: unknown) => e));
+        pool.resume();
+        for (const error of await Promise.all(results)) {
+          expect(error, name).to.be.instanceOf(BatchError);
+          expect((error as Error).message, name).to.match(new RegExp(cause.source, 'i'));
+        }
+        await pool.shutdown();
+      }
+    });
+
+    it('a timeout terminates the thread running the call; every item times out', async () => {
+      const pool = batchPool('spin', { timeoutMs: 150 });
+      pool.pause();
+      const results = [1, 2].map((n) => pool.submit(n).catch((e: unknown) => e));
+      pool.resume();
+      for (const error of await Promise.all(results))
+        expect(error).to.be.instanceOf(TaskTimeoutError);
+      expect(pool.metrics().timeouts).to.equal(2);
+      await pool.shutdown();
+    });
+
+    it('its options are checked with the others', () => {
+      expect(() => threadHandler({ filename: BATCH, batch: { maxSize: 0 } } as never)).to.throw(
+        ConfigError,
+        /batch\.maxSize/,
       );
     });
   });
