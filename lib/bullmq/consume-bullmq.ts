@@ -109,6 +109,9 @@ interface Held<I, O> {
  * - **Keys and weights.** `keyOf(job)` and `weightOf(job)` give each task its fairness key and
  *   weight; key limits hold within this process, and the jobs it holds count their weights
  *   against its fetch bound.
+ * - **Batches.** With a `batchHandler`, each job is one item of a batch and is still completed
+ *   or failed on its own; the fetch bound covers a full batch per slot (the limit ×
+ *   `maxSize`, in weight units, plus the prefetch).
  * - **Tracing.** A job that carries a trace context (BullMQ's own `telemetry`, or the CLI's
  *   `enqueue --trace`) is submitted inside it: with `withTracing` on the pool, the task span
  *   continues the producer's trace.
@@ -167,8 +170,12 @@ export function consumeBullMQ<I, O>(
     /** Jobs held, weighing more than 1 slot each, beyond that one slot: the fetch bound counts them. */
     let extraWeight = 0;
     let limitInForce = 1;
+    // A batch handler fills each slot with up to maxSize units: enough jobs to fill them all.
+    const perSlot = pool.batchMaxSize ?? 1;
     const fetchBound = (): void => {
-      if (!worker.closing) worker.concurrency = Math.max(1, heldLimit(limitInForce) - extraWeight);
+      if (!worker.closing) {
+        worker.concurrency = Math.max(1, heldLimit(limitInForce * perSlot) - extraWeight);
+      }
     };
     const submitJob = (job: Job<I, O>, id: string, entry: Held<I, O>): Promise<O> => {
       let key: string | undefined;

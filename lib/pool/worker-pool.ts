@@ -11,6 +11,7 @@ import type { WorkerPoolOptions } from './options';
 import type { PoolEngine } from './pool-engine';
 import { eventMask, type PoolEvent, type PoolEventOf, type PoolEventType } from './pool-events';
 import { TaskState } from './pool-task';
+import { batchSettings } from '../task/batch-handler';
 import { finiteMs, type TaskIntake } from './task-intake';
 import { addInstrumentation, type PoolInstrumentation } from './instrumentation';
 import { assemblePool, type PoolHost, type PoolParts } from './pool-assembly';
@@ -389,6 +390,22 @@ export class WorkerPool<I = unknown, O = unknown> {
    */
   get shutdownTimeoutMs(): number | undefined {
     return finiteMs(this.#options.shutdown?.timeoutMs);
+  }
+
+  /**
+   * With a `batchHandler`: the most weight units one call takes (its `maxSize`), so a feeder
+   * can hold enough work to fill every slot's batch (`consumeBullMQ` fetches that much).
+   * `undefined` for any other handler.
+   *
+   * ## Example
+   * ```ts
+   * import { WorkerPool, batchHandler } from 'rxjs-worker-pool';
+   * const pool = new WorkerPool({ handler: batchHandler(insertRows, { maxSize: 500 }), concurrency: 4 });
+   * console.log(pool.batchMaxSize); // 500: up to 4 × 500 rows in flight
+   * ```
+   */
+  get batchMaxSize(): number | undefined {
+    return batchSettings(this.#options.handler)?.maxSize;
   }
 
   /**

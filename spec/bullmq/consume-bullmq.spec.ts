@@ -6,6 +6,7 @@ import { Queue, QueueEvents, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { filter, firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 import { WorkerPool } from '../../lib/pool/worker-pool';
+import { batchHandler, BatchItemFailure } from '../../lib/task/batch-handler';
 import { ConfigError } from '../../lib/errors/config-error';
 import { Priority } from '../../lib/task/priority';
 import type { TaskResult } from '../../lib/task/task';
@@ -311,6 +312,41 @@ describe('consumeBullMQ against a real Redis', function () {
     expect(await queue.getActiveCount()).to.equal(4 + BULLMQ_PREFETCH);
     release();
     sub.unsubscribe();
+    await pool.shutdown();
+  });
+
+  it('with a batch handler: jobs go in batches, each completed or failed on its own; the fetch bound covers full batches', async () => {
+    const { name, queue } = newQueue();
+    const calls: number[][] = [];
+    const pool = track(
+      new WorkerPool<number, number>({
+        logger: silent,
+        concurrency: 2,
+        retry: { maxAttempts: 1 },
+        handler: batchHandler(
+          async (ns: number[]) => {
+            calls.push(ns);
+            return ns.map((n) => (n === 13 ? new BatchItemFailure(new Error('unlucky')) : n * 2));
+          },
+          { maxSize: 10, maxWaitMs: 300 },
+        ),
+      }),
+    );
+    await queue.addBulk(
+      Array.from({ length: 30 }, (_, i) => ({ name: 'n', data: i, opts: { jobId: `b${i}` } })),
+    );
+    const results = await lastValueFrom(
+      consumeBullMQ(pool, { queueName: name, connection: connection() }).pipe(take(30), toArray()),
+    );
+    expect(results.filter((r) => r.status === 'succeeded')).to.have.length(29);
+    expect(await queue.getJobState('b13')).to.equal('failed');
+    expect((await queue.getJob('b13'))?.failedReason).to.equal('unlucky');
+    expect((await queue.getJob('b7'))?.returnvalue).to.equal(14);
+    // Two slots of 10 units plus the prefetch: the consumer held enough jobs to fill batches.
+    expect(Math.max(...calls.map((call) => call.length))).to.equal(10);
+    expect(calls.flat().sort((a, b) => a - b)).to.deep.equal(
+      Array.from({ length: 30 }, (_, i) => i),
+    );
     await pool.shutdown();
   });
 
