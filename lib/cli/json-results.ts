@@ -1,5 +1,12 @@
 import { isObservable, map } from 'rxjs';
-import { HANDLER_LIFECYCLE, NonRetryableError, type Handler } from '../index';
+import {
+  BatchItemFailure,
+  HANDLER_LIFECYCLE,
+  NonRetryableError,
+  batchHandler,
+  type BatchOptions,
+  type Handler,
+} from '../index';
 
 /**
  * A handler whose values must be JSON (a result line, a BullMQ job's return value): a value
@@ -20,6 +27,26 @@ export function jsonResults<I, O>(handler: Handler<I, O>): Handler<I, O> {
   return lifecycle === undefined
     ? wrapped
     : Object.assign(wrapped, { [HANDLER_LIFECYCLE]: lifecycle });
+}
+
+/**
+ * `--batch`: the handler module's function takes the array of inputs and returns one output
+ * per input; an output JSON cannot hold fails its item alone, as {@link jsonResults} would.
+ */
+export function jsonBatch<I, O>(fn: Handler<I, O>, options: BatchOptions): Handler<I, O> {
+  const run = fn as unknown as (inputs: I[], ctx: unknown) => unknown;
+  return batchHandler<I, O>(async (inputs, ctx) => {
+    const reply = await run(inputs, ctx);
+    if (!Array.isArray(reply)) return reply as never;
+    return reply.map((value: unknown) => {
+      if (value instanceof BatchItemFailure) return value;
+      try {
+        return checkJson(value as O);
+      } catch (error) {
+        return new BatchItemFailure(error);
+      }
+    });
+  }, options);
 }
 
 function checkJson<O>(value: O): O {

@@ -24,6 +24,14 @@ function positiveInteger(value: string): number {
   return n;
 }
 
+function nonNegativeMs(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 2_147_483_647) {
+    throw new InvalidArgumentError('expected a number of ms from 0 to 2147483647');
+  }
+  return n;
+}
+
 function program(): Command {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the package's own version
   const { version } = require('../../package.json') as { version: string };
@@ -48,6 +56,16 @@ function program(): Command {
         positiveInteger,
       )
       .option('--threads', 'run the handler on worker threads (CPU-bound work)')
+      .option(
+        '--batch <n>',
+        'call the handler with up to n inputs at once (it takes an array and returns one output per input); each task keeps its own result',
+        positiveInteger,
+      )
+      .option(
+        '--batch-wait <ms>',
+        'with --batch: how long a batch with room left waits for more tasks (default 0)',
+        nonNegativeMs,
+      )
       .option('--quiet', 'only errors and bad-line reports on stderr')
       .option('--trace', TRACE_HELP);
 

@@ -18,7 +18,21 @@ export function resultLine(result: TaskResult<unknown, unknown>): string {
     ...(result.task.key === undefined ? {} : { key: result.task.key }),
     ...(result.task.weight === undefined ? {} : { weight: result.task.weight }),
   };
-  return JSON.stringify(base);
+  try {
+    return JSON.stringify(base);
+  } catch (error) {
+    // A value JSON cannot hold that no handler wrapper could check (a batch on threads): the
+    // line says so rather than ending the run.
+    const { value: _value, ...rest } = base as typeof base & { value?: unknown };
+    return JSON.stringify({
+      ...rest,
+      status: 'failed',
+      error: {
+        name: 'NonRetryableError',
+        message: `the handler's value cannot be written as JSON: ${(error as Error).message}`,
+      },
+    });
+  }
 }
 
 const round = (ms: number): number => Math.round(ms * 100) / 100;

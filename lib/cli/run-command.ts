@@ -29,7 +29,7 @@ import {
 import { haltReached, type HaltPolicy } from './halt-policy';
 import { remainingLine, resultLine } from './result-lines';
 import { JournalWriter, readJournal } from './journal';
-import { jsonResults } from './json-results';
+import { jsonBatch, jsonResults } from './json-results';
 import { reportStrayErrors } from './stray-errors';
 import { loadHandler } from './load-handler';
 import { ProgressWriter, type ProgressState } from './progress';
@@ -43,6 +43,10 @@ export interface PoolFlags {
   config?: string;
   concurrency?: number;
   threads?: boolean;
+  /** Call the handler with up to this many inputs at once (`batchHandler`). */
+  batch?: number;
+  /** With `batch`: how long a batch with room left waits for more, in ms. */
+  batchWait?: number;
   quiet?: boolean;
   /** Export task and attempt spans through the OpenTelemetry SDK (`OTEL_*` variables). */
   trace?: boolean;
@@ -86,8 +90,17 @@ export async function buildPool(
   const config = loadConfig({ file: flags.config, precedence: 'file', overrides });
   // Only with --trace, and first: a missing SDK is a usage error before anything starts.
   const tracing = flags.trace ? startTracing(command) : undefined;
+  if (flags.batchWait !== undefined && flags.batch === undefined) {
+    throw new UsageError('--batch-wait needs --batch N');
+  }
+  const batch =
+    flags.batch === undefined
+      ? undefined
+      : { maxSize: flags.batch, maxWaitMs: flags.batchWait ?? 0 };
   const loaded = await loadHandler(flags.handler);
-  let handler: Handler<unknown, unknown> = loaded.fn;
+  // Results are written as JSON (a result line, a job's value in Redis).
+  let handler: Handler<unknown, unknown> =
+    batch === undefined ? jsonResults(loaded.fn) : jsonBatch(loaded.fn, batch);
   const options = { ...config, handleSignals: false } as PoolConfig & { handleSignals: boolean };
   if (flags.threads) {
     // Loaded here, not at the top: `run` without --threads starts no thread machinery.
@@ -100,12 +113,18 @@ export async function buildPool(
       : typeof limit === 'number'
         ? limit
         : (limit.max ?? availableParallelism());
-    handler = threadHandler({ filename: loaded.file, name: loaded.exportName, threads: { max } });
+    // Results are JSON-checked by the result line writer (a thread handler keeps its batches).
+    handler = threadHandler({
+      filename: loaded.file,
+      name: loaded.exportName,
+      threads: { max },
+      ...(batch === undefined ? {} : { batch }),
+    });
+    if (batch === undefined) handler = jsonResults(handler);
     // Unset: the pool runs as many attempts as there are threads.
     if (!given) delete (options as { concurrency?: unknown }).concurrency;
   }
-  // Results are written as JSON (a result line, a job's value in Redis).
-  const pool = WorkerPool.fromConfig(options, jsonResults(handler));
+  const pool = WorkerPool.fromConfig(options, handler);
   if (tracing === undefined) return { pool, config };
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose
   const { withTracing } = require('../tracing') as typeof import('../tracing');
@@ -179,6 +198,9 @@ function reportedSettings(
     'queue.capacity': queue.capacity === undefined ? 'unbounded' : String(queue.capacity),
     'shutdown.timeoutMs': String(shutdown.timeoutMs),
     ...(flags.haltOn ? { 'halt-on': flags.haltOn.text } : {}),
+    ...(flags.batch === undefined
+      ? {}
+      : { batch: `up to ${flags.batch} items a call, waiting up to ${flags.batchWait ?? 0} ms` }),
   };
 }
 

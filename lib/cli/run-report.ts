@@ -24,6 +24,10 @@ export interface ReportSample {
   runP50: number | null;
   runP90: number | null;
   runP99: number | null;
+  /** With a batch handler: items per call, mean of the calls of the last window (null: none). */
+  batchMean?: number | null;
+  /** With a batch handler: the largest call so far. */
+  batchMax?: number;
 }
 
 /** What the summary table of the report shows. */
@@ -110,7 +114,7 @@ export class RunReport {
   readonly markers: ReportMarker[] = [];
   readonly #startedAt: number;
   /** (time, completed) of recent samples: the throughput window. */
-  readonly #history: { at: number; completed: number }[] = [];
+  readonly #history: { at: number; completed: number; calls: number; items: number }[] = [];
   /** Latencies of tasks ended recently, with when they ended. */
   #ended: { at: number; waitMs: number; runMs: number }[] = [];
   #seen = 0;
@@ -144,7 +148,8 @@ export class RunReport {
   add(metrics: PoolMetrics, now: number): void {
     const completed = metrics.succeeded + metrics.failed;
     const history = this.#history;
-    history.push({ at: now, completed });
+    const batches = metrics.batches;
+    history.push({ at: now, completed, calls: batches?.count ?? 0, items: batches?.items ?? 0 });
     while (history.length > 2 && now - history[1].at >= REPORT_WINDOW_MS) history.shift();
     const from = history[0];
     const span = (now - from.at) / 1000;
@@ -176,6 +181,15 @@ export class RunReport {
       runP50: percentile(runs, 50),
       runP90: percentile(runs, 90),
       runP99: percentile(runs, 99),
+      ...(batches === undefined
+        ? {}
+        : {
+            batchMean:
+              batches.count > from.calls
+                ? round((batches.items - from.items) / (batches.count - from.calls))
+                : null,
+            batchMax: batches.size.max,
+          }),
     });
   }
 
@@ -271,6 +285,17 @@ const CHARTS = [
   },
 ] as const;
 
+/** With a batch handler: the sizes of its calls. */
+const BATCH_CHART = {
+  id: 'batches',
+  title: `Batch sizes (items per call: mean of the calls of the last ${REPORT_WINDOW_MS / 1000} s, and the largest so far)`,
+  y: 'items per call',
+  series: [
+    ['batchMean', 'mean', '#1f77b4'],
+    ['batchMax', 'largest', '#7f7f7f', true],
+  ],
+} as const;
+
 /** One self-contained HTML page: the charts over the run, its markers and its summary. */
 export function renderReport(
   samples: readonly ReportSample[],
@@ -298,8 +323,11 @@ export function renderReport(
     ...markers.map((m): [string, string] => [`Marked at ${m.t} s`, m.label]),
   ];
   const settings = Object.entries(summary.settings ?? {});
+  const charts = samples.some((sample) => sample.batchMax !== undefined)
+    ? [...CHARTS, BATCH_CHART]
+    : CHARTS;
   // `</script>` inside the data would end the script element early.
-  const data = JSON.stringify({ samples, markers, charts: CHARTS }).replace(/</g, '\\u003c');
+  const data = JSON.stringify({ samples, markers, charts }).replace(/</g, '\\u003c');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -319,7 +347,7 @@ td, th { border: 1px solid #ccc; padding: 4px 10px; text-align: left; }
 <h1>rxjs-worker-pool run report</h1>
 <table id="summary">${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>
 <table id="settings"><tr><th colspan="2">Pool settings</th></tr>${settings.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>
-${CHARTS.map((c) => `<h2>${esc(c.title)}</h2><div class="chart" id="${c.id}"></div>`).join('\n')}
+${charts.map((c) => `<h2>${esc(c.title)}</h2><div class="chart" id="${c.id}"></div>`).join('\n')}
 ${keysSection(keys)}
 <script>${js}</script>
 <script>

@@ -6,8 +6,9 @@ import { TaskTimeoutError } from '../errors/task-timeout-error';
 import { toError } from '../errors/to-error';
 import type { MetricsRecorder } from '../metrics/metrics-recorder';
 import {
-  BatchItemFailure,
+  isBatchItemFailure,
   batchOutcomes,
+  type BatchItemFailure,
   type BatchContext,
   type BatchSettings,
 } from '../task/batch-handler';
@@ -196,7 +197,7 @@ export class BatchRunner<I, O> {
     batch.attempts.forEach((attempt, i) => {
       if (attempt.outcome !== Outcome.Pending) return;
       const outcome = outcomes[i];
-      if (failure !== undefined || outcome instanceof BatchItemFailure) {
+      if (failure !== undefined || isBatchItemFailure(outcome)) {
         attempt.outcome = Outcome.Failed;
         attempt.result = failure ?? (outcome as BatchItemFailure).error;
       } else {

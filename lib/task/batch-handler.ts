@@ -86,14 +86,18 @@ export type BatchReply<O> = ReadonlyArray<O | BatchItemFailure>;
 export class BatchItemFailure {
   constructor(readonly error: unknown) {}
 }
-// A brand that crosses copies of the package (a worker thread's reply is read by the brand).
-Object.defineProperty(
-  BatchItemFailure.prototype,
-  Symbol.for('rxjs-worker-pool.batch-item-failure'),
-  {
-    value: true,
-  },
-);
+/** The brand of a {@link BatchItemFailure}, shared by every copy of the package (and threads). */
+const ITEM_FAILURE = Symbol.for('rxjs-worker-pool.batch-item-failure');
+Object.defineProperty(BatchItemFailure.prototype, ITEM_FAILURE, { value: true });
+
+/** True for a {@link BatchItemFailure} made by any copy of the package. */
+export function isBatchItemFailure(value: unknown): value is BatchItemFailure {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    (value as { [ITEM_FAILURE]?: unknown })[ITEM_FAILURE] === true
+  );
+}
 
 /** What a batch handler carries for the pool. `Symbol.for`: two copies of the package agree. */
 const BATCH = Symbol.for('rxjs-worker-pool.batch');
@@ -141,7 +145,7 @@ export function batchHandler<I, O>(run: BatchFunction<I, O>, options: BatchOptio
     };
     const reply = run([input], context);
     const [outcome] = batchOutcomes(await (isObservable(reply) ? lastValueFrom(reply) : reply), 1);
-    if (outcome instanceof BatchItemFailure) throw outcome.error;
+    if (isBatchItemFailure(outcome)) throw outcome.error;
     return outcome as O;
   };
   return Object.assign(single, { [BATCH]: settings });

@@ -25,9 +25,10 @@ function runWithReport(
   report: string,
   flags: string[],
   env: NodeJS.ProcessEnv = {},
+  handlerFile = 'echo.js',
 ): Promise<number | null> {
   const main = path.join(root, 'lib', 'cli', 'main.ts');
-  const handler = path.join(__dirname, 'fixtures', 'echo.js');
+  const handler = path.join(__dirname, 'fixtures', handlerFile);
   const args = ['run', '--handler', handler, '--input', input, '--report', report, '--quiet'];
   return new Promise((resolve) => {
     const child = spawn(
@@ -179,6 +180,55 @@ describe('run --report, rendered in a real headless Chromium', function () {
     ]);
     expect(keys[0].bar).to.be.greaterThan(keys[1].bar * 1.5);
     expect(errors).to.deep.equal([]);
+    await page.close();
+  });
+
+  it('with --batch, charts the batch sizes too', async () => {
+    const tasks = Array.from({ length: 600 }, (_, i) =>
+      JSON.stringify({ id: `b${i}`, input: { waitMs: 5 } }),
+    );
+    const input = path.join(dir, 'batched.jsonl');
+    writeFileSync(input, tasks.join('\n'));
+    const report = path.join(dir, 'batched.html');
+    const code = await runWithReport(
+      input,
+      'batched.jsonl',
+      report,
+      ['--concurrency', '2', '--batch', '20', '--batch-wait', '5'],
+      {},
+      'bulk.js',
+    );
+    expect(code).to.equal(0);
+    const page = await (browser as Browser).newPage();
+    await page.goto(pathToFileURL(report).href);
+    const described = await page.evaluate(
+      () =>
+        (window as unknown as { reportCharts: { id: string; axes: string[]; series: string[] }[] })
+          .reportCharts,
+    );
+    const batches = described.find((chart) => chart.id === 'batches');
+    expect(batches?.axes).to.deep.equal(['seconds since the start', 'items per call']);
+    expect(batches?.series).to.deep.equal(['mean', 'largest']);
+    const inked = await page.$eval('#batches canvas', (canvas) => {
+      const c = canvas as HTMLCanvasElement;
+      const { data } = (c.getContext('2d') as CanvasRenderingContext2D).getImageData(
+        0,
+        0,
+        c.width,
+        c.height,
+      );
+      let ink = 0;
+      for (let i = 3; i < data.length; i += 4) if (data[i] > 0) ink++;
+      return ink;
+    });
+    expect(inked).to.be.greaterThan(500);
+    const settings = await page.$$eval('#settings tr', (rows) =>
+      rows.map((row) => [
+        row.querySelector('th')?.textContent,
+        row.querySelector('td')?.textContent,
+      ]),
+    );
+    expect(settings).to.deep.include(['batch', 'up to 20 items a call, waiting up to 5 ms']);
     await page.close();
   });
 

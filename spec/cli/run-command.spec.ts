@@ -41,6 +41,57 @@ describe('rxjs-worker-pool CLI', function () {
       expect(run.stderr).to.match(/2 succeeded, 0 failed, 0 not run, 2 bad lines/);
     });
 
+    it('--batch N calls the handler with up to N inputs at once; each task keeps its own result', async () => {
+      const BULK = path.join(__dirname, 'fixtures', 'bulk.js');
+      const lines = ['1', '2', '-3', '4', '"big"', '6', '7'].map(
+        (input, i) => `{"id":"t${i}","input":${input}}`,
+      );
+      const run = await cli(
+        [
+          'run',
+          '--handler',
+          BULK,
+          '--input',
+          '-',
+          '--concurrency',
+          '1',
+          '--batch',
+          '3',
+          '--batch-wait',
+          '500',
+        ],
+        { stdin: lines.join('\n'), env: { WORKER_POOL_RETRY_MAX_ATTEMPTS: '1' } },
+      );
+      expect(run.code).to.equal(1); // two items failed
+      const byId = new Map(jsonLines(run.stdout).map((r) => [r.id, r]));
+      expect(byId.size).to.equal(7);
+      expect(byId.get('t2')).to.deep.include({
+        status: 'failed',
+        error: { name: 'RangeError', message: 'negative: -3' },
+      });
+      expect((byId.get('t4')?.error as { message: string }).message).to.match(
+        /cannot be written as JSON/,
+      );
+      const sizes = [...byId.values()]
+        .filter((r) => r.status === 'succeeded')
+        .map((r) => (r.value as { size: number }).size);
+      expect(Math.max(...sizes)).to.equal(3);
+      expect(run.stderr).to.match(/5 succeeded, 2 failed/);
+    });
+
+    it('--batch-wait needs --batch; --batch needs an integer from 1', async () => {
+      const wait = await cli(['run', '--handler', ECHO, '--input', '-', '--batch-wait', '5'], {
+        stdin: '1\n',
+      });
+      expect(wait.code).to.equal(2);
+      expect(wait.stderr).to.contain('--batch-wait needs --batch N');
+      const zero = await cli(['run', '--handler', ECHO, '--input', '-', '--batch', '0'], {
+        stdin: '1\n',
+      });
+      expect(zero.code).to.equal(2);
+      expect(zero.stderr).to.contain("option '--batch <n>' argument '0' is invalid");
+    });
+
     it('reads tasks, bare values and blank lines from stdin; results on stdout only', async () => {
       const input = [
         '{"id":"a","input":{"x":1},"priority":"high"}',
