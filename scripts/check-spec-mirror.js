@@ -13,6 +13,7 @@ const root = path.resolve(__dirname, '..');
 /** Files whose behaviour is specified elsewhere today; remove a line when its spec lands. */
 const KNOWN_GAPS = new Set([
   'lib/bullmq/priority.ts', // spec/bullmq/consume-bullmq.spec.ts "BullMQ priorities"
+  'lib/cli/build-pool.ts', // spec/cli/run-command.spec.ts, spec/cli/bullmq-commands.spec.ts
   'lib/cli/json-results.ts', // spec/cli/run-command.spec.ts
   'lib/cli/jsonl.ts', // spec/cli/run-command.spec.ts
   'lib/cli/load-handler.ts', // spec/cli/run-command.spec.ts
