@@ -302,8 +302,6 @@ describe('rxjs-worker-pool CLI', function () {
       const input = file('two.jsonl', '1\n2\n');
       const command = [
         process.execPath,
-        '-r',
-        'ts-node/register/transpile-only',
         MAIN,
         'run',
         '--handler',

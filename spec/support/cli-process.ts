@@ -6,8 +6,11 @@ import * as path from 'node:path';
 /* The CLI run as a child process, as a user runs it: the specs of lib/cli/ stand on these. */
 
 export const root = path.join(__dirname, '..', '..');
-/** The CLI's entry, run through ts-node. */
-export const MAIN = path.join(root, 'lib', 'cli', 'main.ts');
+/**
+ * The CLI's entry as the package's bin runs it: its build, which the specs' global setup
+ * (build-for-children.ts) keeps up to date with lib/.
+ */
+export const MAIN = path.join(root, 'dist', 'cli', 'main.js');
 /** A handler that returns its input. */
 export const ECHO = path.join(root, 'spec', 'cli', 'fixtures', 'echo.js');
 
@@ -17,7 +20,7 @@ export interface Run {
   stderr: string;
 }
 
-/** Starts the CLI as a child process (through ts-node, as `npm start` does). */
+/** Starts the CLI as a child process, from its build. */
 export function start(
   args: string[],
   options: { stdin?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {},
@@ -25,7 +28,7 @@ export function start(
   child: ChildProcess;
   done: Promise<Run>;
 } {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', MAIN, ...args], {
+  const child = spawn(process.execPath, [MAIN, ...args], {
     cwd: options.cwd ?? root,
     env: { ...process.env, ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
