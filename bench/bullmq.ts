@@ -9,10 +9,7 @@
  *
  * Writes bench/BULLMQ.md. Run: `ts-node --transpile-only bench/bullmq.ts [--quick]`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
-import * as path from 'node:path';
-import { createInterface } from 'node:readline';
 import { Queue, QueueEvents } from 'bullmq';
 import {
   fmtCount,
@@ -24,6 +21,7 @@ import {
   publishReport,
 } from './harness';
 import { redisServerAvailable, startRedisServer } from '../samples/support/local-redis';
+import { drain, startConsumer } from './bullmq-drain';
 
 const args = parseArgs();
 const JOBS = args.quick ? 4_000 : 20_000;
@@ -31,112 +29,16 @@ const ROUNDS = args.rounds ?? (args.quick ? 2 : 5);
 const CONCURRENCY = 16;
 let serial = 0;
 
-interface Consumer {
-  child: ChildProcess;
-  exited: Promise<unknown>;
-}
-
-function startConsumer(
-  kind: 'pool' | 'worker',
-  url: string,
-  queueName: string,
-  jobMs: number,
-  lockDurationMs?: number,
-): Promise<Consumer> {
-  const child = spawn(
-    process.execPath,
-    [
-      '-r',
-      'ts-node/register/transpile-only',
-      path.join(__dirname, 'bullmq-consumer.ts'),
-      kind,
-      url,
-      queueName,
-      String(CONCURRENCY),
-      String(jobMs),
-      ...(lockDurationMs === undefined ? [] : [String(lockDurationMs)]),
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  return new Promise((resolve) =>
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line === 'ready') resolve({ child, exited });
-    }),
-  );
-}
-
-/** What one drain measured, in jobs/s. */
-interface DrainRate {
-  /** From the moment every consumer is ready to the last job: a cold process included. */
-  whole: number;
-  /** From the first 10 % of the backlog done to the last job: warmed-up code only. */
-  steady: number;
-}
-
-/** Jobs/s: `consumers` processes drain a queue pre-filled with JOBS jobs. */
-async function drain(
-  url: string,
-  kind: 'pool' | 'worker',
-  processes: number,
-  jobMs: number,
-): Promise<DrainRate> {
-  const name = `bench-${process.pid}-${++serial}`;
-  const connection = { url };
-  const queue = new Queue(name, { connection });
-  const events = new QueueEvents(name, { connection });
-  await events.waitUntilReady();
-  // Filled before any consumer starts, so every case drains the same backlog.
-  for (let i = 0; i < JOBS; i += 1_000) {
-    await queue.addBulk(
-      Array.from({ length: Math.min(1_000, JOBS - i) }, () => ({ name: 'j', data: 0 })),
-    );
-  }
-  let completed = 0;
-  // A fresh consumer process compiles and optimizes its code on the first jobs (ts-node too):
-  // the steady rate starts once a tenth of the backlog is done.
-  const warm = { at: 0, count: 0 };
-  const done = new Promise<void>((resolve) =>
-    events.on('completed', () => {
-      if (++completed === Math.ceil(JOBS / 10)) {
-        warm.at = performance.now();
-        warm.count = completed;
-      }
-      if (completed === JOBS) resolve();
-    }),
-  );
-  const started = performance.now();
-  const consumers = await Promise.all(
-    Array.from({ length: processes }, () => startConsumer(kind, url, name, jobMs)),
-  );
-  // Process start-up is not consumption: count from the moment all are ready.
-  const from = performance.now();
-  const before = completed;
-  await done;
-  const end = performance.now();
-  const seconds = (end - from) / 1000;
-  void started;
-  for (const c of consumers) c.child.kill('SIGTERM');
-  await Promise.all(consumers.map((c) => c.exited));
-  await events.close();
-  await queue.obliterate({ force: true });
-  await queue.close();
-  return {
-    whole: (JOBS - before) / seconds,
-    steady: warm.at > from ? ((JOBS - warm.count) * 1000) / (end - warm.at) : NaN,
-  };
-}
-
 /** ms from SIGKILL of a consumer holding jobs until another consumer completed them all. */
 async function recovery(url: string, lockDurationMs: number): Promise<number> {
-  const name = `bench-${process.pid}-${++serial}`;
+  const name = `bench-${process.pid}-recovery-${++serial}`;
   const connection = { url };
   const queue = new Queue(name, { connection });
   const events = new QueueEvents(name, { connection });
   await events.waitUntilReady();
   const held = CONCURRENCY + 2;
   // Long jobs: the victim holds them when it dies.
-  const victim = await startConsumer('pool', url, name, 60_000, lockDurationMs);
+  const victim = await startConsumer('pool', url, name, 60_000, CONCURRENCY, lockDurationMs);
   let active = 0;
   const allActive = new Promise<void>((resolve) =>
     events.on('active', () => {
@@ -146,7 +48,7 @@ async function recovery(url: string, lockDurationMs: number): Promise<number> {
   await queue.addBulk(Array.from({ length: held }, () => ({ name: 'j', data: 0 })));
   await allActive;
   // The rescuer runs short jobs; it is up before the kill.
-  const rescuer = await startConsumer('pool', url, name, 0, lockDurationMs);
+  const rescuer = await startConsumer('pool', url, name, 0, CONCURRENCY, lockDurationMs);
   let completed = 0;
   const done = new Promise<void>((resolve) =>
     events.on('completed', () => {
@@ -188,7 +90,7 @@ async function main(): Promise<void> {
     for (let r = 0; r < ROUNDS; r++) {
       for (let k = 0; k < cases.length; k++) {
         const [label, kind, jobMs] = cases[(r + k) % cases.length];
-        const rate = await drain(url, kind, 1, jobMs);
+        const rate = await drain(url, kind, 1, jobMs, JOBS, CONCURRENCY);
         (b1[label] ??= []).push(rate.whole);
         (b1Steady[label] ??= []).push(rate.steady);
         console.error(`B1 ${label}: ${fmtCount(rate.whole)}/s (steady ${fmtCount(rate.steady)}/s)`);
@@ -197,7 +99,9 @@ async function main(): Promise<void> {
     const b2: Record<number, number[]> = {};
     for (let r = 0; r < ROUNDS; r++) {
       for (const processes of [1, 2, 4]) {
-        (b2[processes] ??= []).push((await drain(url, 'pool', processes, 1)).whole);
+        (b2[processes] ??= []).push(
+          (await drain(url, 'pool', processes, 1, JOBS, CONCURRENCY)).whole,
+        );
         console.error(`B2 ${processes} processes: ${fmtCount(b2[processes].at(-1) as number)}/s`);
       }
     }

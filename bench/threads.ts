@@ -27,7 +27,10 @@ import {
 } from './harness';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { work } = require('./workers/cpu-work') as { work: (task: Task | null) => number };
+const { work, calibrate } = require('./workers/cpu-work') as {
+  work: (task: Task | null) => number;
+  calibrate: () => number;
+};
 
 interface Task {
   seed: string;
@@ -45,22 +48,6 @@ const worker = (name: string): string => path.join(__dirname, 'workers', name);
 const importEsm = new Function('specifier', 'return import(specifier)') as (
   specifier: string,
 ) => Promise<Record<string, unknown>>;
-
-/**
- * The SHA-256 rounds that take about 1 ms on this machine's main thread: warmed up first, then
- * the fastest of several measurements (the least disturbed by other load on a noisy VM).
- */
-function calibrate(): number {
-  const base = 500;
-  for (let k = 0; k < 200; k++) work({ seed: `w${k}`, rounds: base });
-  let best = Infinity;
-  for (let i = 0; i < 7; i++) {
-    const start = performance.now();
-    for (let k = 0; k < 100; k++) work({ seed: `c${k}`, rounds: base });
-    best = Math.min(best, (performance.now() - start) / 100);
-  }
-  return Math.max(1, Math.round(base / best));
-}
 
 interface Runner {
   name: string;
