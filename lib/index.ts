@@ -1,6 +1,6 @@
 /* Pool */
 export { WorkerPool } from './pool/worker-pool';
-export type { PoolInstrumentation, AttemptOutcome } from './pool/instrumentation';
+export type { PoolInstrumentation, AttemptOutcome, BatchItem } from './pool/instrumentation';
 export type { WorkerPoolOptions, ConcurrencyRange } from './pool/options';
 export type { PoolEvent, PoolEventOf, PoolEventType, TaskEventBase } from './pool/pool-events';
 

@@ -15,6 +15,7 @@ import {
 import type { Task } from '../task/task';
 import { isPromiseLike } from './attempt-steps';
 import { DeadlineLists } from './deadline-list';
+import type { BatchItem, Instruments } from './instrumentation';
 import { Outcome, TaskState, type Attempt, type PoolTask } from './pool-task';
 import type { TaskBatch } from './task-batch';
 
@@ -22,6 +23,8 @@ import type { TaskBatch } from './task-batch';
 export interface BatchHost<I, O> {
   /** The pool's clock. */
   now(): number;
+  /** The registered instrumentations; undefined while there are none. */
+  readonly instruments: Instruments<I, O> | undefined;
   /** An item's attempt starts: running, counted, announced. */
   beginAttempt(task: PoolTask<I, O>, now: number): Attempt<I, O>;
   /** An item's attempt has its outcome: its result or its retry (the slot is the batch's). */
@@ -93,8 +96,16 @@ export class BatchRunner<I, O> {
       this.#deadlines.of(timeoutMs).add(batch, now);
     }
     const inputs = attempts.map((attempt) => attempt.task.input);
+    const ctx = new BatchCall(batch, this.#config.logger);
+    const instruments = host.instruments;
     try {
-      const output = settings.run(inputs, new BatchCall(batch, this.#config.logger));
+      let output: ReturnType<typeof settings.run>;
+      if (instruments === undefined) output = settings.run(inputs, ctx);
+      else {
+        const items: BatchItem<I>[] = attempts.map(({ task, attempt }) => ({ task, attempt }));
+        batch.traced = { instruments, items };
+        output = instruments.runBatch(items, () => settings.run(inputs, ctx));
+      }
       if (isPromiseLike(output)) {
         output.then(
           (value) => this.#settle(batch, true, value),
@@ -194,6 +205,7 @@ export class BatchRunner<I, O> {
         failure = toError(error);
       }
     } else failure = wholeBatchFailure(result, size);
+    batch.callError = failure;
     batch.attempts.forEach((attempt, i) => {
       if (attempt.outcome !== Outcome.Pending) return;
       const outcome = outcomes[i];
@@ -227,6 +239,10 @@ export class BatchRunner<I, O> {
       host.endAttempt(attempt, now);
     }
     batch.pending = 0;
+    const traced = batch.traced;
+    if (traced !== undefined) {
+      traced.instruments.batchEnded(traced.items, batch.callError ?? batch.abortReason);
+    }
     host.releaseSlot(batch);
   }
 }

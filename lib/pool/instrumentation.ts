@@ -25,6 +25,9 @@ export type AttemptOutcome = 'succeeded' | 'failed' | 'timed-out' | 'cancelled';
  * - `attempt` around each attempt: it gets `run`, which starts the handler, and must call it
  *   exactly once, synchronously (inside `context.with(...)`, say), returning what it returns;
  * - `attemptEnded` when an attempt's slot is freed, with how it ended;
+ * - with a `batchHandler`: `batchAttempt` around each batch call (as `attempt`, with the
+ *   call's items) and `batchEnded` when it is over; each item's attempt still ends with
+ *   `attemptEnded`, but `attempt` is not called for it;
  * - `retrying` when a retry is scheduled, `delayMs` away;
  * - `ended` with the task's one terminal result.
  *
@@ -52,6 +55,16 @@ export interface PoolInstrumentation<I = unknown, O = unknown> {
   accepted?(task: Task<I>): void;
   /** Around one attempt: call `run()` once, synchronously, and return its value. */
   attempt?<R>(task: Task<I>, attempt: number, run: () => R): R;
+  /**
+   * Around one batch call of a `batchHandler`: call `run()` once, synchronously, and return its
+   * value. `items` are the call's tasks with their attempt numbers, in input order.
+   */
+  batchAttempt?<R>(items: readonly BatchItem<I>[], run: () => R): R;
+  /**
+   * A batch call is over (its slot is free): `error` is why the call as a whole failed (a
+   * `BatchError`, its timeout, the abort) and undefined when it returned its results.
+   */
+  batchEnded?(items: readonly BatchItem<I>[], error?: Error): void;
   /** An attempt ended (its slot is free); `error` is the attempt's error unless it succeeded. */
   attemptEnded?(task: Task<I>, attempt: number, outcome: AttemptOutcome, error?: Error): void;
   /** A retry of the task is scheduled, after the attempt that failed with `error`. */
@@ -70,6 +83,21 @@ export interface PoolInstrumentation<I = unknown, O = unknown> {
  * wrapper registered first is the outermost). The engine holds one only while any is
  * registered, so an uninstrumented pool checks a single field per step.
  */
+/**
+ * One item of a batch call, as the batch hooks of {@link PoolInstrumentation} receive it.
+ *
+ * ## Example
+ * ```ts
+ * import type { BatchItem } from 'rxjs-worker-pool';
+ * const ids = (items: readonly BatchItem<Row>[]) => items.map(({ task, attempt }) => `${task.id}#${attempt}`);
+ * ```
+ */
+export interface BatchItem<I> {
+  readonly task: Task<I>;
+  /** 1 for the item's first attempt. */
+  readonly attempt: number;
+}
+
 export class Instruments<I, O> {
   readonly #list: readonly PoolInstrumentation<I, O>[];
 
@@ -124,6 +152,42 @@ export class Instruments<I, O> {
       );
     }
     return result;
+  }
+
+  /** Runs `run` inside every `batchAttempt` wrapper, the first outermost. */
+  runBatch<R>(items: readonly BatchItem<I>[], run: () => R): R {
+    let wrapped = run;
+    for (let i = this.#list.length - 1; i >= 0; i--) {
+      const one = this.#list[i];
+      const hook = one.batchAttempt;
+      if (hook === undefined) continue;
+      const inner = wrapped;
+      wrapped = () => {
+        let calls = 0;
+        const result = hook.call(one, items, () => {
+          calls++;
+          return inner();
+        }) as R;
+        if (calls !== 1) {
+          throw new TypeError(
+            `Expected an instrumentation's batchAttempt() to call run() once, synchronously; it called it ${calls} times`,
+          );
+        }
+        return result;
+      };
+    }
+    return wrapped();
+  }
+
+  batchEnded(items: readonly BatchItem<I>[], error?: Error): void {
+    for (const one of this.#list) {
+      if (one.batchEnded === undefined) continue;
+      try {
+        one.batchEnded(items, error);
+      } catch (thrown) {
+        this.#threw('batchEnded', thrown);
+      }
+    }
   }
 
   attemptEnded(task: Task<I>, attempt: number, outcome: AttemptOutcome, error?: Error): void {

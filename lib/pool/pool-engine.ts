@@ -345,8 +345,12 @@ export class PoolEngine<I, O> {
 
   /** What the batch runner may do to the engine. */
   #batchHost(): BatchHost<I, O> {
+    const engine = this;
     return {
       now: () => this.now(),
+      get instruments() {
+        return engine.instruments;
+      },
       beginAttempt: (task, now) => this.#beginAttempt(task, now),
       endAttempt: (attempt, now) => this.#endAttempt(attempt, now),
       releaseSlot: (batch) => this.#releaseSlot(batch, this.now()),

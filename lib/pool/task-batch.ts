@@ -2,6 +2,7 @@ import type { Subscription } from 'rxjs';
 import type { ChannelEntry } from '../channel/scheduler';
 import type { Priority } from '../task/priority';
 import type { DeadlineNode } from './deadline-list';
+import type { BatchItem, Instruments } from './instrumentation';
 import type { Attempt, PoolTask } from './pool-task';
 
 /**
@@ -31,6 +32,10 @@ export class TaskBatch<I, O> implements ChannelEntry, DeadlineNode {
   /** The call's timeout: the smallest of its items'. */
   timeoutMs: number | undefined = undefined;
   startedAt = 0;
+  /** Why the call failed as a whole (a `BatchError`), once it did. */
+  callError: Error | undefined = undefined;
+  /** The instrumentations the call ran under, and its items as they were told. */
+  traced: { instruments: Instruments<I, O>; items: BatchItem<I>[] } | undefined = undefined;
   /** Why the call was aborted, once it was. */
   abortReason: Error | undefined = undefined;
   settled = false;

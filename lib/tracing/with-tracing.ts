@@ -1,8 +1,9 @@
-import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
+import type { Attributes, Context, Link, Span, Tracer } from '@opentelemetry/api';
 import {
   formatTraceparent,
   priorityName,
   requireOptionalPeer,
+  type BatchItem,
   type PoolInstrumentation,
   type Task,
   type WorkerPool,
@@ -39,7 +40,10 @@ interface TaskSpans {
  * span per attempt, ended with status ERROR and the exception recorded on failure, timeout or
  * abort. The handler runs with the attempt span active, so spans it makes nest under it, and
  * reads the attempt's W3C `traceparent` as `ctx.traceparent` (a `threadHandler` sends it to
- * its thread).
+ * its thread). With a `batchHandler`, each call is one `batch attempt` span (attribute
+ * `worker_pool.batch.size`) in a trace of its own, linked to the task span of each of its items;
+ * the batch function runs inside it, and it ends with status ERROR when the call failed as a
+ * whole.
  * Built on {@link WorkerPool.instrument}; returns the same pool. Needs the optional peer
  * `@opentelemetry/api` (a `ConfigError` says how to install it) and an SDK registered by the
  * application to record anything.
@@ -62,6 +66,8 @@ export function withTracing<I, O>(
   // WeakMap: every accepted task ends (and is deleted) exactly once, and a WeakMap's
   // ephemerons cost every garbage collection.
   const spans = new Map<Task<I>, TaskSpans>();
+  /** The span of each batch call in progress, by its items' array (the hooks get the same one). */
+  const batches = new Map<readonly BatchItem<I>[], Span>();
   const failed = (span: Span, error: Error | undefined): void => {
     span.setStatus({ code: api.SpanStatusCode.ERROR, message: error?.message });
     if (error !== undefined) span.recordException(error);
@@ -108,6 +114,31 @@ export function withTracing<I, O>(
       if (outcome !== 'succeeded') failed(span, error);
       span.end();
       entry.attempt = undefined;
+    },
+    batchAttempt(items, run) {
+      // One span for the call, in a trace of its own, linked to each item's task span (the
+      // items come from many traces); the batch function runs inside it.
+      const links: Link[] = [];
+      for (const { task, attempt } of items) {
+        const entry = spans.get(task);
+        if (entry === undefined) continue;
+        links.push({ context: entry.span.spanContext() });
+        if (entry.recording) entry.span.addEvent('started', { 'worker_pool.attempt': attempt });
+      }
+      const span = tracer.startSpan(
+        'batch attempt',
+        { attributes: { 'worker_pool.batch.size': items.length }, links, root: true },
+        api.context.active(),
+      );
+      batches.set(items, span);
+      return api.context.with(api.trace.setSpan(api.context.active(), span), run);
+    },
+    batchEnded(items, error) {
+      const span = batches.get(items);
+      if (span === undefined) return;
+      batches.delete(items);
+      if (error !== undefined) failed(span, error);
+      span.end();
     },
     retrying(task, _attempt, delayMs) {
       const entry = spans.get(task);

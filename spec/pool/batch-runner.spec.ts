@@ -25,6 +25,7 @@ function runnerFor(run: Run, abortGraceMs = 100) {
   const runner = new BatchRunner<string, string>({
     host: {
       now: () => scheduler.now(),
+      instruments: undefined,
       beginAttempt: (task, now) => {
         task.state = TaskState.Running;
         return (task.attempt = new Attempt(task, 1, now, undefined));

@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { WorkerPool } from '../../lib/pool/worker-pool';
 import type { PoolInstrumentation } from '../../lib/pool/instrumentation';
 import { TaskTimeoutError } from '../../lib/errors/task-timeout-error';
+import { batchHandler } from '../../lib/task/batch-handler';
 import { silent } from '../support/pool-fixtures';
 
 /** An instrumentation that writes down every call, in order. */
@@ -207,6 +208,55 @@ describe('pool/instrumentation', () => {
     pool.instrument({ traceparent: () => 'second' });
     expect(await pool.submit('x')).to.equal('second');
     expect(lines.join('')).to.contain('"hook":"traceparent"').and.contain('no context');
+    await pool.shutdown();
+  });
+
+  it('with a batch handler: batchAttempt around each call (nested in order), batchEnded after it', async () => {
+    const log: string[] = [];
+    const pool = new WorkerPool<string, string>({
+      logger: silent,
+      concurrency: 1,
+      retry: { maxAttempts: 1 },
+      handler: batchHandler(
+        (inputs: string[]) => {
+          log.push(`call ${inputs.join(',')}`);
+          if (inputs.includes('bad')) throw new Error('bulk failed');
+          return inputs;
+        },
+        { maxSize: 2 },
+      ),
+    });
+    const hooks = (name: string): PoolInstrumentation<string, string> => ({
+      batchAttempt: (items, run) => {
+        log.push(
+          `${name}batch ${items.map(({ task, attempt }) => `${task.id}#${attempt}`).join(',')}`,
+        );
+        return run();
+      },
+      batchEnded: (items, error) => log.push(`${name}ended ${items.length} ${error?.name ?? 'ok'}`),
+      attemptEnded: (task, _attempt, outcome) => log.push(`${name}item ${task.id} ${outcome}`),
+    });
+    pool.instrument(hooks('A:'));
+    pool.instrument({ batchAttempt: (_items, run) => (log.push('B:batch'), run()) });
+    pool.pause();
+    const results = ['a', 'b', 'bad'].map((input) =>
+      pool.submit(input, { id: input }).catch((e: Error) => e.name),
+    );
+    pool.resume();
+    expect(await Promise.all(results)).to.deep.equal(['a', 'b', 'BatchError']);
+    expect(log).to.deep.equal([
+      'A:batch a#1,b#1',
+      'B:batch',
+      'call a,b',
+      'A:item a succeeded',
+      'A:item b succeeded',
+      'A:ended 2 ok',
+      'A:batch bad#1',
+      'B:batch',
+      'call bad',
+      'A:item bad failed',
+      'A:ended 1 BatchError',
+    ]);
     await pool.shutdown();
   });
 

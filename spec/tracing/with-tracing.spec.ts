@@ -8,7 +8,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import * as path from 'node:path';
 import { from, lastValueFrom, toArray } from 'rxjs';
-import { WorkerPool, formatTraceparent } from '../../lib';
+import { WorkerPool, batchHandler, formatTraceparent } from '../../lib';
 import { threadHandler } from '../../lib/threads';
 import { withTracing } from '../../lib/tracing';
 import { exporter, named, tracer, useOtelContexts } from '../support/otel-sdk';
@@ -51,6 +51,55 @@ describe('tracing/with-tracing (OpenTelemetry SDK)', function () {
       'worker_pool.task.attempts': 1,
     });
     expect(task.events.map((event) => event.name)).to.deep.equal(['queued', 'started']);
+    await pool.shutdown();
+  });
+
+  it('a batch call is one span, linked to each item’s task span; a call that fails is ERROR', async () => {
+    let calls = 0;
+    const pool = withTracing(
+      new WorkerPool<string, string>({
+        logger: silent,
+        concurrency: 1,
+        retry: { maxAttempts: 2, backoff: { delayMs: () => 0 } },
+        handler: batchHandler(
+          async (inputs: string[]) => {
+            tracer.startSpan('bulk call').end();
+            if (++calls === 1) throw new Error('bulk API down');
+            return inputs.map((input) => input.toUpperCase());
+          },
+          // The three retries come back one by one: they meet in one batch again.
+          { maxSize: 3, maxWaitMs: 50 },
+        ),
+      }),
+      { tracer },
+    );
+    pool.pause();
+    const results = ['a', 'b', 'c'].map((input, i) => pool.submit(input, { id: `t${i}` }));
+    pool.resume();
+    expect(await Promise.all(results)).to.deep.equal(['A', 'B', 'C']);
+    const calls$ = named('batch attempt');
+    expect(calls$).to.have.length(2);
+    const tasks = named('task');
+    const taskContexts = tasks.map((task) => task.spanContext().spanId).sort();
+    for (const call of calls$) {
+      expect(call.attributes['worker_pool.batch.size']).to.equal(3);
+      expect(call.links.map((link) => link.context.spanId).sort()).to.deep.equal(taskContexts);
+      expect(parentOf(call)).to.equal(undefined);
+    }
+    expect(calls$[0].status.code).to.equal(SpanStatusCode.ERROR);
+    expect(calls$[0].status.message).to.match(/bulk API down/);
+    expect(calls$[1].status.code).to.not.equal(SpanStatusCode.ERROR);
+    // The batch function's own spans nest under its call's span.
+    const bulk = named('bulk call');
+    expect(bulk.map(parentOf)).to.deep.equal(calls$.map((call) => call.spanContext().spanId));
+    // Each task span saw its two attempts start, and no per-item attempt span was made.
+    expect(tasks[0].events.map((event) => event.name)).to.deep.equal([
+      'queued',
+      'started',
+      'retrying',
+      'started',
+    ]);
+    expect(named('attempt')).to.have.length(0);
     await pool.shutdown();
   });
 
