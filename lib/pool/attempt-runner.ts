@@ -18,13 +18,17 @@ export interface AttemptHost<I, O> {
   abandoned(delta: number): void;
 }
 
-/** The runner's settings, from the pool. */
-export interface AttemptRunnerConfig<I, O> {
-  host: AttemptHost<I, O>;
+/** What a runner takes from the pool besides its host: the parts every runner shares. */
+export interface RunnerParts {
   metrics: MetricsRecorder;
   scheduler: SchedulerLike;
   abortGraceMs: number;
   logger: Logger;
+}
+
+/** The runner's settings, from the pool. */
+export interface AttemptRunnerConfig<I, O> extends RunnerParts {
+  host: AttemptHost<I, O>;
 }
 
 /**

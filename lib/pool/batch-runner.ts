@@ -1,10 +1,9 @@
 import type { Logger } from 'pino';
-import { isObservable, last, type SchedulerLike } from 'rxjs';
+import { isObservable, last } from 'rxjs';
 import { BatchError } from '../errors/batch-error';
 import { NonRetryableError } from '../errors/non-retryable-error';
 import { TaskTimeoutError } from '../errors/task-timeout-error';
 import { toError } from '../errors/to-error';
-import type { MetricsRecorder } from '../metrics/metrics-recorder';
 import {
   isBatchItemFailure,
   batchOutcomes,
@@ -14,6 +13,7 @@ import {
 } from '../task/batch-handler';
 import type { Task } from '../task/task';
 import { isPromiseLike } from './attempt-steps';
+import type { RunnerParts } from './attempt-runner';
 import { DeadlineLists } from './deadline-list';
 import type { BatchItem, Instruments } from './instrumentation';
 import { Outcome, TaskState, type Attempt, type PoolTask } from './pool-task';
@@ -36,13 +36,9 @@ export interface BatchHost<I, O> {
 }
 
 /** The runner's settings, from the pool. */
-export interface BatchRunnerConfig<I, O> {
+export interface BatchRunnerConfig<I, O> extends RunnerParts {
   host: BatchHost<I, O>;
   settings: BatchSettings<I, O>;
-  metrics: MetricsRecorder;
-  scheduler: SchedulerLike;
-  abortGraceMs: number;
-  logger: Logger;
 }
 
 /**

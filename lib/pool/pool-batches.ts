@@ -1,10 +1,8 @@
-import type { SchedulerLike } from 'rxjs';
 import type { KeyedScheduler } from '../channel/scheduler';
-import type { MetricsRecorder } from '../metrics/metrics-recorder';
 import type { BatchSettings } from '../task/batch-handler';
 import type { Handler } from '../task/task';
-import type { Logger } from 'pino';
 import { BatchFormer } from './batch-former';
+import type { RunnerParts } from './attempt-runner';
 import { BatchRunner, type BatchHost } from './batch-runner';
 import { TaskState, type Attempt, type PoolTask } from './pool-task';
 import { TaskBatch } from './task-batch';
@@ -29,12 +27,7 @@ export class PoolBatches<I, O> {
     config: PoolBatchConfig<I, O>,
     channel: KeyedScheduler<PoolTask<I, O>>,
     host: BatchHost<I, O>,
-    parts: {
-      metrics: MetricsRecorder;
-      scheduler: SchedulerLike;
-      abortGraceMs: number;
-      logger: Logger;
-    },
+    parts: RunnerParts,
   ) {
     const { handler, settings } = config;
     this.runner = new BatchRunner({ host, settings, ...parts });
