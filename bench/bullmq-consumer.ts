@@ -1,13 +1,14 @@
 /**
- * A consumer process for bench/bullmq.ts: `pool` (a WorkerPool fed by consumeBullMQ) or
- * `worker` (a plain BullMQ Worker), at the same concurrency, on no-op or 1 ms jobs.
+ * A consumer process for bench/bullmq.ts and bench/batches.ts: `pool` (a WorkerPool fed by
+ * consumeBullMQ), `pool-batch` (the same with a batch handler, batches of 50) or `worker` (a
+ * plain BullMQ Worker), at the same concurrency, on no-op or 1 ms jobs.
  *
- *   ts-node --transpile-only bench/bullmq-consumer.ts <pool|worker> <redisUrl> <queue> <concurrency> <jobMs> [lockDurationMs]
+ *   ts-node --transpile-only bench/bullmq-consumer.ts <pool|pool-batch|worker> <redisUrl> <queue> <concurrency> <jobMs> [lockDurationMs]
  *
  * Prints `ready` once it consumes; runs until SIGTERM (pool: drains) or SIGKILL.
  */
 import { Worker } from 'bullmq';
-import { WorkerPool } from '../lib';
+import { WorkerPool, batchHandler } from '../lib';
 import { consumeBullMQ } from '../lib/bullmq';
 
 const [kind, url, queueName, concurrencyArg, jobMsArg, lockArg] = process.argv.slice(2);
@@ -17,10 +18,19 @@ const lockDurationMs = lockArg === undefined ? 30_000 : Number(lockArg);
 const work = (): Promise<number> | number =>
   jobMs === 0 ? 1 : new Promise((resolve) => setTimeout(() => resolve(1), jobMs));
 
-if (kind === 'pool') {
+if (kind === 'pool' || kind === 'pool-batch') {
   const pool = new WorkerPool<unknown, number>({
     logging: { level: 'silent' },
-    handler: work,
+    handler:
+      kind === 'pool'
+        ? work
+        : batchHandler(
+            async (inputs: unknown[]) => {
+              await work();
+              return inputs.map(() => 1);
+            },
+            { maxSize: 50 },
+          ),
     concurrency,
     retry: { maxAttempts: 1 },
     handleSignals: true,
