@@ -58,13 +58,32 @@ export interface BatchContext<I> {
  * fails that item alone; as a value, a Promise, or an Observable (its last value counts, and
  * unsubscribing is how an abort stops it). A throw, a rejection, an error or an array of
  * another length fails every item's attempt with a `BatchError`.
+ *
+ * ## Example
+ * ```ts
+ * import { batchHandler, type BatchFunction } from 'rxjs-worker-pool';
+ * const translate: BatchFunction<string, string> = async (texts, { signal }) => {
+ *   const body = JSON.stringify(texts); // one request for up to 100 texts
+ *   const response = await fetch('https://api.example/translate', { method: 'POST', body, signal });
+ *   return (await response.json()) as string[];
+ * };
+ * const handler = batchHandler(translate, { maxSize: 100, maxWaitMs: 10 });
+ * ```
  */
 export type BatchFunction<I, O> = (
   inputs: I[],
   ctx: BatchContext<I>,
 ) => BatchReply<O> | Promise<BatchReply<O>> | Observable<BatchReply<O>>;
 
-/** What a batch call returns: one output, or a {@link BatchItemFailure}, per input. */
+/**
+ * What a batch call returns: one output, or a {@link BatchItemFailure}, per input.
+ *
+ * ## Example
+ * ```ts
+ * import { BatchItemFailure, type BatchReply } from 'rxjs-worker-pool';
+ * const reply: BatchReply<number> = [1, new BatchItemFailure(new Error('row 2 rejected')), 3];
+ * ```
+ */
 export type BatchReply<O> = ReadonlyArray<O | BatchItemFailure>;
 
 /**
