@@ -2,12 +2,12 @@ import { expect } from 'chai';
 import { Subject, VirtualTimeScheduler } from 'rxjs';
 import { TaskTimeoutError } from '../../lib/errors/task-timeout-error';
 import { MetricsRecorder } from '../../lib/metrics/metrics-recorder';
-import { DEFAULT_RETRY, resolveRetry } from '../../lib/retry/retry-policy';
 import { Priority } from '../../lib/task/priority';
 import type { Handler } from '../../lib/task/task';
 import { AttemptRunner } from '../../lib/pool/attempt-runner';
 import { Attempt, Outcome, PoolTask } from '../../lib/pool/pool-task';
 import { silent } from '../support/pool-fixtures';
+import { taskSettings } from '../support/task-fixtures';
 
 /** A runner on virtual time whose host records what it is told. */
 function runnerFor(
@@ -30,15 +30,13 @@ function runnerFor(
     logger: silent,
   });
   const start = (input: number): Attempt<number, number> => {
-    const task = new PoolTask<number, number>(1, input, Priority.NORMAL, 0, {
-      handler,
-      timeoutMs: options.timeoutMs,
-      retry: resolveRetry(DEFAULT_RETRY),
-      signal: undefined,
-      epoch: 0,
-      group: undefined,
-      logger: silent,
-    });
+    const task = new PoolTask<number, number>(
+      1,
+      input,
+      Priority.NORMAL,
+      0,
+      taskSettings(handler, options.timeoutMs),
+    );
     const attempt = new Attempt(task, 1, scheduler.now(), undefined);
     runner.run(attempt, scheduler.now(), undefined);
     return attempt;

@@ -1,27 +1,16 @@
 import { expect } from 'chai';
 import { VirtualTimeScheduler } from 'rxjs';
 import { KeyedChannel } from '../../lib/channel/keyed-channel';
-import { DEFAULT_RETRY, resolveRetry } from '../../lib/retry/retry-policy';
-import { toPlacement } from '../../lib/task/placement';
 import { Priority } from '../../lib/task/priority';
 import { BatchFormer } from '../../lib/pool/batch-former';
 import { PoolTask, TaskState, type TaskSettings } from '../../lib/pool/pool-task';
 import { TaskBatch } from '../../lib/pool/task-batch';
-import { silent } from '../support/pool-fixtures';
+import { poolTask, taskSettings } from '../support/task-fixtures';
 
 const batchedHandler = (n: string) => n;
 const otherHandler = (n: string) => n;
-const settingsOf = (handler: (n: string) => string): TaskSettings<string, string> => ({
-  handler,
-  timeoutMs: undefined,
-  retry: resolveRetry(DEFAULT_RETRY),
-  signal: undefined,
-  epoch: 0,
-  group: undefined,
-  logger: silent,
-});
-const BATCHED = settingsOf(batchedHandler);
-const OTHER = settingsOf(otherHandler);
+const BATCHED = taskSettings<string, string>(batchedHandler);
+const OTHER = taskSettings<string, string>(otherHandler);
 
 function task(
   name: string,
@@ -32,14 +21,7 @@ function task(
     settings?: TaskSettings<string, string>;
   } = {},
 ): PoolTask<string, string> {
-  return new PoolTask(
-    name,
-    name,
-    options.priority ?? Priority.NORMAL,
-    0,
-    options.settings ?? BATCHED,
-    toPlacement(options.key, options.weight),
-  );
+  return poolTask(name, { settings: BATCHED, ...options });
 }
 
 function former(maxSize: number, maxWaitMs = 0) {

@@ -4,13 +4,13 @@ import { BatchError } from '../../lib/errors/batch-error';
 import { NonRetryableError } from '../../lib/errors/non-retryable-error';
 import { TaskTimeoutError } from '../../lib/errors/task-timeout-error';
 import { MetricsRecorder } from '../../lib/metrics/metrics-recorder';
-import { DEFAULT_RETRY, resolveRetry } from '../../lib/retry/retry-policy';
 import { BatchItemFailure, type BatchFunction } from '../../lib/task/batch-handler';
 import { Priority } from '../../lib/task/priority';
 import { BatchRunner } from '../../lib/pool/batch-runner';
-import { Attempt, Outcome, PoolTask, TaskState } from '../../lib/pool/pool-task';
+import { Attempt, Outcome, TaskState } from '../../lib/pool/pool-task';
 import { TaskBatch } from '../../lib/pool/task-batch';
 import { silent } from '../support/pool-fixtures';
+import { poolTask, taskSettings } from '../support/task-fixtures';
 
 type Run = BatchFunction<string, string>;
 
@@ -47,15 +47,7 @@ function runnerFor(run: Run, abortGraceMs = 100) {
   const call = (...items: [string, number?][]): TaskBatch<string, string> => {
     const batch = new TaskBatch<string, string>(Priority.NORMAL);
     for (const [id, timeoutMs] of items) {
-      const task = new PoolTask<string, string>(id, id, Priority.NORMAL, 0, {
-        handler: undefined,
-        timeoutMs,
-        retry: resolveRetry(DEFAULT_RETRY),
-        signal: undefined,
-        epoch: 0,
-        group: undefined,
-        logger: silent,
-      });
+      const task = poolTask(id, { settings: taskSettings<string, string>(undefined, timeoutMs) });
       task.state = TaskState.Forming;
       batch.add(task);
     }

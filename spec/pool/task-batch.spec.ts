@@ -1,28 +1,9 @@
 import { expect } from 'chai';
-import { DEFAULT_RETRY, resolveRetry } from '../../lib/retry/retry-policy';
-import { toPlacement } from '../../lib/task/placement';
 import { Priority } from '../../lib/task/priority';
-import { PoolTask } from '../../lib/pool/pool-task';
 import { TaskBatch } from '../../lib/pool/task-batch';
-import { silent } from '../support/pool-fixtures';
+import { poolTask } from '../support/task-fixtures';
 
-const task = (id: string, weight?: number) =>
-  new PoolTask<string, string>(
-    id,
-    id,
-    Priority.NORMAL,
-    0,
-    {
-      handler: undefined,
-      timeoutMs: undefined,
-      retry: resolveRetry(DEFAULT_RETRY),
-      signal: undefined,
-      epoch: 0,
-      group: undefined,
-      logger: silent,
-    },
-    toPlacement(undefined, weight),
-  );
+const task = (id: string, weight?: number) => poolTask(id, { weight });
 
 describe('TaskBatch', () => {
   it('counts its items’ weights as units, and a leaving item gives its units back', () => {
