@@ -123,7 +123,9 @@ export class PoolEngine<I, O> {
         scheduler: config.scheduler,
         gate: config.gate,
         start: (entry) =>
-          entry instanceof TaskBatch ? this.#batches?.start(entry) : this.#start(entry),
+          this.#batches !== undefined && entry instanceof TaskBatch
+            ? this.#batches.start(entry)
+            : this.#start(entry as PoolTask<I, O>),
         overflow: (task, evicted) => this.#overflow(task as PoolTask<I, O>, evicted),
         control: (control) => (this.#control = control),
       }),
