@@ -17,7 +17,6 @@ const REFUSED: OfferResult<never> = { accepted: false };
 const COMPACT_AT = 32;
 const isLive = (entry: ChannelEntry): boolean => !entry.removed;
 const weightOf = (entry: ChannelEntry): number => entry.weight ?? 1;
-const oneSlot = (): number => 1;
 
 /**
  * A scheduler with fair turns between keys and weighted entries, behind the same
@@ -59,8 +58,8 @@ export class KeyedChannel<E extends ChannelEntry> implements KeyedScheduler<E> {
   readonly #waiters = new CapacityWaiters();
   readonly #clock: () => number;
   readonly #stamp: boolean;
-  /** What an entry holds of its key's limit: its weight, or 1 when weights measure batch shares. */
-  readonly #keySlots: (entry: ChannelEntry) => number;
+  /** A key's limit counts its entries, not their weights (a batch handler's weights are batch shares). */
+  readonly #keyItems: boolean;
   readonly #defaultLimit: number;
   readonly #limits: Map<string, number>;
   readonly #overrides = new Map<string, number>();
@@ -100,7 +99,7 @@ export class KeyedChannel<E extends ChannelEntry> implements KeyedScheduler<E> {
     this.#scheduler = scheduler;
     this.#clock = internals.clock ?? (() => scheduler.now());
     this.#stamp = internals.stamp ?? true;
-    this.#keySlots = internals.keyItems === true ? oneSlot : weightOf;
+    this.#keyItems = internals.keyItems === true;
     this.#keyless = new Group<E>(undefined, Infinity, undefined);
   }
 
@@ -150,7 +149,7 @@ export class KeyedChannel<E extends ChannelEntry> implements KeyedScheduler<E> {
     (group.levels[level] as RingDeque<E>).shift();
     this.#taken(group, level);
     if (group.key !== undefined) {
-      group.slots.add(this.#keySlots(entry));
+      group.slots.add(this.#keyItems ? 1 : weightOf(entry));
       group.bucket?.tryTake();
     }
     // Its turn is used. The ring moves on at the next question, not now: a key that arrives
@@ -167,7 +166,7 @@ export class KeyedChannel<E extends ChannelEntry> implements KeyedScheduler<E> {
     if (this.#timers.pending) this.#runTimers();
     const group = this.#groupOf(entry);
     if (group === undefined) return;
-    group.slots.remove(this.#keySlots(entry));
+    group.slots.remove(this.#keyItems ? 1 : weightOf(entry));
     this.#linkWhereWaiting(group);
     this.#forgetIfIdle(group);
   }
@@ -325,7 +324,7 @@ export class KeyedChannel<E extends ChannelEntry> implements KeyedScheduler<E> {
       const weight = entry.weight ?? 1;
       if (group.key !== undefined) {
         // Its next entry does not fit the key's free slots: it waits for its own to end.
-        if (!group.slots.fits(this.#keySlots(entry), group.limit)) {
+        if (!group.slots.fits(this.#keyItems ? 1 : weightOf(entry), group.limit)) {
           this.#rings.unlinkAll(group);
           continue;
         }
