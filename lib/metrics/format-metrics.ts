@@ -31,12 +31,14 @@ function latency(label: string, summary: LatencySummary): string {
  * // run ms   p50 40  p90 81  p99 120  max 300
  * // process  cpu 35.2%  rss 85.3 MiB  heap 40.1 MiB  loop p99 1.3 ms
  * ```
- * A pool whose handler runs on worker threads gets a seventh line:
- * `threads  3/4 busy  utilization 75%`.
+ * A pool whose handler runs on worker threads gets a line more:
+ * `threads  3/4 busy  utilization 75%`; one whose handler is a `batchHandler`, another:
+ * `batches  12 calls  480 items  size p50 40  p99 50  max 50`.
  * CPU and loop delay read `n/a` until the process has been sampled: the pool samples it only
  * while `metrics$` has a subscriber.
  * @param snapshot a {@link PoolMetrics} from `metrics()` or `metrics$`.
- * @return six lines (seven with threads) joined by `\n`, without a trailing newline.
+ * @return six lines (one more with threads, one more with batches) joined by `\n`, without a
+ *   trailing newline.
  */
 export function formatMetrics(snapshot: PoolMetrics): string {
   const m = snapshot;
@@ -63,6 +65,13 @@ export function formatMetrics(snapshot: PoolMetrics): string {
     lines.push(
       `threads  ${t.busy}/${t.count} busy  utilization ${Math.round(t.utilization * 100)}%` +
         (starting > 0 ? `  starting ${starting}` : ''),
+    );
+  }
+  if (m.batches !== undefined) {
+    const b = m.batches;
+    lines.push(
+      `batches  ${b.count} calls  ${b.items} items` +
+        `  size p50 ${b.size.p50}  p99 ${b.size.p99}  max ${b.size.max}`,
     );
   }
   return lines.join('\n');

@@ -112,7 +112,9 @@ const QUANTILES: readonly [string, keyof LatencySummary][] = [
  * - with a thread handler (`rxjs-worker-pool/threads`): gauges `threads`, `threads_busy`,
  *   `threads_utilization`, and the counter `thread_attempts_total{thread_id,outcome}`;
  * - gauges `key_tasks_queued{key}` and `key_tasks_running{key}` for the `keys.maxTracked`
- *   busiest keys, the rest summed under `key="other"`: bounded however many keys there are.
+ *   busiest keys, the rest summed under `key="other"`: bounded however many keys there are;
+ * - with a `batchHandler`: counters `batch_calls_total` and `batch_items_total`, and the gauge
+ *   `batch_size{quantile}` (items per call: 0.5, 0.99 and 1 = max, cumulative).
  *
  * ## Example
  * ```ts
@@ -285,6 +287,41 @@ export function exposePrometheus(
           this.inc({ thread_id, outcome: 'completed' }, thread.completed);
           this.inc({ thread_id, outcome: 'failed' }, thread.failed);
         }
+      },
+    });
+  }
+
+  // Batch metrics only for a pool whose handler is a batch handler (known at construction).
+  if (source.metrics().batches !== undefined) {
+    const batchCounter = (name: string, help: string, read: (m: PoolMetrics) => number): void => {
+      names.push(prefix + name);
+      new (promClient().Counter)({
+        name: prefix + name,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          this.inc(read(snapshot()));
+        },
+      });
+    };
+    batchCounter('batch_calls_total', 'Batch calls started.', (m) => m.batches?.count ?? 0);
+    batchCounter(
+      'batch_items_total',
+      'Items across batch calls (a retried item counts again).',
+      (m) => m.batches?.items ?? 0,
+    );
+    names.push(`${prefix}batch_size`);
+    new (promClient().Gauge)({
+      name: `${prefix}batch_size`,
+      help: 'Items per batch call, cumulative quantiles (1 = max).',
+      labelNames: ['quantile'],
+      registers,
+      collect() {
+        const size = snapshot().batches?.size ?? { p50: 0, p99: 0, max: 0 };
+        this.set({ quantile: '0.5' }, size.p50);
+        this.set({ quantile: '0.99' }, size.p99);
+        this.set({ quantile: '1' }, size.max);
       },
     });
   }

@@ -42,6 +42,17 @@ describe('formatMetrics', () => {
     ]);
   });
 
+  it('adds a batches line for a batch handler', () => {
+    const batched = {
+      ...snapshot,
+      batches: { count: 12, items: 480, size: { p50: 40, p99: 50, max: 50 } },
+    };
+    expect(formatMetrics(batched).split('\n').at(-1)).to.equal(
+      'batches  12 calls  480 items  size p50 40  p99 50  max 50',
+    );
+    expect(formatMetrics(snapshot)).to.not.contain('batches');
+  });
+
   it('shows zeros for an empty snapshot and disk free when sampled', () => {
     const text = formatMetrics(
       metricsWith({

@@ -125,6 +125,24 @@ describe('exposePrometheus', () => {
     expect(pool.calls - before).to.equal(2);
   });
 
+  it('with a batch handler: batch calls, items and sizes; none without one', async () => {
+    const plain = new FakePool();
+    expect(await exposePrometheus(plain).metricsText()).to.not.contain('batch');
+    const batched = new FakePool();
+    batched.current = {
+      ...batched.current,
+      batches: { count: 12, items: 480, size: { p50: 40, p99: 50, max: 50 } },
+    };
+    const text = await exposePrometheus(batched).metricsText();
+    expect(types(text).get('worker_pool_batch_calls_total')).to.equal('counter');
+    const s = samples(text);
+    expect(s.get('worker_pool_batch_calls_total')).to.equal(12);
+    expect(s.get('worker_pool_batch_items_total')).to.equal(480);
+    expect(s.get('worker_pool_batch_size{quantile="0.5"}')).to.equal(40);
+    expect(s.get('worker_pool_batch_size{quantile="0.99"}')).to.equal(50);
+    expect(s.get('worker_pool_batch_size{quantile="1"}')).to.equal(50);
+  });
+
   it('uses a given registry and prefix, and unregisters only its own metrics', async () => {
     const registry = new Registry();
     new Gauge({
