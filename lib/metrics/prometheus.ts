@@ -151,7 +151,7 @@ export function exposePrometheus(
     return cached;
   };
 
-  for (const [key, name, help] of COUNTERS) {
+  const counter = (name: string, help: string, read: (m: PoolMetrics) => number): void => {
     names.push(prefix + name);
     new (promClient().Counter)({
       name: prefix + name,
@@ -160,10 +160,11 @@ export function exposePrometheus(
       collect() {
         // A Counter only goes up by inc(); reset then inc sets it to the pool's count.
         this.reset();
-        this.inc(snapshot()[key]);
+        this.inc(read(snapshot()));
       },
     });
-  }
+  };
+  for (const [key, name, help] of COUNTERS) counter(name, help, (m) => m[key]);
 
   const gauge = (name: string, help: string, read: (m: PoolMetrics) => number): void => {
     names.push(prefix + name);
@@ -239,7 +240,12 @@ export function exposePrometheus(
     'running',
   );
 
-  const latency = (name: string, help: string, read: (m: PoolMetrics) => LatencySummary): void => {
+  /** A gauge with a `quantile` label: `read` gives each quantile's value. */
+  const quantiles = (
+    name: string,
+    help: string,
+    read: (m: PoolMetrics) => readonly (readonly [string, number])[],
+  ): void => {
     names.push(prefix + name);
     new (promClient().Gauge)({
       name: prefix + name,
@@ -247,11 +253,15 @@ export function exposePrometheus(
       labelNames: ['quantile'],
       registers,
       collect() {
-        const summary = read(snapshot());
-        for (const [quantile, field] of QUANTILES) this.set({ quantile }, summary[field] / 1000);
+        for (const [quantile, value] of read(snapshot())) this.set({ quantile }, value);
       },
     });
   };
+  const latency = (name: string, help: string, read: (m: PoolMetrics) => LatencySummary): void =>
+    quantiles(name, help, (m) => {
+      const summary = read(m);
+      return QUANTILES.map(([quantile, field]) => [quantile, summary[field] / 1000] as const);
+    });
   latency(
     'task_wait_seconds',
     'Queue wait of tasks, cumulative quantiles (1 = max).',
@@ -293,36 +303,19 @@ export function exposePrometheus(
 
   // Batch metrics only for a pool whose handler is a batch handler (known at construction).
   if (source.metrics().batches !== undefined) {
-    const batchCounter = (name: string, help: string, read: (m: PoolMetrics) => number): void => {
-      names.push(prefix + name);
-      new (promClient().Counter)({
-        name: prefix + name,
-        help,
-        registers,
-        collect() {
-          this.reset();
-          this.inc(read(snapshot()));
-        },
-      });
-    };
-    batchCounter('batch_calls_total', 'Batch calls started.', (m) => m.batches?.count ?? 0);
-    batchCounter(
+    counter('batch_calls_total', 'Batch calls started.', (m) => m.batches?.count ?? 0);
+    counter(
       'batch_items_total',
       'Items across batch calls (a retried item counts again).',
       (m) => m.batches?.items ?? 0,
     );
-    names.push(`${prefix}batch_size`);
-    new (promClient().Gauge)({
-      name: `${prefix}batch_size`,
-      help: 'Items per batch call, cumulative quantiles (1 = max).',
-      labelNames: ['quantile'],
-      registers,
-      collect() {
-        const size = snapshot().batches?.size ?? { p50: 0, p99: 0, max: 0 };
-        this.set({ quantile: '0.5' }, size.p50);
-        this.set({ quantile: '0.99' }, size.p99);
-        this.set({ quantile: '1' }, size.max);
-      },
+    quantiles('batch_size', 'Items per batch call, cumulative quantiles (1 = max).', (m) => {
+      const size = m.batches?.size ?? { p50: 0, p99: 0, max: 0 };
+      return [
+        ['0.5', size.p50],
+        ['0.99', size.p99],
+        ['1', size.max],
+      ];
     });
   }
 
